@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import fastifyHelmet from '@fastify/helmet';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from '@fastify/type-provider-zod';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Policy } from '../config/policy';
+import type { Database } from '../db/client';
+import { authPlugin } from './auth';
+import { errorHandler, HttpProblem, notFoundHandler } from './errors';
+import authRoutes from './routes/auth';
+import caseRoutes from './routes/cases';
+import healthRoutes from './routes/health';
+import policyRoutes from './routes/policies';
+
+export interface AppDeps {
+  db: Database;
+  temporal: Client;
+  taskQueue: string;
+  policy: Policy;
+  policyDocument: Record<string, unknown>;
+  tokenSecret: string;
+  tokenTtlSeconds: number;
+}
+
+/**
+ * Logs never carry personal data (R21): requests are logged by method, route pattern and status,
+ * not by URL (a search `q` may be a name) or body, and anything that looks like one is redacted.
+ */
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: ['req.headers.authorization', '*.person', '*.idNumber', '*.name', '*.password', '*.token'],
+    serializers: {
+      req: (req: { method: string; routeOptions?: { url?: string }; id: string }) => ({
+        id: req.id,
+        method: req.method,
+        route: req.routeOptions?.url ?? 'unmatched',
+      }),
+    },
+  };
+}
+
+/** The API's wiring, in one place: plugins, error handling, docs and routes. */
+export async function buildApp(deps: AppDeps, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
+  const app = Fastify({ logger, bodyLimit: 64 * 1024, genReqId: () => randomUUID() });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  // JSON objects only: any other media type is a 415, and a JSON array or scalar a 400.
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (error, value) => {
+      if (error) return done(error);
+      if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+        return done(new HttpProblem(400, 'the request body must be a JSON object'));
+      }
+      done(null, value);
+    });
+  });
+
+  await app.register(fastifyHelmet, {
+    // Swagger UI's inline script and styles; the API itself serves JSON only.
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+        // Served over plain HTTP on 127.0.0.1 by default; a TLS proxy in front adds its own.
+        'upgrade-insecure-requests': null,
+      },
+    },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Case follow-up engine for community drug rehabilitation',
+        version: '1',
+        description: 'HTTP API v1. Errors are RFC 9457 problem+json. Authenticate with POST /v1/auth/login.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(authPlugin, { secret: deps.tokenSecret, ttlSeconds: deps.tokenTtlSeconds });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes, deps);
+  await app.register(authRoutes, { ...deps, prefix: '/v1/auth' });
+  await app.register(caseRoutes, { ...deps, prefix: '/v1/cases' });
+  await app.register(policyRoutes, { ...deps, prefix: '/v1/policies' });
+  return app;
+}

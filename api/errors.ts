@@ -1,0 +1,95 @@
+import { isGrpcServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Problem } from '../schemas/problem';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Not authenticated',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable content',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  503: 'Service unavailable',
+};
+
+const WHERE: Record<string, string> = {
+  body: 'the request body',
+  querystring: 'the query string',
+  params: 'the path',
+  headers: 'a request header',
+};
+
+/** An error the API answers with its own status and a detail fit for the user. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly errors?: Problem['errors'],
+  ) {
+    super(detail);
+  }
+}
+
+export const notFound = (what = 'case') => new HttpProblem(404, `no such ${what}`);
+
+export function problem(status: number, detail?: string, errors?: Problem['errors']): Problem {
+  return {
+    type: `https://httpstatuses.io/${status}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    ...(detail ? { detail } : {}),
+    ...(errors ? { errors } : {}),
+  };
+}
+
+function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply.code(body.status).type('application/problem+json').send(body);
+}
+
+/** True for a dependency that cannot be reached now (database or Temporal), as opposed to a bug. */
+function isUnavailable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (isGrpcServiceError(e) && (e.code === 14 || e.code === 4)) return true; // UNAVAILABLE, DEADLINE_EXCEEDED
+    if (typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(e.code))
+      return true;
+  }
+  return false;
+}
+
+/** One error handler for the whole API: problem+json, and never a stack trace or a 5xx detail. */
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof HttpProblem) return sendProblem(reply, problem(error.status, error.detail, error.errors));
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = error.validationContext ?? 'body';
+    const errors = error.validation.map((v) => ({
+      path: `${where}${v.instancePath === '/' ? '' : v.instancePath.replaceAll('/', '.')}`,
+      message: v.message ?? 'is invalid',
+    }));
+    const status = where === 'body' ? 422 : 400;
+    return sendProblem(reply, problem(status, `${WHERE[where] ?? 'the request'} is invalid`, errors));
+  }
+  if (error instanceof WorkflowUpdateFailedError) {
+    request.log.error({ err: error }, 'workflow update failed');
+    return sendProblem(reply, problem(500, 'the request could not be completed'));
+  }
+  if (isUnavailable(error)) {
+    request.log.warn({ err: error }, 'a dependency is unavailable');
+    return sendProblem(reply, problem(503, 'a service this request needs is unavailable; try again shortly'));
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    // Fastify's own client errors (malformed JSON, body too large, media type) say what is wrong.
+    return sendProblem(reply, problem(status, error.message));
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return sendProblem(reply, problem(500, 'the request could not be completed; the error has been logged'));
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(reply, problem(404, `no route ${request.method} ${request.url.split('?')[0]}`));
+}

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import { findCase, findOpenCaseByIdNumber, listCases } from '../../../db/cases';
+import { jurisdictionExists } from '../../../db/jurisdictions';
+import { isWithin } from '../../../db/scope';
+import { CaseList, CaseListQuery, CaseParams, CaseView, CreateCaseBody } from '../../../schemas/case';
+import { ROLES } from '../../../schemas/common';
+import { Problem } from '../../../schemas/problem';
+import {
+  CASE_WORKFLOW_TYPE,
+  caseWorkflowId,
+  DUPLICATE_OPEN_CASE,
+  openCaseUpdate,
+  type CaseInput,
+} from '../../../workflows/case-follow-up.messages';
+import { CaseJurisdiction, CasePhase, CaseTier } from '../../../workflows/search-attributes';
+import type { AppDeps } from '../../app';
+import { HttpProblem, notFound } from '../../errors';
+import { decodeCursor, encodeCursor, toCaseSummary, toCaseView } from './views';
+
+// How long a liaison waits for the engine to confirm a new case before being told to look later.
+const OPEN_TIMEOUT_MS = 20_000;
+
+const duplicate = (caseId: string) =>
+  new HttpProblem(409, `this person already has an open case: ${caseId}`, [
+    { path: 'body.person.idNumber', message: `an open case exists: ${caseId}` },
+  ]);
+
+const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, taskQueue, policy }) => {
+  app.post(
+    '/',
+    {
+      config: { roles: ['liaison'] },
+      schema: {
+        tags: ['cases'],
+        summary: 'Open a handover for a person still inside a detox facility (pre-release)',
+        body: CreateCaseBody,
+        response: { 201: CaseView, 400: Problem, 409: Problem, 422: Problem },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const caller = request.user;
+      if (!isWithin(body.destination, caller.jurisdictions) || !(await jurisdictionExists(db.db, body.destination))) {
+        throw new HttpProblem(422, 'the destination is not a known jurisdiction within yours', [
+          { path: 'body.destination', message: `unknown or outside your jurisdictions: ${body.destination}` },
+        ]);
+      }
+      const existing = await findOpenCaseByIdNumber(db.db, body.person.idNumber);
+      if (existing) throw duplicate(existing.id);
+
+      const caseId = randomUUID();
+      const input: CaseInput = {
+        caseId,
+        opening: body,
+        openedBy: caller.username,
+        openedAt: new Date().toISOString(),
+        policy,
+      };
+      const deadline = AbortSignal.timeout(OPEN_TIMEOUT_MS);
+      try {
+        // Start and wait for the record in one call: the 201 means the case is readable now.
+        await temporal.withAbortSignal(deadline, () =>
+          temporal.workflow.executeUpdateWithStart(openCaseUpdate, {
+          startWorkflowOperation: new WithStartWorkflowOperation(CASE_WORKFLOW_TYPE, {
+            workflowId: caseWorkflowId(caseId),
+            taskQueue,
+            args: [input],
+            workflowIdConflictPolicy: 'FAIL',
+            typedSearchAttributes: [
+              { key: CasePhase, value: 'pre_release' },
+              { key: CaseTier, value: 'stable' },
+              { key: CaseJurisdiction, value: body.destination },
+            ],
+          }),
+        }),
+        );
+      } catch (error) {
+        if (deadline.aborted) {
+          throw new HttpProblem(
+            503,
+            'the engine did not confirm the case in time; it is recorded as soon as the worker catches up — look for it in the case list before opening it again',
+          );
+        }
+        // Two handovers for one person racing past the check above: the database's guard decides.
+        if (
+          error instanceof WorkflowUpdateFailedError &&
+          error.cause instanceof ApplicationFailure &&
+          error.cause.type === DUPLICATE_OPEN_CASE
+        ) {
+          throw duplicate(String(error.cause.details?.[0]));
+        }
+        throw error;
+      }
+      const row = await findCase(db.db, caseId, caller.jurisdictions);
+      if (!row) throw new Error('case recorded by the workflow is missing from the read model');
+      return reply.code(201).header('location', `/v1/cases/${caseId}`).send(toCaseView(row, caller.role));
+    },
+  );
+
+  app.get(
+    '/',
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['cases'],
+        summary: 'Cases within your jurisdictions, newest first',
+        querystring: CaseListQuery,
+        response: { 200: CaseList, 400: Problem },
+      },
+    },
+    async (request) => {
+      const query = request.query;
+      const caller = request.user;
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      if (after === null) {
+        throw new HttpProblem(400, 'the cursor is not one this API returned', [
+          { path: 'querystring.cursor', message: 'invalid cursor' },
+        ]);
+      }
+      const rows = await listCases(
+        db.db,
+        {
+          phase: query.phase,
+          tier: query.tier,
+          jurisdiction: query.jurisdiction,
+          assignee: query.assignee,
+          overdueAt: query.overdue === 'true' ? new Date() : undefined,
+          text: query.q,
+          after,
+          limit: query.limit + 1,
+        },
+        caller.jurisdictions,
+      );
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((row) => toCaseSummary(row, caller.role)),
+        nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/:id',
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['cases'],
+        summary: 'One case; outside your jurisdictions it answers 404, as a case that does not exist',
+        params: CaseParams,
+        response: { 200: CaseView, 400: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const row = await findCase(db.db, request.params.id, request.user.jurisdictions);
+      if (!row) throw notFound();
+      return toCaseView(row, request.user.role);
+    },
+  );
+};
+
+export default caseRoutes;

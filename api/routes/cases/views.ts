@@ -1,0 +1,87 @@
+import type { CaseRow } from '../../../db/schema';
+import type { CaseSummary, CaseView } from '../../../schemas/case';
+import type { Role } from '../../../schemas/common';
+import { maskIdNumber } from '../../../schemas/id-number';
+
+// Who sees a person's ID number in full: those who must identify the person (the liaison at the
+// facility, the caseworker at the gate and at home, the police). Supervisors manage the case
+// and see it masked (R21: least privilege).
+const FULL_ID_NUMBER: ReadonlySet<Role> = new Set(['liaison', 'caseworker', 'police']);
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+function idNumberFor(row: CaseRow, role: Role): string {
+  return FULL_ID_NUMBER.has(role) ? row.idNumber : maskIdNumber(row.idNumber);
+}
+
+export function toCaseView(row: CaseRow, role: Role): CaseView {
+  return {
+    id: row.id,
+    person: {
+      name: row.personName,
+      idNumber: idNumberFor(row, role),
+      birthDate: row.birthDate,
+      sex: row.sex,
+      phone: row.phone,
+      residenceAddress: row.residenceAddress,
+    },
+    facility: { name: row.facilityName },
+    measure: row.measure,
+    phase: row.phase,
+    tier: row.tier,
+    status: row.status,
+    jurisdiction: row.jurisdiction,
+    assignee: row.assignee,
+    expectedReleaseAt: row.expectedReleaseAt.toISOString(),
+    releasedAt: iso(row.releasedAt),
+    term: { startsAt: iso(row.termStartsAt), endsAt: iso(row.termEndsAt), pausedDays: row.termPausedDays },
+    counters: {
+      testsRefused: row.testsRefused,
+      leavesWithoutNotice: row.leavesWithoutNotice,
+      daysAwayWithoutNotice: row.daysAwayWithoutNotice,
+    },
+    // Tasks are derived by the lifecycle engine; a case that has none yet has an empty list.
+    openTasks: [],
+    nextDueAt: iso(row.nextDueAt),
+    policyVersion: row.policyVersion,
+    note: row.note,
+    openedBy: row.openedBy,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function toCaseSummary(row: CaseRow, role: Role): CaseSummary {
+  return {
+    id: row.id,
+    person: { name: row.personName, idNumber: idNumberFor(row, role) },
+    measure: row.measure,
+    phase: row.phase,
+    tier: row.tier,
+    status: row.status,
+    jurisdiction: row.jurisdiction,
+    assignee: row.assignee,
+    expectedReleaseAt: row.expectedReleaseAt.toISOString(),
+    releasedAt: iso(row.releasedAt),
+    nextDueAt: iso(row.nextDueAt),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An opaque cursor over (createdAt, id), the list's order. */
+export function encodeCursor(row: CaseRow): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const date = new Date(String(createdAt));
+    if (typeof id !== 'string' || !UUID.test(id) || Number.isNaN(date.getTime())) return null;
+    return { createdAt: date, id };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,89 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+// Parsed once at start. Three processes read it: `npm start` (embedded defaults for everything),
+// and the production `npm run api` / `npm run worker`, which must be told where PostgreSQL and
+// Temporal are. A missing or bad value stops the process with a message that names the key.
+
+export type Mode = 'embedded' | 'api' | 'worker';
+
+const Port = z.coerce.number().int().min(1).max(65_535);
+
+const Env = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: Port.default(3000),
+  DATA_DIR: z.string().min(1).default('data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('case-follow-up'),
+  TEMPORAL_UI_PORT: Port.default(8233),
+  POLICY: z.string().min(1).default('policies/standard.json'),
+  TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  mode: Mode;
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Unset: embedded PGlite in `dataDir` (only `npm start`). */
+  databaseUrl?: string;
+  /** Unset: `npm start` runs the embedded Temporal dev server here. */
+  temporalAddress?: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  temporalUiPort: number;
+  policyPath: string;
+  /** Unset: `npm start` keeps a generated secret in `dataDir`. */
+  tokenSecret?: string;
+  tokenTtlSeconds: number;
+  logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+}
+
+const REQUIRED: Record<Mode, (keyof z.infer<typeof Env>)[]> = {
+  embedded: [],
+  api: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TOKEN_SECRET'],
+  worker: ['DATABASE_URL', 'TEMPORAL_ADDRESS'],
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(mode: Mode, env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable counts as unset, as in most shells' `FOO= npm start`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = Env.safeParse(present);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  for (const key of REQUIRED[mode]) {
+    if (present[key] === undefined) problems.push(`  ${key}: required for \`npm run ${mode}\``);
+  }
+  if (!result.success || problems.length > 0) {
+    throw new ConfigError(`configuration is invalid (see .env.example):\n${problems.join('\n')}`);
+  }
+  const e = result.data;
+  return {
+    mode,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir: resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    temporalNamespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    temporalUiPort: e.TEMPORAL_UI_PORT,
+    policyPath: resolve(e.POLICY),
+    tokenSecret: e.TOKEN_SECRET,
+    tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

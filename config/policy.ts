@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+// The policy document (domain.md "Policy is data"): every duration, schedule, ladder step and
+// ratio lives here, not in code. Durations are ISO-8601 strings in the file and milliseconds
+// once loaded; a case carries the loaded policy in its workflow input, so it keeps the
+// version it started with.
+
+const Duration = z.string().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not an ISO-8601 duration in exact units (W, D, H, M, S), e.g. P3D or PT72H`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const Schedule = z
+  .array(z.strictObject({ until: Duration, every: Duration }))
+  .min(1)
+  .superRefine((periods, ctx) => {
+    periods.forEach((period, i) => {
+      if (period.every <= 0) ctx.addIssue({ code: 'custom', path: [i, 'every'], message: 'must be positive' });
+      const previous = periods[i - 1];
+      if (previous && period.until <= previous.until)
+        ctx.addIssue({ code: 'custom', path: [i, 'until'], message: 'periods must be in increasing order' });
+    });
+  });
+
+const PerTier = <T extends z.ZodType>(value: T) => z.strictObject({ stable: value, key: value, abnormal: value });
+
+export const PolicySchema = z.strictObject({
+  version: z.string().min(1).max(100),
+  title: z.string().min(1),
+  deadlines: z.strictObject({
+    releaseNoticeAtLeast: Duration, // R1
+    releaseConfirmationGrace: Duration, // R1
+    pickupGrace: Duration, // R2
+    reportInWithin: Duration, // R3
+    agreementWithin: Duration, // R5
+    firstHomeVisitWithin: Duration, // R6
+    transferReportInWithin: Duration, // R15
+    tierReviewEvery: Duration, // R10
+  }),
+  term: z.strictObject({ community_detox: Duration, community_rehabilitation: Duration }), // R7
+  endOfControlAfterAbstinence: Duration, // R19
+  tests: PerTier(Schedule).extend({ unannouncedPerYear: z.number().int().min(0).max(52), dueWithin: Duration }), // R8
+  contacts: PerTier(Duration), // R9
+  ladder: z // R11
+    .array(z.strictObject({ after: Duration, notify: z.enum(['caseworker', 'supervisor', 'police']) }))
+    .min(1)
+    .superRefine((steps, ctx) => {
+      steps.forEach((step, i) => {
+        const previous = steps[i - 1];
+        if (previous && step.after < previous.after)
+          ctx.addIssue({ code: 'custom', path: [i, 'after'], message: 'ladder steps must be in increasing order' });
+      });
+    }),
+  seriousViolation: z.strictObject({
+    testsRefused: z.number().int().min(1),
+    leavesWithoutNotice: z.number().int().min(1),
+    awayWithoutNoticeTotal: Duration,
+  }), // R12
+  leaveNoticeRequiredFrom: Duration, // R14
+  caseload: z.strictObject({ personsPerCaseworker: z.number().int().min(1) }),
+});
+
+export type Policy = z.output<typeof PolicySchema>;
+
+export class PolicyError extends Error {}
+
+/** Parses a policy document; the error names every bad key by its path. */
+export function parsePolicy(document: unknown, source: string): Policy {
+  const result = PolicySchema.safeParse(document);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new PolicyError(`policy ${source} is invalid:\n${problems.join('\n')}`);
+}
+
+export interface LoadedPolicy {
+  policy: Policy;
+  /** The file as written (ISO durations), for people reading it. */
+  document: Record<string, unknown>;
+}
+
+export function loadPolicy(path: string): LoadedPolicy {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new PolicyError(`POLICY: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new PolicyError(`policy ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return { policy: parsePolicy(document, path), document: document as Record<string, unknown> };
+}

@@ -1,0 +1,84 @@
+import { and, desc, eq, ilike, lt, or, type SQL } from 'drizzle-orm';
+import type { Db } from './client';
+import { escapeLike, withinJurisdictions } from './scope';
+import { cases, type CaseRow, type NewCaseRow } from './schema';
+import type { Phase, Tier } from '../schemas/common';
+
+export type InsertCaseResult = { status: 'recorded' } | { status: 'duplicate'; existingCaseId: string };
+
+function uniqueViolation(error: unknown): string | null {
+  for (let e = error as { code?: string; constraint?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === '23505') return e.constraint ?? 'unknown';
+  }
+  return null;
+}
+
+/**
+ * Records a new case; idempotent by case id (a retried call finds its own row and succeeds).
+ * Another open case for the same person is reported, not thrown: it is a business outcome.
+ */
+export async function insertCase(db: Db, row: NewCaseRow): Promise<InsertCaseResult> {
+  try {
+    await db.insert(cases).values(row).onConflictDoNothing({ target: cases.id });
+    return { status: 'recorded' };
+  } catch (error) {
+    if (uniqueViolation(error) !== 'cases_open_id_number') throw error;
+    const existing = await findOpenCaseByIdNumber(db, row.idNumber);
+    if (!existing || existing.id === row.id) throw error;
+    return { status: 'duplicate', existingCaseId: existing.id };
+  }
+}
+
+export async function findOpenCaseByIdNumber(db: Db, idNumber: string): Promise<{ id: string } | null> {
+  const [row] = await db
+    .select({ id: cases.id })
+    .from(cases)
+    .where(and(eq(cases.idNumber, idNumber), eq(cases.status, 'open')))
+    .limit(1);
+  return row ?? null;
+}
+
+/** A case within the given jurisdictions, or null: outside them it does not exist for the caller. */
+export async function findCase(db: Db, id: string, scope: readonly string[]): Promise<CaseRow | null> {
+  const [row] = await db
+    .select()
+    .from(cases)
+    .where(and(eq(cases.id, id), withinJurisdictions(cases.jurisdiction, scope)))
+    .limit(1);
+  return row ?? null;
+}
+
+export interface CaseFilter {
+  phase?: Phase;
+  tier?: Tier;
+  jurisdiction?: string;
+  assignee?: string;
+  overdueAt?: Date;
+  text?: string;
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+/** Newest first, keyset-paginated by (createdAt, id). */
+export async function listCases(db: Db, filter: CaseFilter, scope: readonly string[]): Promise<CaseRow[]> {
+  const conditions: (SQL | undefined)[] = [withinJurisdictions(cases.jurisdiction, scope)];
+  if (filter.phase) conditions.push(eq(cases.phase, filter.phase));
+  if (filter.tier) conditions.push(eq(cases.tier, filter.tier));
+  if (filter.jurisdiction) conditions.push(withinJurisdictions(cases.jurisdiction, [filter.jurisdiction]));
+  if (filter.assignee) conditions.push(eq(cases.assignee, filter.assignee));
+  if (filter.overdueAt) conditions.push(lt(cases.nextDueAt, filter.overdueAt));
+  if (filter.text) {
+    const pattern = `%${escapeLike(filter.text)}%`;
+    conditions.push(or(ilike(cases.personName, pattern), eq(cases.idNumber, filter.text.toUpperCase())));
+  }
+  if (filter.after) {
+    const { createdAt, id } = filter.after;
+    conditions.push(or(lt(cases.createdAt, createdAt), and(eq(cases.createdAt, createdAt), lt(cases.id, id))));
+  }
+  return db
+    .select()
+    .from(cases)
+    .where(and(...conditions))
+    .orderBy(desc(cases.createdAt), desc(cases.id))
+    .limit(filter.limit);
+}

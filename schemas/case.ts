@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { CaseId, JurisdictionCode, Measure, Phase, Tier, Timestamp } from './common';
+import { birthDateOf, idNumberProblem } from './id-number';
+
+export const IdNumber = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = idNumberProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `idNumber ${problem}` });
+  })
+  .meta({ description: '18-character PRC resident ID number with a valid check digit' });
+
+export const PersonInput = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    idNumber: IdNumber,
+    birthDate: z.iso.date().optional(),
+    sex: z.enum(['male', 'female']).optional(),
+    phone: z
+      .string()
+      .regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number')
+      .optional(),
+    residenceAddress: z.string().trim().min(1).max(300),
+  })
+  .superRefine((person, ctx) => {
+    if (person.birthDate && !idNumberProblem(person.idNumber)) {
+      if (birthDateOf(person.idNumber) !== person.birthDate) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['birthDate'],
+          message: 'birthDate does not match the birth date in idNumber',
+        });
+      }
+    }
+  });
+export type PersonInput = z.infer<typeof PersonInput>;
+
+/** `POST /v1/cases`: the liaison opens a handover while the person is still inside (pre-release). */
+export const CreateCaseBody = z
+  .strictObject({
+    person: PersonInput,
+    facility: z.strictObject({ name: z.string().trim().min(1).max(200) }),
+    measure: Measure,
+    expectedReleaseAt: Timestamp,
+    destination: JurisdictionCode,
+    note: z.string().max(2000).optional(),
+  })
+  .meta({ id: 'CreateCase' });
+export type CreateCaseBody = z.infer<typeof CreateCaseBody>;
+
+export const CaseParams = z.strictObject({ id: CaseId });
+
+export const TaskView = z
+  .object({
+    id: z.string(),
+    caseId: z.string(),
+    kind: z.string(),
+    dueAt: z.string(),
+    status: z.enum(['open', 'done', 'overdue', 'cancelled']),
+    assignee: z.string().nullable(),
+    escalationLevel: z.number().int(),
+  })
+  .meta({ id: 'Task' });
+
+export const PersonView = z.object({
+  name: z.string(),
+  idNumber: z.string().meta({ description: 'masked (3205**********1234) unless the role may see it in full' }),
+  birthDate: z.string().nullable(),
+  sex: z.enum(['male', 'female']).nullable(),
+  phone: z.string().nullable(),
+  residenceAddress: z.string(),
+});
+
+export const CaseView = z
+  .object({
+    id: z.string(),
+    person: PersonView,
+    facility: z.object({ name: z.string() }),
+    measure: Measure,
+    phase: Phase,
+    tier: Tier,
+    status: z.enum(['open', 'closed']),
+    jurisdiction: z.string(),
+    assignee: z.string().nullable(),
+    expectedReleaseAt: z.string(),
+    releasedAt: z.string().nullable(),
+    term: z.object({
+      startsAt: z.string().nullable(),
+      endsAt: z.string().nullable(),
+      pausedDays: z.number().int(),
+    }),
+    counters: z.object({
+      testsRefused: z.number().int(),
+      leavesWithoutNotice: z.number().int(),
+      daysAwayWithoutNotice: z.number().int(),
+    }),
+    openTasks: z.array(TaskView),
+    nextDueAt: z.string().nullable(),
+    policyVersion: z.string(),
+    note: z.string().nullable(),
+    openedBy: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Case' });
+export type CaseView = z.infer<typeof CaseView>;
+
+export const CaseSummary = z
+  .object({
+    id: z.string(),
+    person: z.object({ name: z.string(), idNumber: z.string() }),
+    measure: Measure,
+    phase: Phase,
+    tier: Tier,
+    status: z.enum(['open', 'closed']),
+    jurisdiction: z.string(),
+    assignee: z.string().nullable(),
+    expectedReleaseAt: z.string(),
+    releasedAt: z.string().nullable(),
+    nextDueAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'CaseSummary' });
+export type CaseSummary = z.infer<typeof CaseSummary>;
+
+export const CaseListQuery = z.strictObject({
+  phase: Phase.optional(),
+  tier: Tier.optional(),
+  jurisdiction: JurisdictionCode.optional(),
+  assignee: z.string().max(100).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  q: z.string().trim().min(1).max(100).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type CaseListQuery = z.infer<typeof CaseListQuery>;
+
+export const CaseList = z.object({ items: z.array(CaseSummary), nextCursor: z.string().nullable() });

@@ -1,0 +1,109 @@
+// `npm start`: the whole system on embedded defaults in one supervised group — the Temporal dev
+// server (a child process, SQLite in DATA_DIR), the database (PGlite in DATA_DIR unless
+// DATABASE_URL is set), the worker and the API (in this process, sharing the database).
+// Ctrl-C stops everything in order; if any part dies, the rest is stopped too.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { buildApp, loggerOptions } from '../api/app';
+import { loadConfig } from '../config/config';
+import { loadPolicy } from '../config/policy';
+import { openDatabase } from '../db/client';
+import { createWorker } from '../worker/worker';
+import { DEMO_PASSWORD, seedDemoData } from './demo-data';
+import { runMain } from './run-main';
+import { startDevServer } from './temporal-dev-server';
+
+function say(message: string) {
+  process.stdout.write(`${message}\n`);
+}
+
+/** The embedded default keeps its token secret in the data folder, so logins survive a restart. */
+function embeddedTokenSecret(dataDir: string): string {
+  const file = join(dataDir, 'token-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+runMain(async () => {
+  const config = loadConfig('embedded');
+  const { policy, document } = loadPolicy(config.policyPath);
+  mkdirSync(config.dataDir, { recursive: true });
+
+  say(config.temporalAddress ? `Temporal: ${config.temporalAddress}` : 'starting the embedded Temporal server…');
+  const server = config.temporalAddress
+    ? undefined
+    : await startDevServer({
+        dbFilename: join(config.dataDir, 'temporal.sqlite'),
+        logFile: join(config.dataDir, 'temporal.log'),
+        port: 7233,
+        uiPort: config.temporalUiPort,
+        namespace: config.temporalNamespace,
+      });
+  const address = config.temporalAddress ?? server!.address;
+
+  say(config.databaseUrl ? 'opening PostgreSQL…' : `opening the embedded database in ${config.dataDir}…`);
+  const database = await openDatabase(config);
+  if (!config.databaseUrl) await seedDemoData(database.db);
+
+  say('starting the worker (bundling the workflows)…');
+  const workerConnection = await NativeConnection.connect({ address });
+  const worker = await createWorker({
+    connection: workerConnection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    db: database.db,
+  });
+  const workerRun = worker.run();
+
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const app = await buildApp(
+    {
+      db: database,
+      temporal,
+      taskQueue: config.taskQueue,
+      policy,
+      policyDocument: document,
+      tokenSecret: config.tokenSecret ?? embeddedTokenSecret(config.dataDir),
+      tokenTtlSeconds: config.tokenTtlSeconds,
+    },
+    loggerOptions(config.logLevel),
+  );
+  await app.listen({ host: config.host, port: config.port });
+
+  const base = `http://${config.host}:${config.port}`;
+  say('');
+  say(`  API          ${base}/v1`);
+  say(`  Swagger UI   ${base}/docs`);
+  if (server) say(`  Temporal UI  http://127.0.0.1:${config.temporalUiPort}`);
+  say(`  policy       ${policy.version}`);
+  if (!config.databaseUrl) say(`  demo users   liaison, worker.canglang, supervisor.gusu … (password ${DEMO_PASSWORD})`);
+  say('  Ctrl-C stops everything.');
+  say('');
+
+  const signal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const reason = await Promise.race([
+    signal,
+    workerRun.then(
+      () => 'the worker stopped',
+      (error: unknown) => `the worker failed: ${String(error)}`,
+    ),
+    ...(server ? [server.exited.then((code) => `the Temporal server exited (code ${code})`)] : []),
+  ]);
+  say(`stopping (${reason})…`);
+  await app.close();
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+  await workerRun.catch(() => undefined);
+  await connection.close();
+  await workerConnection.close();
+  await database.close();
+  await server?.stop();
+  say('stopped.');
+  process.exitCode = reason.startsWith('SIG') ? 0 : 1;
+});

@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { BINARIES, binaryPath } = require('./ensure.js') as {
+  BINARIES: { pkg: string; version: string; bin: string }[];
+  binaryPath(spec: { pkg: string; version: string; bin: string }): string;
+};
+
+/** Paths of the pinned Temporal binaries that scripts/ensure.js installs into .tools/. */
+export function temporalBinaries(): { cli: string; testServer: string } {
+  const [cli, testServer] = BINARIES.map(binaryPath);
+  return { cli: cli!, testServer: testServer! };
+}
+
+const CLI_TYPES: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+export function searchAttributeArgs(keys: { name: string; type: SearchAttributeType }[] = SEARCH_ATTRIBUTES): string[] {
+  return keys.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPES[key.type]}`]);
+}
+
+export interface DevServer {
+  address: string;
+  /** Resolves with the exit code when the server process ends, for whatever reason. */
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `temporal server start-dev` with SQLite persistence (a restart loses nothing), the
+ * project's search attributes and the Web UI, and waits until it answers.
+ */
+export async function startDevServer(options: {
+  dbFilename: string;
+  logFile: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+}): Promise<DevServer> {
+  const address = `127.0.0.1:${options.port}`;
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    options.dbFilename,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--ui-disable-news-fetch',
+    '--log-level',
+    'warn',
+    ...(options.namespace === 'default' ? [] : ['--namespace', options.namespace]),
+    ...searchAttributeArgs(),
+  ];
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const child = spawn(temporalBinaries().cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let ended = false;
+  void exited.then(() => (ended = true));
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (ended) {
+      const tail = readFileSync(options.logFile, 'utf8').split('\n').slice(-15).join('\n');
+      throw new Error(`the Temporal dev server exited during start (is port ${options.port} taken?):\n${tail}`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        await connection.workflowService.describeNamespace({ namespace: options.namespace });
+      } finally {
+        await connection.close();
+      }
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`the Temporal dev server did not answer on ${address} within 60 s: ${String(error)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  return {
+    address,
+    exited,
+    async stop() {
+      if (ended) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../api/app';
+import { loadPolicy } from '../../config/policy';
+import { DEMO_PASSWORD, seedDemoData } from '../../scripts/demo-data';
+import { createWorker } from '../../worker/worker';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export const POLICIES = {
+  standard: join(__dirname, '..', '..', 'policies', 'standard.json'),
+  accelerated: join(__dirname, '..', '..', 'policies', 'accelerated.json'),
+};
+
+export interface TestSystem {
+  app: FastifyInstance;
+  env: TestWorkflowEnvironment;
+  db: TestDatabase;
+  taskQueue: string;
+  /** A bearer token for a demo user (api.md "Identity and demo data"). */
+  tokenFor(username: string): Promise<string>;
+  /** `app.inject` as the given demo user. */
+  as(username: string, options: InjectOptions): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real parts, wired as in production: the run's Temporal dev server (test/global-setup.ts),
+ * a fresh PostgreSQL database with the demo data, a worker on a task queue of this file's own,
+ * and the API in-process (`app.inject`).
+ */
+export async function startTestSystem(options: { policy?: keyof typeof POLICIES } = {}): Promise<TestSystem> {
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEST_TEMPORAL_ADDRESS });
+  const db = await createTestDatabase();
+  await seedDemoData(db.database.db);
+  const taskQueue = `test-${randomUUID()}`;
+  const worker: Worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    db: db.database.db,
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+  });
+  const workerRun = worker.run();
+  const { policy, document } = loadPolicy(POLICIES[options.policy ?? 'standard']);
+  const app = await buildApp({
+    db: db.database,
+    temporal: env.client,
+    taskQueue,
+    policy,
+    policyDocument: document,
+    tokenSecret: randomUUID() + randomUUID(),
+    tokenTtlSeconds: 3_600,
+  });
+
+  const tokens = new Map<string, string>();
+  const tokenFor = async (username: string) => {
+    const cached = tokens.get(username);
+    if (cached) return cached;
+    const reply = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username, password: DEMO_PASSWORD },
+    });
+    if (reply.statusCode !== 200) throw new Error(`login as ${username} failed: ${reply.body}`);
+    const token = (reply.json() as { token: string }).token;
+    tokens.set(username, token);
+    return token;
+  };
+
+  return {
+    app,
+    env,
+    db,
+    taskQueue,
+    tokenFor,
+    async as(username, injectOptions) {
+      const token = await tokenFor(username);
+      return app.inject({
+        ...injectOptions,
+        headers: { ...injectOptions.headers, authorization: `Bearer ${token}` },
+      });
+    },
+    async close() {
+      await app.close();
+      worker.shutdown();
+      await workerRun;
+      await env.teardown();
+      await db.drop();
+    },
+  };
+}
