@@ -48,7 +48,10 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
 }
 
 /** The API's wiring, in one place: plugins, error handling, docs and routes. */
-export async function buildApp(deps: AppDeps, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
+export async function buildApp(
+  deps: AppDeps,
+  logger: FastifyServerOptions['logger'] = false,
+): Promise<FastifyInstance> {
   const app = Fastify({ logger, bodyLimit: 64 * 1024, genReqId: () => randomUUID() });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -58,7 +61,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyServerOptions['logg
   app.removeAllContentTypeParsers();
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    parseJson(request, body as string, (error, value) => {
+    void parseJson(request, body as string, (error, value) => {
       if (error) return done(error);
       if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
         return done(new HttpProblem(400, 'the request body must be a JSON object'));

@@ -31,26 +31,28 @@ declare module 'fastify' {
  * Deny by default: every route needs a valid token unless it is marked public, and every
  * non-public route must declare its roles — a route that forgets is refused at start.
  */
-export const authPlugin = fp<{ secret: string; ttlSeconds: number }>(async (app: FastifyInstance, options) => {
-  await app.register(fastifyJwt, { secret: options.secret, sign: { expiresIn: options.ttlSeconds } });
+export const authPlugin = fp<{ secret: string; ttlSeconds: number }>(
+  async (app: FastifyInstance, options) => {
+    await app.register(fastifyJwt, { secret: options.secret, sign: { expiresIn: options.ttlSeconds } });
 
-  app.addHook('onRoute', (route) => {
-    const config = route.config as { public?: boolean; roles?: readonly Role[] } | undefined;
-    if (!config?.public && !config?.roles?.length && route.url.startsWith('/v1/')) {
-      throw new Error(`route ${route.method} ${route.url} declares neither public nor roles`);
-    }
-  });
+    app.addHook('onRoute', (route) => {
+      const config = route.config as { public?: boolean; roles?: readonly Role[] } | undefined;
+      if (!config?.public && !config?.roles?.length && route.url.startsWith('/v1/')) {
+        throw new Error(`route ${route.method} ${route.url} declares neither public nor roles`);
+      }
+    });
 
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    const config = request.routeOptions.config;
-    if (config.public || !request.routeOptions.url?.startsWith('/v1/')) return;
-    try {
-      await request.jwtVerify();
-    } catch {
-      throw new HttpProblem(401, 'a valid bearer token is required; log in at POST /v1/auth/login');
-    }
-    if (!config.roles?.includes(request.user.role)) {
-      throw new HttpProblem(403, `the ${request.user.role} role may not do this`);
-    }
-  });
-});
+    app.addHook('onRequest', async (request: FastifyRequest) => {
+      const config = request.routeOptions.config;
+      if (config.public || !request.routeOptions.url?.startsWith('/v1/')) return;
+      try {
+        await request.jwtVerify();
+      } catch {
+        throw new HttpProblem(401, 'a valid bearer token is required; log in at POST /v1/auth/login');
+      }
+      if (!config.roles?.includes(request.user.role)) {
+        throw new HttpProblem(403, `the ${request.user.role} role may not do this`);
+      }
+    });
+  },
+);

@@ -55,7 +55,10 @@ function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 function isUnavailable(error: unknown): boolean {
   for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
     if (isGrpcServiceError(e) && (e.code === 14 || e.code === 4)) return true; // UNAVAILABLE, DEADLINE_EXCEEDED
-    if (typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(e.code))
+    if (
+      typeof e.code === 'string' &&
+      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(e.code)
+    )
       return true;
   }
   return false;
@@ -63,7 +66,8 @@ function isUnavailable(error: unknown): boolean {
 
 /** One error handler for the whole API: problem+json, and never a stack trace or a 5xx detail. */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof HttpProblem) return sendProblem(reply, problem(error.status, error.detail, error.errors));
+  if (error instanceof HttpProblem)
+    return sendProblem(reply, problem(error.status, error.detail, error.errors));
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'body';
     const errors = error.validation.map((v) => ({

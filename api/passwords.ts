@@ -25,7 +25,11 @@ const DUMMY = `scrypt$${COST.N}$${COST.r}$${COST.p}$${Buffer.alloc(16).toString(
 export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = (stored ?? DUMMY).split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const key = await scrypt(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
+  const key = await scrypt(password, Buffer.from(salt, 'base64'), {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+  });
   const expected = Buffer.from(hash, 'base64');
   return stored !== null && key.length === expected.length && timingSafeEqual(key, expected);
 }

@@ -23,6 +23,7 @@ const Env = z.object({
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('case-follow-up'),
+  TEMPORAL_PORT: Port.default(7233),
   TEMPORAL_UI_PORT: Port.default(8233),
   POLICY: z.string().min(1).default('policies/standard.json'),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -41,6 +42,8 @@ export interface Config {
   temporalAddress?: string;
   temporalNamespace: string;
   taskQueue: string;
+  /** Ports of the embedded Temporal dev server (gRPC and Web UI), when `npm start` runs it. */
+  temporalPort: number;
   temporalUiPort: number;
   policyPath: string;
   /** Unset: `npm start` keeps a generated secret in `dataDir`. */
@@ -80,6 +83,7 @@ export function loadConfig(mode: Mode, env: NodeJS.ProcessEnv = process.env): Co
     temporalAddress: e.TEMPORAL_ADDRESS,
     temporalNamespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.TEMPORAL_TASK_QUEUE,
+    temporalPort: e.TEMPORAL_PORT,
     temporalUiPort: e.TEMPORAL_UI_PORT,
     policyPath: resolve(e.POLICY),
     tokenSecret: e.TOKEN_SECRET,

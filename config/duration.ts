@@ -8,7 +8,11 @@ export function parseDuration(value: string): number | null {
   if (!match || value === 'P' || value.endsWith('T')) return null;
   const [, w, d, h, m, s] = match;
   const seconds =
-    Number(w ?? 0) * 604_800 + Number(d ?? 0) * 86_400 + Number(h ?? 0) * 3_600 + Number(m ?? 0) * 60 + Number(s ?? 0);
+    Number(w ?? 0) * 604_800 +
+    Number(d ?? 0) * 86_400 +
+    Number(h ?? 0) * 3_600 +
+    Number(m ?? 0) * 60 +
+    Number(s ?? 0);
   return Math.round(seconds * 1000);
 }
 

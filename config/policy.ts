@@ -24,14 +24,16 @@ const Schedule = z
   .min(1)
   .superRefine((periods, ctx) => {
     periods.forEach((period, i) => {
-      if (period.every <= 0) ctx.addIssue({ code: 'custom', path: [i, 'every'], message: 'must be positive' });
+      if (period.every <= 0)
+        ctx.addIssue({ code: 'custom', path: [i, 'every'], message: 'must be positive' });
       const previous = periods[i - 1];
       if (previous && period.until <= previous.until)
         ctx.addIssue({ code: 'custom', path: [i, 'until'], message: 'periods must be in increasing order' });
     });
   });
 
-const PerTier = <T extends z.ZodType>(value: T) => z.strictObject({ stable: value, key: value, abnormal: value });
+const PerTier = <T extends z.ZodType>(value: T) =>
+  z.strictObject({ stable: value, key: value, abnormal: value });
 
 export const PolicySchema = z.strictObject({
   version: z.string().min(1).max(100),
@@ -48,7 +50,10 @@ export const PolicySchema = z.strictObject({
   }),
   term: z.strictObject({ community_detox: Duration, community_rehabilitation: Duration }), // R7
   endOfControlAfterAbstinence: Duration, // R19
-  tests: PerTier(Schedule).extend({ unannouncedPerYear: z.number().int().min(0).max(52), dueWithin: Duration }), // R8
+  tests: PerTier(Schedule).extend({
+    unannouncedPerYear: z.number().int().min(0).max(52),
+    dueWithin: Duration,
+  }), // R8
   contacts: PerTier(Duration), // R9
   ladder: z // R11
     .array(z.strictObject({ after: Duration, notify: z.enum(['caseworker', 'supervisor', 'police']) }))
@@ -57,7 +62,11 @@ export const PolicySchema = z.strictObject({
       steps.forEach((step, i) => {
         const previous = steps[i - 1];
         if (previous && step.after < previous.after)
-          ctx.addIssue({ code: 'custom', path: [i, 'after'], message: 'ladder steps must be in increasing order' });
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'after'],
+            message: 'ladder steps must be in increasing order',
+          });
       });
     }),
   seriousViolation: z.strictObject({
@@ -77,7 +86,9 @@ export class PolicyError extends Error {}
 export function parsePolicy(document: unknown, source: string): Policy {
   const result = PolicySchema.safeParse(document);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const problems = result.error.issues.map(
+    (issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+  );
   throw new PolicyError(`policy ${source} is invalid:\n${problems.join('\n')}`);
 }
 
@@ -92,7 +103,9 @@ export function loadPolicy(path: string): LoadedPolicy {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new PolicyError(`POLICY: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new PolicyError(
+      `POLICY: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   let document: unknown;
   try {

@@ -7,7 +7,11 @@ import type { Phase, Tier } from '../schemas/common';
 export type InsertCaseResult = { status: 'recorded' } | { status: 'duplicate'; existingCaseId: string };
 
 function uniqueViolation(error: unknown): string | null {
-  for (let e = error as { code?: string; constraint?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+  for (
+    let e = error as { code?: string; constraint?: string; cause?: unknown } | undefined;
+    e;
+    e = e.cause as typeof e
+  ) {
     if (e.code === '23505') return e.constraint ?? 'unknown';
   }
   return null;
@@ -73,7 +77,9 @@ export async function listCases(db: Db, filter: CaseFilter, scope: readonly stri
   }
   if (filter.after) {
     const { createdAt, id } = filter.after;
-    conditions.push(or(lt(cases.createdAt, createdAt), and(eq(cases.createdAt, createdAt), lt(cases.id, id))));
+    conditions.push(
+      or(lt(cases.createdAt, createdAt), and(eq(cases.createdAt, createdAt), lt(cases.id, id))),
+    );
   }
   return db
     .select()

@@ -10,6 +10,9 @@ export async function upsertJurisdiction(db: Db, row: typeof jurisdictions.$infe
 }
 
 export async function jurisdictionExists(db: Db, code: string): Promise<boolean> {
-  const [row] = await db.select({ code: jurisdictions.code }).from(jurisdictions).where(eq(jurisdictions.code, code));
+  const [row] = await db
+    .select({ code: jurisdictions.code })
+    .from(jurisdictions)
+    .where(eq(jurisdictions.code, code));
   return row !== undefined;
 }

@@ -60,7 +60,9 @@ export const cases = pgTable(
   },
   (t) => [
     // One open case per person: the guard against two handovers racing (api.md: 409).
-    uniqueIndex('cases_open_id_number').on(t.idNumber).where(sql`status = 'open'`),
+    uniqueIndex('cases_open_id_number')
+      .on(t.idNumber)
+      .where(sql`status = 'open'`),
     // Jurisdiction scoping is `code = j OR code LIKE 'j.%'`; text_pattern_ops serves the prefix.
     index('cases_jurisdiction').on(t.jurisdiction.op('text_pattern_ops')),
     index('cases_created').on(t.createdAt.desc(), t.id.desc()),

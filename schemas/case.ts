@@ -64,7 +64,9 @@ export const TaskView = z
 
 export const PersonView = z.object({
   name: z.string(),
-  idNumber: z.string().meta({ description: 'masked (3205**********1234) unless the role may see it in full' }),
+  idNumber: z
+    .string()
+    .meta({ description: 'masked (3205**********1234) unless the role may see it in full' }),
   birthDate: z.string().nullable(),
   sex: z.enum(['male', 'female']).nullable(),
   phone: z.string().nullable(),

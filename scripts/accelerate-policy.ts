@@ -3,6 +3,7 @@
 // Usage: tsx scripts/accelerate-policy.ts
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { format } from 'prettier';
 import { formatDuration, parseDuration } from '../config/duration';
 import { loadPolicy } from '../config/policy';
 
@@ -20,16 +21,19 @@ export function accelerate(node: unknown): unknown {
   return node;
 }
 
-if (require.main === module) {
+async function main() {
   const dir = join(__dirname, '..', 'policies');
   const standard = JSON.parse(readFileSync(join(dir, 'standard.json'), 'utf8')) as Record<string, unknown>;
   const accelerated = {
     ...(accelerate(standard) as Record<string, unknown>),
     version: String(standard.version).replace(/^standard/, 'accelerated'),
-    title: 'Accelerated policy: the standard policy with every duration divided by 86,400 (a day lasts one second)',
+    title:
+      'Accelerated policy: the standard policy with every duration divided by 86,400 (a day lasts one second)',
   };
   const target = join(dir, 'accelerated.json');
-  writeFileSync(target, `${JSON.stringify(accelerated, null, 2)}\n`);
+  writeFileSync(target, await format(JSON.stringify(accelerated), { parser: 'json', filepath: target }));
   loadPolicy(target);
   process.stdout.write(`wrote ${target}\n`);
 }
+
+if (require.main === module) void main();

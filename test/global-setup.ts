@@ -16,7 +16,9 @@ export default async function globalSetup(): Promise<void> {
     await pg.connect();
     await pg.query('select 1');
   } catch (error) {
-    throw new Error(`tests need PostgreSQL at ${adminDatabaseUrl()} (set TEST_DATABASE_URL): ${String(error)}`);
+    throw new Error(
+      `tests need PostgreSQL at ${adminDatabaseUrl()} (set TEST_DATABASE_URL): ${String(error)}`,
+    );
   } finally {
     await pg.end().catch(() => undefined);
   }

@@ -10,7 +10,10 @@ const Ready = z.object({ status: z.literal('ready'), database: z.string(), tempo
 const healthRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal }) => {
   app.get(
     '/healthz',
-    { config: { public: true }, schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Health } } },
+    {
+      config: { public: true },
+      schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Health } },
+    },
     async () => ({ status: 'ok' as const }),
   );
 

@@ -12,7 +12,8 @@ afterAll(async () => {
 const open = (body: unknown, username = 'liaison') =>
   system.as(username, { method: 'POST', url: '/v1/cases', payload: body as object });
 const get = (id: string, username: string) => system.as(username, { method: 'GET', url: `/v1/cases/${id}` });
-const list = (query: string, username: string) => system.as(username, { method: 'GET', url: `/v1/cases?${query}` });
+const list = (query: string, username: string) =>
+  system.as(username, { method: 'GET', url: `/v1/cases?${query}` });
 
 describe('opening a handover (POST /v1/cases)', () => {
   it('opens a pre-release case that reads back at once with the same data', async () => {
@@ -21,7 +22,11 @@ describe('opening a handover (POST /v1/cases)', () => {
     expect(created.statusCode).toBe(201);
     const view = created.json();
     expect(view).toMatchObject({
-      person: { name: body.person.name, idNumber: body.person.idNumber, residenceAddress: body.person.residenceAddress },
+      person: {
+        name: body.person.name,
+        idNumber: body.person.idNumber,
+        residenceAddress: body.person.residenceAddress,
+      },
       facility: body.facility,
       measure: body.measure,
       phase: 'pre_release',
@@ -98,7 +103,11 @@ describe('opening a handover (POST /v1/cases)', () => {
   it.each([
     ['an unknown field', { extra: true }, 'body'],
     ['an unknown measure', { measure: 'prison' }, 'body.measure'],
-    ['a release time without an offset', { expectedReleaseAt: '2026-12-20T09:00:00' }, 'body.expectedReleaseAt'],
+    [
+      'a release time without an offset',
+      { expectedReleaseAt: '2026-12-20T09:00:00' },
+      'body.expectedReleaseAt',
+    ],
     ['a malformed jurisdiction', { destination: 'Suzhou Gusu' }, 'body.destination'],
   ])('refuses %s with 422 naming where', async (_, override, path) => {
     const reply = await open({ ...handover(), ...override });
@@ -116,7 +125,12 @@ describe('opening a handover (POST /v1/cases)', () => {
   it('answers malformed JSON with 400, a wrong media type with 415 and an oversized body with 413', async () => {
     const token = await system.tokenFor('liaison');
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const malformed = await system.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: '{"person":' });
+    const malformed = await system.app.inject({
+      method: 'POST',
+      url: '/v1/cases',
+      headers,
+      payload: '{"person":',
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json()).toMatchObject({ status: 400, title: 'Bad request' });
 
@@ -219,7 +233,12 @@ describe('listing cases (GET /v1/cases)', () => {
 
   it('filters by jurisdiction subtree and by phase', async () => {
     const shuangta = await list('jurisdiction=suzhou.gusu.shuangta', 'supervisor.city');
-    expect(shuangta.json().items.map((item: { id: string }) => item.id).sort()).toEqual([ids[0], ids[1]].sort());
+    expect(
+      shuangta
+        .json()
+        .items.map((item: { id: string }) => item.id)
+        .sort(),
+    ).toEqual([ids[0], ids[1]].sort());
     const wuzhong = await list('jurisdiction=suzhou.wuzhong&phase=pre_release', 'supervisor.city');
     expect(wuzhong.json().items.map((item: { id: string }) => item.id)).toEqual([ids[2]]);
     const community = await list('phase=community', 'supervisor.city');

@@ -32,7 +32,9 @@ export interface TestSystem {
  * and the API in-process (`app.inject`).
  */
 export async function startTestSystem(options: { policy?: keyof typeof POLICIES } = {}): Promise<TestSystem> {
-  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEST_TEMPORAL_ADDRESS });
+  const env = await TestWorkflowEnvironment.createFromExistingServer({
+    address: process.env.TEST_TEMPORAL_ADDRESS,
+  });
   const db = await createTestDatabase();
   await seedDemoData(db.database.db);
   const taskQueue = `test-${randomUUID()}`;

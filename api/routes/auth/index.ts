@@ -26,7 +26,12 @@ const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, tokenTtlSec
         request.log.warn({ event: 'login_failed' }, 'login failed');
         throw new HttpProblem(401, 'wrong username or password');
       }
-      const claims = { sub: user.id, username: user.username, role: user.role, jurisdictions: user.jurisdictions };
+      const claims = {
+        sub: user.id,
+        username: user.username,
+        role: user.role,
+        jurisdictions: user.jurisdictions,
+      };
       const token = await app.jwt.sign(claims);
       return {
         token,

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { findCase, findOpenCaseByIdNumber, listCases } from '../../../db/cases';
 import { jurisdictionExists } from '../../../db/jurisdictions';
@@ -29,7 +33,7 @@ const duplicate = (caseId: string) =>
 
 const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, taskQueue, policy }) => {
   app.post(
-    '/',
+    '',
     {
       config: { roles: ['liaison'] },
       schema: {
@@ -42,7 +46,10 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
     async (request, reply) => {
       const body = request.body;
       const caller = request.user;
-      if (!isWithin(body.destination, caller.jurisdictions) || !(await jurisdictionExists(db.db, body.destination))) {
+      if (
+        !isWithin(body.destination, caller.jurisdictions) ||
+        !(await jurisdictionExists(db.db, body.destination))
+      ) {
         throw new HttpProblem(422, 'the destination is not a known jurisdiction within yours', [
           { path: 'body.destination', message: `unknown or outside your jurisdictions: ${body.destination}` },
         ]);
@@ -63,18 +70,18 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
         // Start and wait for the record in one call: the 201 means the case is readable now.
         await temporal.withAbortSignal(deadline, () =>
           temporal.workflow.executeUpdateWithStart(openCaseUpdate, {
-          startWorkflowOperation: new WithStartWorkflowOperation(CASE_WORKFLOW_TYPE, {
-            workflowId: caseWorkflowId(caseId),
-            taskQueue,
-            args: [input],
-            workflowIdConflictPolicy: 'FAIL',
-            typedSearchAttributes: [
-              { key: CasePhase, value: 'pre_release' },
-              { key: CaseTier, value: 'stable' },
-              { key: CaseJurisdiction, value: body.destination },
-            ],
+            startWorkflowOperation: new WithStartWorkflowOperation(CASE_WORKFLOW_TYPE, {
+              workflowId: caseWorkflowId(caseId),
+              taskQueue,
+              args: [input],
+              workflowIdConflictPolicy: 'FAIL',
+              typedSearchAttributes: [
+                { key: CasePhase, value: 'pre_release' },
+                { key: CaseTier, value: 'stable' },
+                { key: CaseJurisdiction, value: body.destination },
+              ],
+            }),
           }),
-        }),
         );
       } catch (error) {
         if (deadline.aborted) {
@@ -100,7 +107,7 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
   );
 
   app.get(
-    '/',
+    '',
     {
       config: { roles: ROLES },
       schema: {

@@ -3,7 +3,11 @@ import { z } from 'zod';
 import { ROLES } from '../../../schemas/common';
 import type { AppDeps } from '../../app';
 
-const PolicyReply = z.object({ version: z.string(), title: z.string(), document: z.record(z.string(), z.unknown()) });
+const PolicyReply = z.object({
+  version: z.string(),
+  title: z.string(),
+  document: z.record(z.string(), z.unknown()),
+});
 
 const policyRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { policy, policyDocument }) => {
   app.get(

@@ -1,0 +1,156 @@
+import { createHmac } from 'node:crypto';
+import { startTestSystem, type TestSystem } from '../helpers/system';
+
+/** An HS256 token signed with a key the API does not know. */
+function forge(claims: object): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${unsigned}.${createHmac('sha256', 'another-secret-another-secret-another').update(unsigned).digest('base64url')}`;
+}
+
+let system: TestSystem;
+beforeAll(async () => {
+  system = await startTestSystem();
+});
+afterAll(async () => {
+  await system?.close();
+});
+
+const login = (payload: object) => system.app.inject({ method: 'POST', url: '/v1/auth/login', payload });
+
+describe('logging in (POST /v1/auth/login)', () => {
+  it.each([
+    ['liaison', 'liaison', ['suzhou']],
+    ['worker.canglang', 'caseworker', ['suzhou.gusu.canglang']],
+    ['worker.changqiao', 'caseworker', ['suzhou.wuzhong.changqiao']],
+    ['supervisor.gusu', 'supervisor', ['suzhou.gusu']],
+    ['supervisor.city', 'supervisor', ['suzhou']],
+    ['police.gusu', 'police', ['suzhou.gusu']],
+  ])('the demo user %s logs in as %s of %j', async (username, role, jurisdictions) => {
+    const reply = await login({ username, password: 'demo-password' });
+    expect(reply.statusCode).toBe(200);
+    const body = reply.json();
+    expect(body.token).toEqual(expect.any(String));
+    expect(body.user).toMatchObject({ username, role, jurisdictions });
+    expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('answers a wrong password and an unknown user alike, with 401', async () => {
+    const wrong = await login({ username: 'liaison', password: 'guess' });
+    const unknown = await login({ username: 'nobody', password: 'guess' });
+    expect(wrong.statusCode).toBe(401);
+    expect(unknown.statusCode).toBe(401);
+    expect(wrong.body).toBe(unknown.body);
+    expect(wrong.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it.each([
+    ['a missing password', { username: 'liaison' }, 'body.password'],
+    ['an unknown field', { username: 'liaison', password: 'x', remember: true }, 'body'],
+    ['a number for a username', { username: 42, password: 'x' }, 'body.username'],
+  ])('refuses %s with 422', async (_, payload, path) => {
+    const reply = await login(payload);
+    expect(reply.statusCode).toBe(422);
+    expect(reply.json().errors.map((e: { path: string }) => e.path)).toContain(path);
+  });
+});
+
+describe('tokens and roles', () => {
+  it('refuses a request without a token with 401', async () => {
+    const reply = await system.app.inject({ method: 'GET', url: '/v1/cases' });
+    expect(reply.statusCode).toBe(401);
+    expect(reply.json()).toMatchObject({ status: 401, title: 'Not authenticated' });
+  });
+
+  it('refuses a token signed with another secret, and an expired one', async () => {
+    const claims = { sub: 'x', username: 'liaison', role: 'supervisor' as const, jurisdictions: ['suzhou'] };
+    const forged = forge(claims);
+    const expired = system.app.jwt.sign(claims, { expiresIn: -10 });
+    for (const token of [forged, expired, 'not.a.token']) {
+      const reply = await system.app.inject({
+        method: 'GET',
+        url: '/v1/cases',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(reply.statusCode).toBe(401);
+    }
+  });
+
+  it('refuses a role the route does not name with 403', async () => {
+    const reply = await system.as('police.gusu', { method: 'POST', url: '/v1/cases', payload: {} });
+    expect(reply.statusCode).toBe(403);
+    expect(reply.json().detail).toBe('the police role may not do this');
+  });
+
+  it('checks the role before the body: a caseworker learns nothing from validation', async () => {
+    const reply = await system.as('worker.canglang', {
+      method: 'POST',
+      url: '/v1/cases',
+      payload: { bad: 1 },
+    });
+    expect(reply.statusCode).toBe(403);
+  });
+});
+
+describe('operations', () => {
+  it('/healthz answers while the process is up', async () => {
+    const reply = await system.app.inject({ method: 'GET', url: '/healthz' });
+    expect(reply.json()).toEqual({ status: 'ok' });
+  });
+
+  it('/readyz reports the database and Temporal reachable', async () => {
+    const reply = await system.app.inject({ method: 'GET', url: '/readyz' });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toEqual({ status: 'ready', database: 'postgres', temporal: 'reachable' });
+  });
+
+  it('/openapi.json documents every route of the slice, generated from the schemas', async () => {
+    const reply = await system.app.inject({ method: 'GET', url: '/openapi.json' });
+    const document = reply.json();
+    expect(document.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/auth/login',
+        '/v1/cases',
+        '/v1/cases/{id}',
+        '/v1/policies/current',
+        '/readyz',
+      ]),
+    );
+    const create = document.paths['/v1/cases'].post;
+    expect(create.requestBody.content['application/json'].schema).toBeDefined();
+    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '409', '422']));
+  });
+
+  it('/docs serves the Swagger UI', async () => {
+    const reply = await system.app.inject({ method: 'GET', url: '/docs/' });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.body).toContain('swagger-ui');
+  });
+
+  it('sends security headers', async () => {
+    const reply = await system.app.inject({ method: 'GET', url: '/healthz' });
+    expect(reply.headers['x-content-type-options']).toBe('nosniff');
+    expect(reply.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
+  it('answers an unknown route with a problem+json 404', async () => {
+    const reply = await system.app.inject({ method: 'GET', url: '/v1/nothing-here?q=secret' });
+    expect(reply.statusCode).toBe(404);
+    expect(reply.json()).toEqual({
+      type: 'https://httpstatuses.io/404',
+      title: 'Not found',
+      status: 404,
+      detail: 'no route GET /v1/nothing-here',
+    });
+  });
+
+  it('GET /v1/policies/current returns the policy in force as written', async () => {
+    const reply = await system.as('worker.canglang', { method: 'GET', url: '/v1/policies/current' });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toMatchObject({
+      version: 'standard-2026.1',
+      document: { deadlines: { reportInWithin: 'P15D', firstHomeVisitWithin: 'PT72H' } },
+    });
+  });
+});

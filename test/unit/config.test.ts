@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../../config/config';
+import { formatDuration, parseDuration } from '../../config/duration';
+import { loadPolicy, parsePolicy } from '../../config/policy';
+import { POLICIES } from '../helpers/system';
+
+describe('configuration', () => {
+  it('runs on embedded defaults with nothing set', () => {
+    const config = loadConfig('embedded', {});
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, temporalNamespace: 'default' });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.temporalAddress).toBeUndefined();
+  });
+
+  it('stops the production API with a message naming every missing key', () => {
+    expect(() => loadConfig('api', {})).toThrow(
+      /DATABASE_URL: required for `npm run api`[\s\S]*TEMPORAL_ADDRESS: required[\s\S]*TOKEN_SECRET: required/,
+    );
+  });
+
+  it('names a bad value and says what it must be', () => {
+    expect(() =>
+      loadConfig('worker', { DATABASE_URL: 'mysql://x', TEMPORAL_ADDRESS: '127.0.0.1:7233' }),
+    ).toThrow('DATABASE_URL: must be a postgres:// URL');
+    expect(() => loadConfig('embedded', { PORT: 'eighty' })).toThrow(/PORT: /);
+    expect(() => loadConfig('embedded', { TOKEN_SECRET: 'short' })).toThrow(
+      'TOKEN_SECRET: must be at least 32 characters',
+    );
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig('embedded', { DATABASE_URL: '' }).databaseUrl).toBeUndefined();
+  });
+});
+
+describe('policy documents (domain.md "Policy is data")', () => {
+  it('loads both shipped policies', () => {
+    expect(loadPolicy(POLICIES.standard).policy.version).toBe('standard-2026.1');
+    expect(loadPolicy(POLICIES.accelerated).policy.version).toBe('accelerated-2026.1');
+  });
+
+  it('R3/R6: holds the report-in and first-visit deadlines in milliseconds', () => {
+    const { policy } = loadPolicy(POLICIES.standard);
+    expect(policy.deadlines.reportInWithin).toBe(15 * 86_400_000);
+    expect(policy.deadlines.firstHomeVisitWithin).toBe(72 * 3_600_000);
+  });
+
+  it('the accelerated policy is the standard one with every duration divided by 86,400', () => {
+    const standard = loadPolicy(POLICIES.standard).policy;
+    const accelerated = loadPolicy(POLICIES.accelerated).policy;
+    const pairs: [unknown, unknown, string][] = [];
+    const walk = (a: unknown, b: unknown, path: string) => {
+      if (a && typeof a === 'object') {
+        for (const key of Object.keys(a)) walk((a as never)[key], (b as never)[key], `${path}.${key}`);
+      } else pairs.push([a, b, path]);
+    };
+    walk(standard, accelerated, 'policy');
+    const durations = pairs.filter(
+      ([, , path]) =>
+        !/version|title|unannouncedPerYear|testsRefused|leavesWithoutNotice|notify|personsPerCaseworker/.test(
+          path,
+        ),
+    );
+    expect(durations.length).toBeGreaterThan(20);
+    // Within a millisecond: the accelerated file keeps three decimals of a second.
+    const off = durations.filter(
+      ([real, fast]) => Math.abs((real as number) / 86_400 - (fast as number)) > 1,
+    );
+    expect(off).toEqual([]);
+    expect(accelerated.deadlines.reportInWithin).toBe(15_000);
+  });
+
+  it('names the bad key of an invalid policy', () => {
+    const document = JSON.parse(readFileSync(POLICIES.standard, 'utf8'));
+    document.deadlines.pickupGrace = 'P1M';
+    document.tests.stable[1].until = 'P10D';
+    delete document.caseload;
+    expect(() => parsePolicy(document, 'broken.json')).toThrow(
+      /deadlines\.pickupGrace: "P1M" is not an ISO-8601 duration[\s\S]*tests\.stable\.1\.until: periods must be in increasing order[\s\S]*caseload: /,
+    );
+  });
+
+  it('says when the policy file is missing or not JSON', () => {
+    expect(() => loadPolicy('/nonexistent/policy.json')).toThrow(
+      'POLICY: cannot read /nonexistent/policy.json: ENOENT',
+    );
+    expect(() => loadPolicy(__filename)).toThrow(/is not valid JSON/);
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['P3D', 259_200_000],
+    ['PT72H', 259_200_000],
+    ['P2W', 1_209_600_000],
+    ['PT0.5S', 500],
+    ['P1DT2H3M4S', 93_784_000],
+  ])('%s is %d ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each(['P1M', 'P1Y', 'P', 'PT', '3D', 'P-1D'])('refuses %s (no calendar units, no sign)', (text) => {
+    expect(parseDuration(text)).toBeNull();
+  });
+
+  it('formats back to the same length', () => {
+    for (const text of ['P3D', 'PT4H', 'P1DT2H3M4S', 'PT0.167S', 'PT0S']) {
+      expect(parseDuration(formatDuration(parseDuration(text)!))).toBe(parseDuration(text));
+    }
+  });
+});

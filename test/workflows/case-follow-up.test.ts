@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { eq } from 'drizzle-orm';
+import { createActivities } from '../../activities';
+import { loadPolicy } from '../../config/policy';
+import { cases } from '../../db/schema';
+import { temporalBinaries } from '../../scripts/temporal-dev-server';
+import { createWorker } from '../../worker/worker';
+import {
+  caseStatusQuery,
+  caseWorkflowId,
+  openCaseUpdate,
+  type CaseInput,
+} from '../../workflows/case-follow-up.messages';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { handover } from '../helpers/fixtures';
+import { POLICIES } from '../helpers/system';
+
+const { policy } = loadPolicy(POLICIES.standard);
+
+function caseInput(body = handover()): CaseInput {
+  return {
+    caseId: randomUUID(),
+    opening: body,
+    openedBy: 'liaison',
+    openedAt: new Date().toISOString(),
+    policy,
+  };
+}
+
+function openCase(client: Client, taskQueue: string, input: CaseInput) {
+  return client.workflow.executeUpdateWithStart(openCaseUpdate, {
+    startWorkflowOperation: new WithStartWorkflowOperation('caseFollowUp', {
+      workflowId: caseWorkflowId(input.caseId),
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+    }),
+  });
+}
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('the case workflow on the real Temporal dev server', () => {
+  let env: TestWorkflowEnvironment;
+  const taskQueue = `wf-${randomUUID()}`;
+  let stopWorker: () => Promise<void>;
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createFromExistingServer({
+      address: process.env.TEST_TEMPORAL_ADDRESS,
+    });
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      db: db.database.db,
+      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+    });
+    const running = worker.run();
+    stopWorker = async () => {
+      worker.shutdown();
+      await running;
+    };
+  });
+  afterAll(async () => {
+    await stopWorker?.();
+    await env?.teardown();
+  });
+
+  it('records the handover in the read model before the open update completes', async () => {
+    const input = caseInput();
+    const status = await openCase(env.client, taskQueue, input);
+    expect(status).toEqual({
+      caseId: input.caseId,
+      phase: 'pre_release',
+      tier: 'stable',
+      recorded: true,
+      policyVersion: 'standard-2026.1',
+    });
+    const [row] = await db.database.db.select().from(cases).where(eq(cases.id, input.caseId));
+    expect(row).toMatchObject({
+      idNumber: input.opening.person.idNumber,
+      jurisdiction: input.opening.destination,
+      phase: 'pre_release',
+      status: 'open',
+      openedBy: 'liaison',
+      createdAt: new Date(input.openedAt),
+    });
+  });
+
+  it('keeps running and answers its status query after opening', async () => {
+    const input = caseInput();
+    await openCase(env.client, taskQueue, input);
+    const handle = env.client.workflow.getHandle(caseWorkflowId(input.caseId));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect(await handle.query(caseStatusQuery)).toMatchObject({ phase: 'pre_release', recorded: true });
+  });
+
+  it('refuses a second open case for the same person and ends that workflow, naming the first case', async () => {
+    const body = handover();
+    const first = caseInput(body);
+    await openCase(env.client, taskQueue, first);
+    const second = caseInput(body);
+    const error = await openCase(env.client, taskQueue, second).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((error as WorkflowUpdateFailedError).cause).toMatchObject({
+      type: 'DuplicateOpenCase',
+      details: [first.caseId],
+    });
+    const result = await env.client.workflow.getHandle(caseWorkflowId(second.caseId)).result();
+    expect(result).toEqual({ outcome: 'rejected_duplicate', existingCaseId: first.caseId });
+    const rows = await db.database.db.select().from(cases).where(eq(cases.idNumber, body.person.idNumber));
+    expect(rows.map((row) => row.id)).toEqual([first.caseId]);
+  });
+});
+
+describe('recordCase, the activity', () => {
+  it('is idempotent by case id: a retry after a lost reply records one row', async () => {
+    const { recordCase } = createActivities({ db: db.database.db });
+    const input = caseInput();
+    expect(await recordCase(input)).toEqual({ status: 'recorded' });
+    expect(await recordCase(input)).toEqual({ status: 'recorded' });
+    const rows = await db.database.db.select().from(cases).where(eq(cases.id, input.caseId));
+    expect(rows).toHaveLength(1);
+  });
+});
+
+describe('the case workflow under time skipping', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: temporalBinaries().testServer } },
+    });
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  it('a case opened inside stays recorded and waiting through 90 days of skipped time', async () => {
+    const taskQueue = `ts-${randomUUID()}`;
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      db: db.database.db,
+      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+    });
+    await worker.runUntil(async () => {
+      const input = caseInput();
+      await openCase(env.client, taskQueue, input);
+      const before = await env.currentTimeMs();
+      await env.sleep('90 days');
+      expect((await env.currentTimeMs()) - before).toBeGreaterThanOrEqual(90 * 86_400_000);
+      const handle = env.client.workflow.getHandle(caseWorkflowId(input.caseId));
+      expect(await handle.query(caseStatusQuery)).toMatchObject({ phase: 'pre_release', recorded: true });
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+    });
+  });
+});
