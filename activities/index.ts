@@ -1,13 +1,18 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { CaseInput } from '../workflows/case-follow-up.messages';
+import type { CaseSync } from '../workflows/case-follow-up.messages';
 import { insertCase, type InsertCaseResult } from '../db/cases';
+import { applyCaseSync, countAttempt, findNotification, markDelivered } from '../db/case-sync';
 import type { Db } from '../db/client';
+import { outbound, type NotificationChannel } from './notifier';
 
 export interface ActivityDeps {
   db: Db;
+  channels: NotificationChannel[];
 }
 
 /** Thin adapters from the workflow to the outside world; each idempotent by its business key. */
-export function createActivities({ db }: ActivityDeps) {
+export function createActivities({ db, channels }: ActivityDeps) {
   return {
     /** Idempotent by case id: a retry after a lost reply finds the row and succeeds. */
     async recordCase(input: CaseInput): Promise<InsertCaseResult> {
@@ -34,6 +39,29 @@ export function createActivities({ db }: ActivityDeps) {
         createdAt: openedAt,
         updatedAt: openedAt,
       });
+    },
+
+    /** Idempotent by revision and ids: the read model only moves forward. */
+    async syncCase(batch: CaseSync): Promise<void> {
+      await applyCaseSync(db, batch);
+    },
+
+    /** Idempotent by notification id: a delivered notification is never sent again. */
+    async deliverNotification(id: string): Promise<void> {
+      const row = await findNotification(db, id);
+      if (!row)
+        throw ApplicationFailure.nonRetryable(
+          `notification ${id} is not in the outbox`,
+          'NotificationMissing',
+        );
+      if (row.status === 'delivered') return;
+      try {
+        for (const channel of channels) await channel.send(outbound(row));
+      } catch (error) {
+        await countAttempt(db, id);
+        throw error;
+      }
+      await markDelivered(db, id, new Date());
     },
   };
 }

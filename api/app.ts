@@ -16,6 +16,10 @@ import { authPlugin } from './auth';
 import { errorHandler, HttpProblem, notFoundHandler } from './errors';
 import authRoutes from './routes/auth';
 import caseRoutes from './routes/cases';
+import eventRoutes from './routes/cases/events';
+import supervisionRoutes from './routes/cases/supervision';
+import notificationRoutes from './routes/notifications';
+import taskRoutes from './routes/tasks';
 import healthRoutes from './routes/health';
 import policyRoutes from './routes/policies';
 
@@ -101,6 +105,10 @@ export async function buildApp(
   await app.register(healthRoutes, deps);
   await app.register(authRoutes, { ...deps, prefix: '/v1/auth' });
   await app.register(caseRoutes, { ...deps, prefix: '/v1/cases' });
+  await app.register(eventRoutes, { ...deps, prefix: '/v1/cases' });
+  await app.register(supervisionRoutes, { ...deps, prefix: '/v1/cases' });
+  await app.register(taskRoutes, { ...deps, prefix: '/v1/tasks' });
+  await app.register(notificationRoutes, { ...deps, prefix: '/v1/notifications' });
   await app.register(policyRoutes, { ...deps, prefix: '/v1/policies' });
   return app;
 }

@@ -28,6 +28,7 @@ const Env = z.object({
   POLICY: z.string().min(1).default('policies/standard.json'),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -49,6 +50,8 @@ export interface Config {
   /** Unset: `npm start` keeps a generated secret in `dataDir`. */
   tokenSecret?: string;
   tokenTtlSeconds: number;
+  /** Notifications are also POSTed here (an SMS gateway or police system adapter) when set. */
+  notifyWebhookUrl?: string;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
 
@@ -88,6 +91,7 @@ export function loadConfig(mode: Mode, env: NodeJS.ProcessEnv = process.env): Co
     policyPath: resolve(e.POLICY),
     tokenSecret: e.TOKEN_SECRET,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+    notifyWebhookUrl: e.NOTIFY_WEBHOOK_URL,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -38,6 +38,8 @@ const PerTier = <T extends z.ZodType>(value: T) =>
 export const PolicySchema = z.strictObject({
   version: z.string().min(1).max(100),
   title: z.string().min(1),
+  /** What counts as a day in counters shown to people (P1D; a second in the accelerated policy). */
+  dayLength: Duration,
   deadlines: z.strictObject({
     releaseNoticeAtLeast: Duration, // R1
     releaseConfirmationGrace: Duration, // R1
@@ -47,6 +49,7 @@ export const PolicySchema = z.strictObject({
     firstHomeVisitWithin: Duration, // R6
     transferReportInWithin: Duration, // R15
     tierReviewEvery: Duration, // R10
+    endOfControlProposalWithin: Duration, // R19
   }),
   term: z.strictObject({ community_detox: Duration, community_rehabilitation: Duration }), // R7
   endOfControlAfterAbstinence: Duration, // R19
@@ -54,7 +57,7 @@ export const PolicySchema = z.strictObject({
     unannouncedPerYear: z.number().int().min(0).max(52),
     dueWithin: Duration,
   }), // R8
-  contacts: PerTier(Duration), // R9
+  contacts: PerTier(Duration).extend({ dueWithin: Duration }), // R9
   ladder: z // R11
     .array(z.strictObject({ after: Duration, notify: z.enum(['caseworker', 'supervisor', 'police']) }))
     .min(1)

@@ -42,12 +42,17 @@ export async function findOpenCaseByIdNumber(db: Db, idNumber: string): Promise<
   return row ?? null;
 }
 
+/** Cases the caller may see: in their jurisdictions or below, or in transfer to them (R15). */
+export function caseInScope(scope: readonly string[]): SQL {
+  return or(withinJurisdictions(cases.jurisdiction, scope), withinJurisdictions(cases.transferTo, scope))!;
+}
+
 /** A case within the given jurisdictions, or null: outside them it does not exist for the caller. */
 export async function findCase(db: Db, id: string, scope: readonly string[]): Promise<CaseRow | null> {
   const [row] = await db
     .select()
     .from(cases)
-    .where(and(eq(cases.id, id), withinJurisdictions(cases.jurisdiction, scope)))
+    .where(and(eq(cases.id, id), caseInScope(scope)))
     .limit(1);
   return row ?? null;
 }
@@ -65,7 +70,7 @@ export interface CaseFilter {
 
 /** Newest first, keyset-paginated by (createdAt, id). */
 export async function listCases(db: Db, filter: CaseFilter, scope: readonly string[]): Promise<CaseRow[]> {
-  const conditions: (SQL | undefined)[] = [withinJurisdictions(cases.jurisdiction, scope)];
+  const conditions: (SQL | undefined)[] = [caseInScope(scope)];
   if (filter.phase) conditions.push(eq(cases.phase, filter.phase));
   if (filter.tier) conditions.push(eq(cases.tier, filter.tier));
   if (filter.jurisdiction) conditions.push(withinJurisdictions(cases.jurisdiction, [filter.jurisdiction]));

@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import type { Measure, Phase, Role, Tier } from '../schemas/common';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -41,6 +51,8 @@ export const cases = pgTable(
     expectedReleaseAt: timestamptz('expected_release_at').notNull(),
     releasedAt: timestamptz('released_at'),
     jurisdiction: text('jurisdiction').notNull(),
+    /** R15: the receiving jurisdiction while in transfer; both sides see the case. */
+    transferTo: text('transfer_to'),
     phase: text('phase').$type<Phase>().notNull(),
     tier: text('tier').$type<Tier>().notNull(),
     status: text('status').$type<'open' | 'closed'>().notNull(),
@@ -55,6 +67,8 @@ export const cases = pgTable(
     policyVersion: text('policy_version').notNull(),
     note: text('note'),
     openedBy: text('opened_by').notNull(),
+    /** The workflow's revision last written; an older batch never overwrites a newer one. */
+    revision: integer('revision').notNull().default(0),
     createdAt: timestamptz('created_at').notNull(),
     updatedAt: timestamptz('updated_at').notNull(),
   },
@@ -66,9 +80,72 @@ export const cases = pgTable(
     // Jurisdiction scoping is `code = j OR code LIKE 'j.%'`; text_pattern_ops serves the prefix.
     index('cases_jurisdiction').on(t.jurisdiction.op('text_pattern_ops')),
     index('cases_created').on(t.createdAt.desc(), t.id.desc()),
+    index('cases_transfer_to').on(t.transferTo.op('text_pattern_ops')),
   ],
 );
 
 export type CaseRow = typeof cases.$inferSelect;
 export type NewCaseRow = typeof cases.$inferInsert;
 export type UserRow = typeof users.$inferSelect;
+
+/** Obligations with a due time, derived by the case workflow (api.md "Tasks"). */
+export const tasks = pgTable(
+  'tasks',
+  {
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    id: text('id').notNull(),
+    kind: text('kind').notNull(),
+    role: text('role').$type<Role>().notNull(),
+    assignee: text('assignee'),
+    dueAt: timestamptz('due_at').notNull(),
+    status: text('status').$type<'open' | 'overdue' | 'done' | 'cancelled'>().notNull(),
+    escalationLevel: integer('escalation_level').notNull(),
+    createdAt: timestamptz('created_at').notNull(),
+    closedAt: timestamptz('closed_at'),
+    revision: integer('revision').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.id] }), index('tasks_inbox').on(t.status, t.role, t.dueAt)],
+);
+
+/** Every recorded event and engine action of a case, oldest first. */
+export const timeline = pgTable(
+  'timeline',
+  {
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    seq: integer('seq').notNull(),
+    at: timestamptz('at').notNull(),
+    kind: text('kind').$type<'event' | 'engine'>().notNull(),
+    type: text('type').notNull(),
+    actor: text('actor'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.seq] })],
+);
+
+/** The notification outbox: written with the change that caused it, delivered by an activity. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: text('id').primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    recipient: text('recipient').notNull(),
+    reason: text('reason').notNull(),
+    rule: text('rule').notNull(),
+    taskId: text('task_id'),
+    createdAt: timestamptz('created_at').notNull(),
+    status: text('status').$type<'pending' | 'delivered'>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    deliveredAt: timestamptz('delivered_at'),
+  },
+  (t) => [index('notifications_case').on(t.caseId, t.createdAt)],
+);
+
+export type TaskRow = typeof tasks.$inferSelect;
+export type TimelineRow = typeof timeline.$inferSelect;
+export type NotificationRow = typeof notifications.$inferSelect;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CaseId, JurisdictionCode, Measure, Phase, Tier, Timestamp } from './common';
+import { CaseId, JurisdictionCode, Measure, Phase, Role, Tier, Timestamp } from './common';
 import { birthDateOf, idNumberProblem } from './id-number';
 
 export const IdNumber = z
@@ -55,6 +55,7 @@ export const TaskView = z
     id: z.string(),
     caseId: z.string(),
     kind: z.string(),
+    role: Role,
     dueAt: z.string(),
     status: z.enum(['open', 'done', 'overdue', 'cancelled']),
     assignee: z.string().nullable(),
@@ -83,6 +84,10 @@ export const CaseView = z
     tier: Tier,
     status: z.enum(['open', 'closed']),
     jurisdiction: z.string(),
+    transferTo: z
+      .string()
+      .nullable()
+      .meta({ description: 'the receiving jurisdiction while in transfer (R15)' }),
     assignee: z.string().nullable(),
     expectedReleaseAt: z.string(),
     releasedAt: z.string().nullable(),
@@ -106,6 +111,7 @@ export const CaseView = z
   })
   .meta({ id: 'Case' });
 export type CaseView = z.infer<typeof CaseView>;
+export type TaskView = z.infer<typeof TaskView>;
 
 export const CaseSummary = z
   .object({
@@ -138,3 +144,39 @@ export const CaseListQuery = z.strictObject({
 export type CaseListQuery = z.infer<typeof CaseListQuery>;
 
 export const CaseList = z.object({ items: z.array(CaseSummary), nextCursor: z.string().nullable() });
+
+export const TaskParams = z.strictObject({
+  id: CaseId,
+  taskId: z.string().regex(/^t\d{1,9}$/, 'must be a task id such as t3'),
+});
+
+export const InboxQuery = z.strictObject({
+  mine: z.enum(['true', 'false']).optional(),
+  status: z.enum(['open', 'overdue']).optional(),
+  due_before: Timestamp.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const TaskList = z.object({ items: z.array(TaskView) });
+
+export const NotificationView = z
+  .object({
+    id: z.string(),
+    caseId: z.string(),
+    recipient: z.string(),
+    reason: z.string(),
+    rule: z.string(),
+    taskId: z.string().nullable(),
+    createdAt: z.string(),
+    status: z.enum(['pending', 'delivered']),
+    deliveredAt: z.string().nullable(),
+  })
+  .meta({ id: 'Notification' });
+
+export const NotificationQuery = z.strictObject({
+  status: z.enum(['pending', 'delivered']).optional(),
+  caseId: CaseId.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const NotificationList = z.object({ items: z.array(NotificationView) });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { buildApp, loggerOptions } from '../api/app';
+import { configuredChannels } from '../activities/notifier';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
@@ -57,6 +58,7 @@ runMain(async () => {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     db: database.db,
+    channels: configuredChannels(config.notifyWebhookUrl),
   });
   const workerRun = worker.run();
 

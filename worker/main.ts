@@ -1,6 +1,7 @@
 // `npm run worker`: the Temporal worker as its own process (production). Needs DATABASE_URL
 // and TEMPORAL_ADDRESS; see .env.example. SIGINT/SIGTERM drain it (the SDK's default signals).
 import { NativeConnection } from '@temporalio/worker';
+import { configuredChannels } from '../activities/notifier';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
@@ -19,6 +20,7 @@ runMain(async () => {
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
       db: database.db,
+      channels: configuredChannels(config.notifyWebhookUrl),
     });
     await worker.run();
   } finally {

@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { NotificationChannel } from '../activities/notifier';
 import type { Db } from '../db/client';
 
 export interface WorkerDeps {
@@ -7,6 +8,8 @@ export interface WorkerDeps {
   namespace: string;
   taskQueue: string;
   db: Db;
+  /** Where notifications go (log, webhook); tests pass a recording channel. */
+  channels: NotificationChannel[];
   /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -20,6 +23,6 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ db: deps.db }),
+    activities: createActivities({ db: deps.db, channels: deps.channels }),
   });
 }

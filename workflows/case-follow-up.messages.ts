@@ -3,7 +3,8 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Policy } from '../config/policy';
 import type { CreateCaseBody } from '../schemas/case';
-import type { Phase, Tier } from '../schemas/common';
+import type { Phase, Role, Tier } from '../schemas/common';
+import type { EventBody } from '../schemas/events';
 
 export const CASE_WORKFLOW_TYPE = 'caseFollowUp';
 
@@ -18,7 +19,110 @@ export interface CaseInput {
   openedAt: string;
   /** The policy in force when the case opened; the case keeps it for life. */
   policy: Policy;
+  /** Set by continue-as-new: the state carried into the new run. */
+  snapshot?: CaseSnapshot;
+  /** Tests only: continue-as-new after this many loop turns instead of when Temporal suggests it. */
+  continueAsNewAfter?: number;
 }
+
+export interface Actor {
+  username: string;
+  role: Role;
+}
+
+export const TASK_KINDS = [
+  'confirm_release_date',
+  'confirm_release',
+  'pickup',
+  'report_in',
+  'agreement',
+  'first_home_visit',
+  'test',
+  'unannounced_test',
+  'contact',
+  'tier_review',
+  'transfer_report_in',
+  'end_of_control_proposal',
+] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+export type Recipient = 'liaison' | 'caseworker' | 'supervisor' | 'police';
+
+export type NotificationReason =
+  | 'task_overdue'
+  | 'lost_contact'
+  | 'report_in_missed'
+  | 'serious_violation'
+  | 'drug_use'
+  | 'transfer_overdue'
+  | 'release_unconfirmed'
+  | 'pickup_missed'
+  | 'end_of_control_due'
+  | 'term_ended';
+
+export interface TaskState {
+  id: string;
+  kind: TaskKind;
+  /** Who must act: the role; the case's assignee for caseworker tasks. */
+  role: Role;
+  createdAt: number;
+  dueAt: number;
+  status: 'open' | 'overdue' | 'done' | 'cancelled';
+  escalationLevel: number;
+  /** When the next escalation step fires; null when the ladder is exhausted or the task is closed. */
+  nextEscalationAt: number | null;
+  closedAt: number | null;
+}
+
+export interface TimelineEntry {
+  seq: number;
+  at: number;
+  kind: 'event' | 'engine';
+  type: string;
+  actor: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface NotificationDraft {
+  id: string;
+  recipient: Recipient;
+  reason: NotificationReason;
+  rule: string;
+  taskId: string | null;
+  createdAt: number;
+}
+
+/** What the read model shows of a case; written by the syncCase activity. */
+export interface CaseProjection {
+  phase: Phase;
+  tier: Tier;
+  status: 'open' | 'closed';
+  jurisdiction: string;
+  transferTo: string | null;
+  assignee: string | null;
+  releasedAt: number | null;
+  termStartsAt: number | null;
+  termEndsAt: number | null;
+  termPausedDays: number;
+  testsRefused: number;
+  leavesWithoutNotice: number;
+  daysAwayWithoutNotice: number;
+  nextDueAt: number | null;
+}
+
+/** One batch of changes for the read model, applied idempotently (revision, ids). */
+export interface CaseSync {
+  caseId: string;
+  revision: number;
+  at: number;
+  projection: CaseProjection;
+  tasks: (TaskState & { assignee: string | null })[];
+  timeline: TimelineEntry[];
+  notifications: NotificationDraft[];
+}
+
+/** The whole mutable state of a case, carried across continue-as-new. */
+export type CaseSnapshot = Record<string, unknown>;
 
 export interface CaseStatus {
   caseId: string;
@@ -26,14 +130,32 @@ export interface CaseStatus {
   tier: Tier;
   recorded: boolean;
   policyVersion: string;
+  openTasks: { id: string; kind: TaskKind; dueAt: string; status: TaskState['status'] }[];
+  nextWakeAt: string | null;
 }
 
 export type CaseOutcome = { outcome: 'closed' } | { outcome: 'rejected_duplicate'; existingCaseId: string };
 
 /** Failure type of `openCase` when the person already has an open case; details: [existing case id]. */
 export const DUPLICATE_OPEN_CASE = 'DuplicateOpenCase';
+/** Failure type when a command makes no sense in the case's current state; the message says why. */
+export const COMMAND_REFUSED = 'CommandRefused';
 
 /** Sent with the start: completes once the case is in the read model, so a GET right after finds it. */
 export const openCaseUpdate = defineUpdate<CaseStatus>('openCase');
+
+/** A caseworker, liaison or police officer records what happened; returns the timeline entry. */
+export const recordEventUpdate = defineUpdate<TimelineEntry, [EventBody, Actor]>('recordEvent');
+
+export const transferUpdate = defineUpdate<TimelineEntry, [{ to: string; reason: string }, Actor]>(
+  'transfer',
+);
+export const closeUpdate = defineUpdate<TimelineEntry, [{ reason: string }, Actor]>('close');
+export const setTierUpdate = defineUpdate<TimelineEntry, [{ tier: Tier; reason: string }, Actor]>('setTier');
+export const assignUpdate = defineUpdate<TimelineEntry, [{ caseworker: string }, Actor]>('assign');
+export const extendTaskUpdate = defineUpdate<
+  TimelineEntry,
+  [{ taskId: string; until: string; reason: string }, Actor]
+>('extendTask');
 
 export const caseStatusQuery = defineQuery<CaseStatus>('status');

@@ -2,28 +2,50 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import {
+  assignUpdate,
   caseStatusQuery,
+  closeUpdate,
+  COMMAND_REFUSED,
   DUPLICATE_OPEN_CASE,
+  extendTaskUpdate,
   openCaseUpdate,
+  recordEventUpdate,
+  setTierUpdate,
+  transferUpdate,
   type CaseInput,
   type CaseOutcome,
 } from './case-follow-up.messages';
 import { CaseState } from './case-state';
+import { CaseAssignee, CaseJurisdiction, CaseNextDueAt, CasePhase, CaseTier } from './search-attributes';
 
-const { recordCase } = proxyActivities<CaseActivities>({
+const { recordCase, syncCase } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30 seconds',
   // A database outage is waited out, never dropped: retried with backoff until it returns.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+const { deliverNotification } = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+function refuse(reason: string | null): void {
+  if (reason) throw ApplicationFailure.create({ type: COMMAND_REFUSED, message: reason, nonRetryable: true });
+}
+
 /** One person's case, from the handover inside the facility to the end of the community term. */
 export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
   const state = new CaseState(input);
+  const journal = new Journal(state);
+
   setHandler(caseStatusQuery, () => state.status());
   setHandler(openCaseUpdate, async () => {
     await condition(() => state.opening !== 'pending');
@@ -35,18 +57,121 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
         nonRetryable: true,
       });
     }
+    await journal.flush();
     return state.status();
   });
+  setHandler(
+    recordEventUpdate,
+    (event, actor) => journal.write(() => state.record(event, actor, Date.now())),
+    {
+      validator: (event, _actor) => refuse(state.refusal(event, Date.now())),
+    },
+  );
+  setHandler(
+    transferUpdate,
+    (c, actor) => journal.write(() => state.transfer(c.to, c.reason, actor, Date.now())),
+    {
+      validator: (c, _actor) => refuse(state.refusalToTransfer(c.to)),
+    },
+  );
+  setHandler(
+    closeUpdate,
+    (c, actor) => journal.write(() => state.closeBySupervisor(c.reason, actor, Date.now())),
+    {
+      validator: (_c, _actor) => refuse(state.refusalToClose()),
+    },
+  );
+  setHandler(
+    setTierUpdate,
+    (c, actor) => journal.write(() => state.setTier(c.tier, c.reason, actor, Date.now())),
+    {
+      validator: (_c, _actor) => refuse(state.refusalToSetTier()),
+    },
+  );
+  setHandler(assignUpdate, (c, actor) => journal.write(() => state.assign(c.caseworker, actor, Date.now())), {
+    validator: (_c, _actor) => refuse(state.refusalToAssign()),
+  });
+  setHandler(
+    extendTaskUpdate,
+    (c, actor) =>
+      journal.write(() => state.extendTask(c.taskId, Date.parse(c.until), c.reason, actor, Date.now())),
+    { validator: (c, _actor) => refuse(state.refusalToExtend(c.taskId, Date.parse(c.until), Date.now())) },
+  );
 
-  const recorded = await recordCase(input);
-  if (recorded.status === 'duplicate') {
-    state.rejectAsDuplicate(recorded.existingCaseId);
-    await condition(allHandlersFinished);
-    return { outcome: 'rejected_duplicate', existingCaseId: recorded.existingCaseId };
+  if (!input.snapshot) {
+    const recorded = await recordCase(input);
+    if (recorded.status === 'duplicate') {
+      state.rejectAsDuplicate(recorded.existingCaseId);
+      await condition(allHandlersFinished);
+      return { outcome: 'rejected_duplicate', existingCaseId: recorded.existingCaseId };
+    }
+    state.recorded(Date.now());
+    await journal.flush();
   }
-  state.recorded();
 
-  await condition(() => state.closed);
+  let turns = 0;
+  while (!state.finished) {
+    const seen = state.version;
+    const wakeAt = state.nextWakeAt();
+    if (wakeAt === null) await condition(() => state.version !== seen);
+    else if (wakeAt > Date.now()) await condition(() => state.version !== seen, wakeAt - Date.now());
+    state.advance(Date.now());
+    await journal.flush();
+
+    turns += 1;
+    if (
+      workflowInfo().continueAsNewSuggested ||
+      (input.continueAsNewAfter && turns >= input.continueAsNewAfter)
+    ) {
+      await condition(allHandlersFinished);
+      await journal.settled();
+      return continueAsNew<typeof caseFollowUp>({ ...input, snapshot: state.snapshot() });
+    }
+  }
   await condition(allHandlersFinished);
+  await journal.settled();
   return { outcome: 'closed' };
+}
+
+/**
+ * Keeps the read model in step: every change goes out in order as one idempotent batch
+ * (syncCase), then its notifications are delivered in the background. A command's reply waits
+ * for its batch, so a read right after it sees the change.
+ */
+class Journal {
+  private chain: Promise<void> = Promise.resolve();
+  private deliveries = 0;
+
+  constructor(private readonly state: CaseState) {}
+
+  async write<T>(change: () => T): Promise<T> {
+    const result = change();
+    await this.flush();
+    return result;
+  }
+
+  flush(): Promise<void> {
+    const batch = this.state.drain(Date.now());
+    if (!batch) return this.chain;
+    this.chain = this.chain.then(() => syncCase(batch));
+    const p = batch.projection;
+    upsertSearchAttributes([
+      { key: CasePhase, value: p.phase },
+      { key: CaseTier, value: p.tier },
+      { key: CaseJurisdiction, value: p.jurisdiction },
+      { key: CaseAssignee, value: p.assignee },
+      { key: CaseNextDueAt, value: p.nextDueAt === null ? null : new Date(p.nextDueAt) },
+    ]);
+    for (const notification of batch.notifications) {
+      this.deliveries += 1;
+      void this.chain.then(() => deliverNotification(notification.id)).finally(() => (this.deliveries -= 1));
+    }
+    return this.chain;
+  }
+
+  /** Everything written and delivered: before continue-as-new or the end. */
+  async settled(): Promise<void> {
+    await this.chain;
+    await condition(() => this.deliveries === 0);
+  }
 }

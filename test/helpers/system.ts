@@ -1,21 +1,44 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../api/app';
 import { loadPolicy } from '../../config/policy';
 import { DEMO_PASSWORD, seedDemoData } from '../../scripts/demo-data';
 import { createWorker } from '../../worker/worker';
+import { temporalBinaries } from '../../scripts/temporal-dev-server';
 import { createTestDatabase, type TestDatabase } from './database';
+import { recordingChannel } from './notifications';
 
 export const POLICIES = {
   standard: join(__dirname, '..', '..', 'policies', 'standard.json'),
   accelerated: join(__dirname, '..', '..', 'policies', 'accelerated.json'),
 };
 
+/** The pinned time-skipping test server, with the project's search attributes registered. */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalBinaries().testServer } },
+  });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((key) => [
+        key.name,
+        temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`],
+      ]),
+    ),
+  });
+  return env;
+}
+
 export interface TestSystem {
   app: FastifyInstance;
+  /** What the outside recipients (SMS, police systems) were sent. */
+  outbox: ReturnType<typeof recordingChannel>['sent'];
   env: TestWorkflowEnvironment;
   db: TestDatabase;
   taskQueue: string;
@@ -31,10 +54,14 @@ export interface TestSystem {
  * a fresh PostgreSQL database with the demo data, a worker on a task queue of this file's own,
  * and the API in-process (`app.inject`).
  */
-export async function startTestSystem(options: { policy?: keyof typeof POLICIES } = {}): Promise<TestSystem> {
-  const env = await TestWorkflowEnvironment.createFromExistingServer({
-    address: process.env.TEST_TEMPORAL_ADDRESS,
-  });
+export async function startTestSystem(
+  options: { policy?: keyof typeof POLICIES; timeSkipping?: boolean } = {},
+): Promise<TestSystem> {
+  // The run's dev server, or a time-skipping test server of this file's own for deadlines.
+  const env = options.timeSkipping
+    ? await createTimeSkippingEnv()
+    : await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEST_TEMPORAL_ADDRESS });
+  const channel = recordingChannel();
   const db = await createTestDatabase();
   await seedDemoData(db.database.db);
   const taskQueue = `test-${randomUUID()}`;
@@ -43,6 +70,7 @@ export async function startTestSystem(options: { policy?: keyof typeof POLICIES 
     namespace: env.namespace ?? 'default',
     taskQueue,
     db: db.database.db,
+    channels: [channel],
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
   });
   const workerRun = worker.run();
@@ -74,6 +102,7 @@ export async function startTestSystem(options: { policy?: keyof typeof POLICIES 
 
   return {
     app,
+    outbox: channel.sent,
     env,
     db,
     taskQueue,

@@ -5,7 +5,6 @@ import { eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
 import { loadPolicy } from '../../config/policy';
 import { cases } from '../../db/schema';
-import { temporalBinaries } from '../../scripts/temporal-dev-server';
 import { createWorker } from '../../worker/worker';
 import {
   caseStatusQuery,
@@ -15,7 +14,7 @@ import {
 } from '../../workflows/case-follow-up.messages';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { handover } from '../helpers/fixtures';
-import { POLICIES } from '../helpers/system';
+import { createTimeSkippingEnv, POLICIES } from '../helpers/system';
 
 const { policy } = loadPolicy(POLICIES.standard);
 
@@ -62,6 +61,7 @@ describe('the case workflow on the real Temporal dev server', () => {
       namespace: 'default',
       taskQueue,
       db: db.database.db,
+      channels: [],
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     });
     const running = worker.run();
@@ -78,12 +78,14 @@ describe('the case workflow on the real Temporal dev server', () => {
   it('records the handover in the read model before the open update completes', async () => {
     const input = caseInput();
     const status = await openCase(env.client, taskQueue, input);
-    expect(status).toEqual({
+    expect(status).toMatchObject({
       caseId: input.caseId,
       phase: 'pre_release',
       tier: 'stable',
       recorded: true,
       policyVersion: 'standard-2026.1',
+      // R1: the facility must confirm the release date three days before the expected release.
+      openTasks: [{ kind: 'confirm_release_date', dueAt: '2026-12-17T01:00:00.000Z', status: 'open' }],
     });
     const [row] = await db.database.db.select().from(cases).where(eq(cases.id, input.caseId));
     expect(row).toMatchObject({
@@ -124,7 +126,7 @@ describe('the case workflow on the real Temporal dev server', () => {
 
 describe('recordCase, the activity', () => {
   it('is idempotent by case id: a retry after a lost reply records one row', async () => {
-    const { recordCase } = createActivities({ db: db.database.db });
+    const { recordCase } = createActivities({ db: db.database.db, channels: [] });
     const input = caseInput();
     expect(await recordCase(input)).toEqual({ status: 'recorded' });
     expect(await recordCase(input)).toEqual({ status: 'recorded' });
@@ -137,9 +139,7 @@ describe('the case workflow under time skipping', () => {
   let env: TestWorkflowEnvironment;
 
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: temporalBinaries().testServer } },
-    });
+    env = await createTimeSkippingEnv();
   });
   afterAll(async () => {
     await env?.teardown();
@@ -152,6 +152,7 @@ describe('the case workflow under time skipping', () => {
       namespace: 'default',
       taskQueue,
       db: db.database.db,
+      channels: [],
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     });
     await worker.runUntil(async () => {

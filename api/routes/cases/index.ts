@@ -7,6 +7,7 @@ import {
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { findCase, findOpenCaseByIdNumber, listCases } from '../../../db/cases';
 import { jurisdictionExists } from '../../../db/jurisdictions';
+import { openTasksOfCase } from '../../../db/tasks';
 import { isWithin } from '../../../db/scope';
 import { CaseList, CaseListQuery, CaseParams, CaseView, CreateCaseBody } from '../../../schemas/case';
 import { ROLES } from '../../../schemas/common';
@@ -21,10 +22,8 @@ import {
 import { CaseJurisdiction, CasePhase, CaseTier } from '../../../workflows/search-attributes';
 import type { AppDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
+import { withDeadline } from './commands';
 import { decodeCursor, encodeCursor, toCaseSummary, toCaseView } from './views';
-
-// How long a liaison waits for the engine to confirm a new case before being told to look later.
-const OPEN_TIMEOUT_MS = 20_000;
 
 const duplicate = (caseId: string) =>
   new HttpProblem(409, `this person already has an open case: ${caseId}`, [
@@ -65,10 +64,9 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
         openedAt: new Date().toISOString(),
         policy,
       };
-      const deadline = AbortSignal.timeout(OPEN_TIMEOUT_MS);
       try {
         // Start and wait for the record in one call: the 201 means the case is readable now.
-        await temporal.withAbortSignal(deadline, () =>
+        await withDeadline(temporal, () =>
           temporal.workflow.executeUpdateWithStart(openCaseUpdate, {
             startWorkflowOperation: new WithStartWorkflowOperation(CASE_WORKFLOW_TYPE, {
               workflowId: caseWorkflowId(caseId),
@@ -84,12 +82,6 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
           }),
         );
       } catch (error) {
-        if (deadline.aborted) {
-          throw new HttpProblem(
-            503,
-            'the engine did not confirm the case in time; it is recorded as soon as the worker catches up — look for it in the case list before opening it again',
-          );
-        }
         // Two handovers for one person racing past the check above: the database's guard decides.
         if (
           error instanceof WorkflowUpdateFailedError &&
@@ -102,7 +94,11 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
       }
       const row = await findCase(db.db, caseId, caller.jurisdictions);
       if (!row) throw new Error('case recorded by the workflow is missing from the read model');
-      return reply.code(201).header('location', `/v1/cases/${caseId}`).send(toCaseView(row, caller.role));
+      const openTasks = await openTasksOfCase(db.db, caseId);
+      return reply
+        .code(201)
+        .header('location', `/v1/cases/${caseId}`)
+        .send(toCaseView(row, caller.role, openTasks));
     },
   );
 
@@ -163,7 +159,7 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
     async (request) => {
       const row = await findCase(db.db, request.params.id, request.user.jurisdictions);
       if (!row) throw notFound();
-      return toCaseView(row, request.user.role);
+      return toCaseView(row, request.user.role, await openTasksOfCase(db.db, row.id));
     },
   );
 };

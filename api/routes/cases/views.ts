@@ -1,5 +1,5 @@
-import type { CaseRow } from '../../../db/schema';
-import type { CaseSummary, CaseView } from '../../../schemas/case';
+import type { CaseRow, NotificationRow, TaskRow, TimelineRow } from '../../../db/schema';
+import type { CaseSummary, CaseView, TaskView } from '../../../schemas/case';
 import type { Role } from '../../../schemas/common';
 import { maskIdNumber } from '../../../schemas/id-number';
 
@@ -14,7 +14,7 @@ function idNumberFor(row: CaseRow, role: Role): string {
   return FULL_ID_NUMBER.has(role) ? row.idNumber : maskIdNumber(row.idNumber);
 }
 
-export function toCaseView(row: CaseRow, role: Role): CaseView {
+export function toCaseView(row: CaseRow, role: Role, openTasks: TaskRow[], now = new Date()): CaseView {
   return {
     id: row.id,
     person: {
@@ -40,8 +40,8 @@ export function toCaseView(row: CaseRow, role: Role): CaseView {
       leavesWithoutNotice: row.leavesWithoutNotice,
       daysAwayWithoutNotice: row.daysAwayWithoutNotice,
     },
-    // Tasks are derived by the lifecycle engine; a case that has none yet has an empty list.
-    openTasks: [],
+    transferTo: row.transferTo,
+    openTasks: openTasks.map((task) => toTaskView(task, now)),
     nextDueAt: iso(row.nextDueAt),
     policyVersion: row.policyVersion,
     note: row.note,
@@ -69,6 +69,48 @@ export function toCaseSummary(row: CaseRow, role: Role): CaseSummary {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A task past its due time reads as overdue even before the engine's escalation has run. */
+export function toTaskView(row: TaskRow, now = new Date()): TaskView {
+  const overdue = row.status === 'overdue' || (row.status === 'open' && row.dueAt < now);
+  return {
+    id: row.id,
+    caseId: row.caseId,
+    kind: row.kind,
+    role: row.role,
+    dueAt: row.dueAt.toISOString(),
+    status: overdue ? 'overdue' : row.status,
+    assignee: row.assignee,
+    escalationLevel: row.escalationLevel,
+  };
+}
+
+export function toTimelineView(
+  row: Pick<TimelineRow, 'seq' | 'kind' | 'type' | 'actor' | 'data'> & { at: Date | number },
+) {
+  return {
+    seq: row.seq,
+    at: new Date(row.at).toISOString(),
+    kind: row.kind,
+    type: row.type,
+    actor: row.actor,
+    data: row.data,
+  };
+}
+
+export function toNotificationView(row: NotificationRow) {
+  return {
+    id: row.id,
+    caseId: row.caseId,
+    recipient: row.recipient,
+    reason: row.reason,
+    rule: row.rule,
+    taskId: row.taskId,
+    createdAt: row.createdAt.toISOString(),
+    status: row.status,
+    deliveredAt: iso(row.deliveredAt),
+  };
+}
 
 /** An opaque cursor over (createdAt, id), the list's order. */
 export function encodeCursor(row: CaseRow): string {

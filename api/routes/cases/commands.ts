@@ -1,0 +1,55 @@
+import {
+  ApplicationFailure,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import { caseWorkflowId, COMMAND_REFUSED } from '../../../workflows/case-follow-up.messages';
+import { HttpProblem } from '../../errors';
+
+// How long a user waits for the engine to confirm a command before being told to look later.
+export const COMMAND_TIMEOUT_MS = 20_000;
+
+/** Runs `fn` with a deadline; past it the caller gets a 503 that says what to do. */
+export async function withDeadline<T>(temporal: Client, fn: () => Promise<T>): Promise<T> {
+  const deadline = AbortSignal.timeout(COMMAND_TIMEOUT_MS);
+  try {
+    return await temporal.withAbortSignal(deadline, fn);
+  } catch (error) {
+    if (deadline.aborted) {
+      throw new HttpProblem(
+        503,
+        'the engine did not confirm in time; it applies the change as soon as the worker catches up — check the case before repeating it',
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * Sends a human step to the case's workflow as an update. The workflow's validator refuses a
+ * step that makes no sense now, with a reason: that is a 409 whose detail is the reason.
+ */
+export async function sendToCase<Ret, Args extends [unknown, ...unknown[]]>(
+  temporal: Client,
+  caseId: string,
+  update: UpdateDefinition<Ret, Args>,
+  args: Args,
+): Promise<Ret> {
+  try {
+    return await withDeadline(temporal, () =>
+      temporal.workflow.getHandle(caseWorkflowId(caseId)).executeUpdate(update, { args }),
+    );
+  } catch (error) {
+    if (
+      error instanceof WorkflowUpdateFailedError &&
+      error.cause instanceof ApplicationFailure &&
+      error.cause.type === COMMAND_REFUSED
+    ) {
+      throw new HttpProblem(409, error.cause.message);
+    }
+    if (error instanceof WorkflowNotFoundError) throw new HttpProblem(409, 'the case is closed');
+    throw error;
+  }
+}

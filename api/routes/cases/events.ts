@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import { z } from 'zod';
+import { findCase } from '../../../db/cases';
+import { isWithin } from '../../../db/scope';
+import { openTasksOfCase } from '../../../db/tasks';
+import { timelineOfCase } from '../../../db/timeline';
+import { CaseParams, CaseView } from '../../../schemas/case';
+import { ROLES } from '../../../schemas/common';
+import { EVENT_ROLES, EventBody, TimelineEntryView } from '../../../schemas/events';
+import { Problem } from '../../../schemas/problem';
+import { recordEventUpdate } from '../../../workflows/case-follow-up.messages';
+import type { AppDeps } from '../../app';
+import { HttpProblem, notFound } from '../../errors';
+import { sendToCase } from './commands';
+import { toCaseView, toTimelineView } from './views';
+
+const EventReply = z.object({ event: TimelineEntryView, case: CaseView });
+
+const eventRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal }) => {
+  app.post(
+    '/:id/events',
+    {
+      config: { roles: ['liaison', 'caseworker', 'police'] },
+      schema: {
+        tags: ['cases'],
+        summary: 'Record what happened; completes the open tasks it satisfies',
+        params: CaseParams,
+        body: EventBody,
+        response: { 201: EventReply, 400: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem },
+      },
+    },
+    async (request, reply) => {
+      const event = request.body;
+      const caller = request.user;
+      if (!EVENT_ROLES[event.type].includes(caller.role)) {
+        throw new HttpProblem(403, `the ${caller.role} role may not record ${event.type}`);
+      }
+      const found = await findCase(db.db, request.params.id, caller.jurisdictions);
+      if (!found) throw notFound();
+      if (event.type === 'reported_in' && !isWithin(event.jurisdiction, caller.jurisdictions)) {
+        throw new HttpProblem(422, 'a report-in is recorded by the receiving jurisdiction', [
+          { path: 'body.jurisdiction', message: `outside your jurisdictions: ${event.jurisdiction}` },
+        ]);
+      }
+      const entry = await sendToCase(temporal, found.id, recordEventUpdate, [
+        event,
+        { username: caller.username, role: caller.role },
+      ]);
+      // The update returns once the read model has the change, so this read sees it.
+      const updated = (await findCase(db.db, found.id, caller.jurisdictions)) ?? found;
+      const openTasks = await openTasksOfCase(db.db, found.id);
+      return reply
+        .code(201)
+        .send({ event: toTimelineView(entry), case: toCaseView(updated, caller.role, openTasks) });
+    },
+  );
+
+  app.get(
+    '/:id/timeline',
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['cases'],
+        summary: 'Every recorded event and engine action, oldest first',
+        params: CaseParams,
+        response: { 200: z.object({ items: z.array(TimelineEntryView) }), 400: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const found = await findCase(db.db, request.params.id, request.user.jurisdictions);
+      if (!found) throw notFound();
+      return { items: (await timelineOfCase(db.db, found.id)).map(toTimelineView) };
+    },
+  );
+};
+
+export default eventRoutes;

@@ -1,0 +1,159 @@
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import { z } from 'zod';
+import { findCase } from '../../../db/cases';
+import { jurisdictionExists } from '../../../db/jurisdictions';
+import { isWithin } from '../../../db/scope';
+import { openTasksOfCase } from '../../../db/tasks';
+import { findUserByUsername } from '../../../db/users';
+import { CaseParams, CaseView, TaskParams, TaskView } from '../../../schemas/case';
+import {
+  AssignBody,
+  CloseBody,
+  ExtendBody,
+  TierBody,
+  TimelineEntryView,
+  TransferBody,
+} from '../../../schemas/events';
+import { Problem } from '../../../schemas/problem';
+import type { Caller } from '../../auth';
+import {
+  assignUpdate,
+  closeUpdate,
+  extendTaskUpdate,
+  setTierUpdate,
+  transferUpdate,
+} from '../../../workflows/case-follow-up.messages';
+import type { AppDeps } from '../../app';
+import { HttpProblem, notFound } from '../../errors';
+import { sendToCase } from './commands';
+import { toCaseView, toTaskView, toTimelineView } from './views';
+
+const ActionReply = z.object({ event: TimelineEntryView, case: CaseView });
+const errors = { 400: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem };
+const actor = (caller: Caller) => ({ username: caller.username, role: caller.role });
+
+const supervisionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal }) => {
+  const load = async (id: string, caller: Caller) => {
+    const found = await findCase(db.db, id, caller.jurisdictions);
+    if (!found) throw notFound();
+    return found;
+  };
+  const view = async (id: string, caller: Caller) =>
+    toCaseView(await load(id, caller), caller.role, await openTasksOfCase(db.db, id));
+
+  app.post(
+    '/:id/transfer',
+    {
+      config: { roles: ['caseworker', 'supervisor'] },
+      schema: {
+        tags: ['supervision'],
+        summary: 'R15: move the case to another jurisdiction; in transfer until it reports in there',
+        params: CaseParams,
+        body: TransferBody,
+        response: { 200: ActionReply, ...errors },
+      },
+    },
+    async (request) => {
+      const found = await load(request.params.id, request.user);
+      if (!(await jurisdictionExists(db.db, request.body.to))) {
+        throw new HttpProblem(422, 'the receiving jurisdiction is not known', [
+          { path: 'body.to', message: `unknown jurisdiction: ${request.body.to}` },
+        ]);
+      }
+      const entry = await sendToCase(temporal, found.id, transferUpdate, [request.body, actor(request.user)]);
+      return { event: toTimelineView(entry), case: await view(found.id, request.user) };
+    },
+  );
+
+  app.post(
+    '/:id/close',
+    {
+      config: { roles: ['supervisor'] },
+      schema: {
+        tags: ['supervision'],
+        summary: 'Close the case',
+        params: CaseParams,
+        body: CloseBody,
+        response: { 200: ActionReply, ...errors },
+      },
+    },
+    async (request) => {
+      const found = await load(request.params.id, request.user);
+      const entry = await sendToCase(temporal, found.id, closeUpdate, [request.body, actor(request.user)]);
+      return { event: toTimelineView(entry), case: await view(found.id, request.user) };
+    },
+  );
+
+  app.post(
+    '/:id/tier',
+    {
+      config: { roles: ['supervisor'] },
+      schema: {
+        tags: ['supervision'],
+        summary: 'R10: set or confirm the risk tier; completes an open tier review',
+        params: CaseParams,
+        body: TierBody,
+        response: { 200: ActionReply, ...errors },
+      },
+    },
+    async (request) => {
+      const found = await load(request.params.id, request.user);
+      const entry = await sendToCase(temporal, found.id, setTierUpdate, [request.body, actor(request.user)]);
+      return { event: toTimelineView(entry), case: await view(found.id, request.user) };
+    },
+  );
+
+  app.post(
+    '/:id/assign',
+    {
+      config: { roles: ['supervisor'] },
+      schema: {
+        tags: ['supervision'],
+        summary: 'Assign the case to a caseworker',
+        params: CaseParams,
+        body: AssignBody,
+        response: { 200: ActionReply, ...errors },
+      },
+    },
+    async (request) => {
+      const found = await load(request.params.id, request.user);
+      const worker = await findUserByUsername(db.db, request.body.caseworker);
+      if (!worker || worker.role !== 'caseworker' || !isWithin(found.jurisdiction, worker.jurisdictions)) {
+        throw new HttpProblem(422, 'not a caseworker of the case’s jurisdiction', [
+          {
+            path: 'body.caseworker',
+            message: `no caseworker ${request.body.caseworker} covers ${found.jurisdiction}`,
+          },
+        ]);
+      }
+      const entry = await sendToCase(temporal, found.id, assignUpdate, [request.body, actor(request.user)]);
+      return { event: toTimelineView(entry), case: await view(found.id, request.user) };
+    },
+  );
+
+  app.post(
+    '/:id/tasks/:taskId/extend',
+    {
+      config: { roles: ['supervisor'] },
+      schema: {
+        tags: ['supervision'],
+        summary: 'Give a task more time, with a reason',
+        params: TaskParams,
+        body: ExtendBody,
+        response: { 200: TaskView, ...errors },
+      },
+    },
+    async (request) => {
+      const found = await load(request.params.id, request.user);
+      await sendToCase(temporal, found.id, extendTaskUpdate, [
+        { taskId: request.params.taskId, ...request.body },
+        actor(request.user),
+      ]);
+      const task = (await openTasksOfCase(db.db, found.id)).find((t) => t.id === request.params.taskId);
+      if (!task) throw notFound('task');
+      return toTaskView(task);
+    },
+  );
+};
+
+export default supervisionRoutes;

@@ -1,0 +1,27 @@
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import { listNotifications } from '../../../db/notifications';
+import { NotificationList, NotificationQuery } from '../../../schemas/case';
+import { Problem } from '../../../schemas/problem';
+import type { AppDeps } from '../../app';
+import { toNotificationView } from '../cases/views';
+
+const notificationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) => {
+  app.get(
+    '',
+    {
+      config: { roles: ['supervisor', 'police'] },
+      schema: {
+        tags: ['supervision'],
+        summary: 'Escalations sent about cases within your jurisdictions, with their delivery state',
+        querystring: NotificationQuery,
+        response: { 200: NotificationList, 400: Problem },
+      },
+    },
+    async (request) => {
+      const rows = await listNotifications(db.db, request.query, request.user.jurisdictions);
+      return { items: rows.map(toNotificationView) };
+    },
+  );
+};
+
+export default notificationRoutes;

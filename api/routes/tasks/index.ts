@@ -1,0 +1,42 @@
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import { inbox } from '../../../db/tasks';
+import { InboxQuery, TaskList } from '../../../schemas/case';
+import { ROLES } from '../../../schemas/common';
+import { Problem } from '../../../schemas/problem';
+import type { AppDeps } from '../../app';
+import { toTaskView } from '../cases/views';
+
+const taskRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) => {
+  app.get(
+    '',
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['tasks'],
+        summary:
+          'The inbox: open tasks within your jurisdictions, soonest due first (mine=true: your own work)',
+        querystring: InboxQuery,
+        response: { 200: TaskList, 400: Problem },
+      },
+    },
+    async (request) => {
+      const { mine, status, due_before, limit } = request.query;
+      const caller = request.user;
+      const now = new Date();
+      const rows = await inbox(
+        db.db,
+        {
+          ...(mine === 'true' ? { role: caller.role, assignee: caller.username } : {}),
+          status,
+          dueBefore: due_before ? new Date(due_before) : undefined,
+          now,
+          limit,
+        },
+        caller.jurisdictions,
+      );
+      return { items: rows.map((row) => toTaskView(row, now)) };
+    },
+  );
+};
+
+export default taskRoutes;

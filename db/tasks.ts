@@ -1,0 +1,42 @@
+import { and, asc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
+import type { Db } from './client';
+import { caseInScope } from './cases';
+import { cases, tasks, type TaskRow } from './schema';
+import type { Role } from '../schemas/common';
+
+const OPEN = ['open', 'overdue'] as const;
+
+export async function openTasksOfCase(db: Db, caseId: string): Promise<TaskRow[]> {
+  return db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.caseId, caseId), inArray(tasks.status, [...OPEN])))
+    .orderBy(asc(tasks.dueAt));
+}
+
+export interface InboxFilter {
+  role?: Role;
+  assignee?: string;
+  status?: 'open' | 'overdue';
+  dueBefore?: Date;
+  now: Date;
+  limit: number;
+}
+
+/** Open tasks of cases within the caller's scope, soonest due first. */
+export async function inbox(db: Db, filter: InboxFilter, scope: readonly string[]): Promise<TaskRow[]> {
+  const conditions: (SQL | undefined)[] = [caseInScope(scope), inArray(tasks.status, [...OPEN])];
+  if (filter.role) conditions.push(eq(tasks.role, filter.role));
+  // Mine: assigned to me, or unassigned work of my role in my jurisdictions.
+  if (filter.assignee) conditions.push(or(eq(tasks.assignee, filter.assignee), isNull(tasks.assignee)));
+  if (filter.status === 'overdue') conditions.push(lt(tasks.dueAt, filter.now));
+  if (filter.dueBefore) conditions.push(lt(tasks.dueAt, filter.dueBefore));
+  const rows = await db
+    .select({ task: tasks })
+    .from(tasks)
+    .innerJoin(cases, eq(cases.id, tasks.caseId))
+    .where(and(...conditions))
+    .orderBy(asc(tasks.dueAt), asc(tasks.caseId), asc(tasks.id))
+    .limit(filter.limit);
+  return rows.map((row) => row.task);
+}
