@@ -10,6 +10,7 @@ import {
   caseStatusQuery,
   caseWorkflowId,
   openCaseUpdate,
+  recordEventUpdate,
   type CaseInput,
 } from '../../workflows/case-follow-up.messages';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -27,6 +28,9 @@ function caseInput(body = handover()): CaseInput {
     policy,
   };
 }
+
+const liaison = { username: 'liaison', role: 'liaison' as const };
+const caseworker = { username: 'worker.canglang', role: 'caseworker' as const };
 
 function openCase(client: Client, taskQueue: string, input: CaseInput) {
   return client.workflow.executeUpdateWithStart(openCaseUpdate, {
@@ -145,7 +149,7 @@ describe('the case workflow under time skipping', () => {
     await env?.teardown();
   });
 
-  it('a case opened inside stays recorded and waiting through 90 days of skipped time', async () => {
+  it('R1: a case with no news from the facility climbs the whole ladder in 90 days, then waits', async () => {
     const taskQueue = `ts-${randomUUID()}`;
     const worker = await createWorker({
       connection: env.nativeConnection,
@@ -162,8 +166,61 @@ describe('the case workflow under time skipping', () => {
       await env.sleep('90 days');
       expect((await env.currentTimeMs()) - before).toBeGreaterThanOrEqual(90 * 86_400_000);
       const handle = env.client.workflow.getHandle(caseWorkflowId(input.caseId));
-      expect(await handle.query(caseStatusQuery)).toMatchObject({ phase: 'pre_release', recorded: true });
+      expect(await handle.query(caseStatusQuery)).toMatchObject({
+        phase: 'pre_release',
+        recorded: true,
+        openTasks: [{ kind: 'confirm_release_date', status: 'overdue' }],
+        nextWakeAt: null,
+      });
       expect((await handle.describe()).status.name).toBe('RUNNING');
+    });
+  });
+});
+
+describe('a long-lived case', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  it('continues as new with its whole state when the history grows (forced early here)', async () => {
+    const taskQueue = `can-${randomUUID()}`;
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      db: db.database.db,
+      channels: [],
+      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+    });
+    await worker.runUntil(async () => {
+      const input = { ...caseInput(), continueAsNewAfter: 2 };
+      await openCase(env.client, taskQueue, input);
+      const handle = env.client.workflow.getHandle(caseWorkflowId(input.caseId));
+      const firstRun = (await handle.describe()).runId;
+      await handle.executeUpdate(recordEventUpdate, { args: [{ type: 'released' }, liaison] });
+      await handle.executeUpdate(recordEventUpdate, {
+        args: [{ type: 'test', method: 'urine', result: 'refused', unannounced: false }, caseworker],
+      });
+      await env.sleep('5 days');
+
+      const description = await handle.describe();
+      expect(description.runId).not.toBe(firstRun);
+      expect(description.status.name).toBe('RUNNING');
+      const status = await handle.query(caseStatusQuery);
+      expect(status.phase).toBe('released_awaiting_report');
+      expect(status.openTasks.map((t) => t.kind)).toEqual(expect.arrayContaining(['report_in', 'pickup']));
+
+      // Counters and clocks carried over: the new run goes on where the old one stopped.
+      await handle.executeUpdate(recordEventUpdate, {
+        args: [{ type: 'reported_in', jurisdiction: input.opening.destination }, caseworker],
+      });
+      const [row] = await db.database.db.select().from(cases).where(eq(cases.id, input.caseId));
+      expect(row).toMatchObject({ phase: 'community', testsRefused: 1, tier: 'abnormal' });
     });
   });
 });

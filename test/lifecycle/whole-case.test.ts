@@ -1,0 +1,134 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { caseStatusQuery, caseWorkflowId } from '../../workflows/case-follow-up.messages';
+import { historyToFixture } from '../helpers/histories';
+import { days, eventually, lifecycle } from '../helpers/lifecycle';
+import { startTestSystem, type TestSystem } from '../helpers/system';
+
+// Whole cases, three years each, on a time-skipping server: a diligent caseworker does every
+// task as soon as it appears, and the engine carries the case to its end.
+
+let system: TestSystem;
+let life: ReturnType<typeof lifecycle>;
+
+beforeAll(async () => {
+  system = await startTestSystem({ timeSkipping: true });
+  life = lifecycle(system);
+});
+afterAll(async () => {
+  await system?.close();
+});
+
+const sent = (list: { recipient: string; reason: string; rule: string }[]) =>
+  list.map((n) => `${n.recipient}:${n.reason}:${n.rule}`);
+
+/** Does each open task the way the person responsible would, then skips to the next thing due. */
+async function walk(id: string, until: number): Promise<number> {
+  const handle = system.env.client.workflow.getHandle(caseWorkflowId(id));
+  let steps = 0;
+  for (;;) {
+    for (const task of await life.openTasks(id)) {
+      if (task.kind === 'test' || task.kind === 'unannounced_test') {
+        await life.expectRecorded(id, 'worker.canglang', {
+          type: 'test',
+          method: 'urine',
+          result: 'negative',
+          unannounced: task.kind === 'unannounced_test',
+        });
+      } else if (task.kind === 'contact') {
+        await life.expectRecorded(id, 'worker.canglang', {
+          type: 'contact',
+          channel: 'interview',
+          reached: true,
+        });
+      } else if (task.kind === 'tier_review') {
+        const tier = (await life.view(id)).body.tier;
+        await system.as('supervisor.gusu', {
+          method: 'POST',
+          url: `/v1/cases/${id}/tier`,
+          payload: { tier, reason: '定期评估' },
+        });
+      }
+    }
+    const { nextWakeAt, phase } = await handle.query(caseStatusQuery);
+    if (phase === 'closed' || nextWakeAt === null || Date.parse(nextWakeAt) > until) return steps;
+    await life.skip(Math.max(1_000, Date.parse(nextWakeAt) - (await life.now()) + 60_000));
+    steps += 1;
+    // The engine reacts asynchronously; the query answers once it has.
+    await eventually(async () =>
+      expect((await handle.query(caseStatusQuery)).nextWakeAt).not.toBe(nextWakeAt),
+    );
+  }
+}
+
+/**
+ * With RECORD_HISTORIES=1, saves the case's workflow history as a replay fixture
+ * (test/fixtures/histories/, replayed by test/workflows/replay.test.ts on every run).
+ */
+async function keepHistory(id: string, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await system.env.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
+  const dir = join(__dirname, '..', 'fixtures', 'histories');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), historyToFixture(history));
+}
+
+async function startedCase(): Promise<string> {
+  const id = await life.inCommunity();
+  await life.expectRecorded(id, 'worker.canglang', { type: 'home_visit', reached: true });
+  await life.expectRecorded(id, 'worker.canglang', { type: 'agreement_signed', kind: 'community' });
+  return id;
+}
+
+it('walks a whole three-year case: term ends (R18), end of control drafted (R19), nothing lost', async () => {
+  const id = await startedCase();
+  const start = await life.now();
+  const steps = await walk(id, start + days(1100));
+  expect(steps).toBeGreaterThan(50);
+
+  const final = (await life.view(id)).body;
+  expect(final).toMatchObject({ phase: 'closed', status: 'closed', counters: { testsRefused: 0 } });
+  const notices = sent(await life.notifications(id));
+  expect(notices).toContain('police:term_ended:R18');
+  expect(notices).toContain('supervisor:end_of_control_due:R19');
+  expect(notices.filter((n) => !/R18|R19/.test(n))).toEqual([]);
+
+  const timeline = await life.timeline(id);
+  const tests = timeline.filter((e) => e.kind === 'event' && e.type === 'test');
+  // The standard schedule for a stable case: 12 + 6 + 6 + 4 scheduled, plus 4 unannounced a year.
+  expect(tests.length).toBeGreaterThanOrEqual(25);
+  const handle = system.env.client.workflow.getHandle(caseWorkflowId(id));
+  await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'));
+
+  await keepHistory(id, 'whole-three-year-case');
+}, 240_000);
+
+it('R20: a positive test restarts the three-year abstinence clock, so R19 comes three years after it', async () => {
+  const id = await startedCase();
+  await walk(id, (await life.now()) + days(200));
+  const positiveAt = await life.now();
+  await life.expectRecorded(id, 'worker.canglang', {
+    type: 'test',
+    method: 'urine',
+    result: 'positive',
+    unannounced: false,
+  });
+  await system.as('supervisor.gusu', {
+    method: 'POST',
+    url: `/v1/cases/${id}/tier`,
+    payload: { tier: 'key', reason: '阳性后列为重点' },
+  });
+
+  await walk(id, positiveAt + days(1094));
+  const closed = await life.notifications(id);
+  expect(sent(closed)).toContain('police:term_ended:R18');
+  expect(sent(closed)).not.toContain('supervisor:end_of_control_due:R19');
+
+  await life.skip(positiveAt + days(1095) + 60_000 - (await life.now()));
+  await eventually(async () =>
+    expect(sent(await life.notifications(id))).toContain('supervisor:end_of_control_due:R19'),
+  );
+  const drafted = (await life.timeline(id)).find((e) => e.type === 'end_of_control_drafted')!;
+  expect(Date.parse(drafted.at) - positiveAt).toBeGreaterThanOrEqual(days(1095));
+  await keepHistory(id, 'positive-test-and-late-end-of-control');
+}, 240_000);
