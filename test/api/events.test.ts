@@ -1,6 +1,8 @@
 import { handover } from '../helpers/fixtures';
 import { eventually } from '../helpers/lifecycle';
-import { startTestSystem, type TestSystem } from '../helpers/system';
+import { buildApp } from '../../api/app';
+import { loadPolicy } from '../../config/policy';
+import { POLICIES, startTestSystem, type TestSystem } from '../helpers/system';
 
 // Recording events through the API on the real Temporal dev server: every event type, the
 // refusals, and the views that follow from them (timeline, inbox, notifications).
@@ -285,5 +287,51 @@ describe('inbox, supervision actions and notifications', () => {
     expect(system.outbox.filter((n) => n.caseId === id).map((n) => n.reason)).toEqual(['drug_use']);
     const caseworker = await system.as('worker.canglang', { method: 'GET', url: '/v1/notifications' });
     expect(caseworker.statusCode).toBe(403);
+  });
+});
+
+describe('policy versions', () => {
+  it('a case keeps the policy it started with when a new policy comes into force', async () => {
+    const before = await open();
+    await record(before, 'liaison', { type: 'released' });
+    // The same engine, now serving the accelerated policy to new cases.
+    const loaded = loadPolicy(POLICIES.accelerated);
+    const app = await buildApp({
+      db: system.db.database,
+      temporal: system.env.client,
+      taskQueue: system.taskQueue,
+      policy: loaded.policy,
+      policyDocument: loaded.document,
+      tokenSecret: 'x'.repeat(40),
+      tokenTtlSeconds: 600,
+    });
+    try {
+      const token = app.jwt.sign({
+        sub: 'l',
+        username: 'liaison',
+        role: 'liaison',
+        jurisdictions: ['suzhou'],
+      });
+      const headers = { authorization: `Bearer ${token}` };
+      const after = (
+        await app.inject({ method: 'POST', url: '/v1/cases', headers, payload: handover() })
+      ).json();
+      await app.inject({
+        method: 'POST',
+        url: `/v1/cases/${after.id}/events`,
+        headers,
+        payload: { type: 'released' },
+      });
+      const view = async (id: string) =>
+        (await app.inject({ method: 'GET', url: `/v1/cases/${id}`, headers })).json();
+      const reportIn = (c: { releasedAt: string; openTasks: { kind: string; dueAt: string }[] }) =>
+        Date.parse(c.openTasks.find((t) => t.kind === 'report_in')!.dueAt) - Date.parse(c.releasedAt);
+      expect(await view(before)).toMatchObject({ policyVersion: 'standard-2026.1' });
+      expect(reportIn(await view(before))).toBe(15 * DAY);
+      expect(await view(after.id)).toMatchObject({ policyVersion: 'accelerated-2026.1' });
+      expect(reportIn(await view(after.id))).toBe(15_000);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,0 +1,103 @@
+import { loadPolicy } from '../../config/policy';
+import type { CaseInput } from '../../workflows/case-follow-up.messages';
+import { CaseState } from '../../workflows/case-state';
+import { handover } from '../helpers/fixtures';
+import { POLICIES } from '../helpers/system';
+
+// The rules without a server: CaseState is plain code with the time passed in.
+
+const { policy } = loadPolicy(POLICIES.standard);
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-12-01T01:00:00Z');
+const caseworker = { username: 'worker.canglang', role: 'caseworker' as const };
+const liaison = { username: 'liaison', role: 'liaison' as const };
+
+function started(): CaseState {
+  const input: CaseInput = {
+    caseId: '11111111-1111-4111-8111-111111111111',
+    opening: handover({ expectedReleaseAt: new Date(T0 + 30 * DAY).toISOString() }),
+    openedBy: 'liaison',
+    openedAt: new Date(T0).toISOString(),
+    policy,
+  };
+  const state = new CaseState(input, () => 0.5);
+  state.recorded(T0);
+  return state;
+}
+
+it('R16: every open deadline moves on by exactly the time spent detained', () => {
+  const state = started();
+  state.record({ type: 'released' }, liaison, T0);
+  const before = state.status().openTasks.map((t) => Date.parse(t.dueAt));
+  state.record({ type: 'detained' }, caseworker, T0 + DAY);
+  expect(state.nextWakeAt()).toBeNull();
+  state.advance(T0 + 40 * DAY); // nothing escalates while paused
+  expect(state.status().openTasks.every((t) => t.status === 'open')).toBe(true);
+  state.record({ type: 'freed' }, caseworker, T0 + 11 * DAY);
+  const after = state.status().openTasks.map((t) => Date.parse(t.dueAt));
+  expect(after.map((t, i) => t - before[i]!)).toEqual(before.map(() => 10 * DAY));
+  expect(state.projection().termPausedDays).toBe(10);
+});
+
+it('R11: the ladder fires at due, due + 2 days and due + 5 days, and not again', () => {
+  const state = started();
+  state.record({ type: 'released' }, liaison, T0);
+  state.record({ type: 'picked_up', by: 'x' }, caseworker, T0);
+  state.record({ type: 'home_visit', reached: true }, caseworker, T0);
+  state.record({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, caseworker, T0);
+  state.record({ type: 'agreement_signed', kind: 'community' }, caseworker, T0);
+  state.drain(T0);
+  const contactDue = T0 + policy.contacts.stable + policy.contacts.dueWithin;
+  const reasons = (at: number) => {
+    state.advance(at);
+    return (state.drain(at)?.notifications ?? [])
+      .filter((n) => n.reason === 'lost_contact')
+      .map((n) => n.recipient);
+  };
+  expect(reasons(contactDue - 1)).toEqual([]);
+  expect(reasons(contactDue)).toEqual(['caseworker']);
+  expect(reasons(contactDue + 2 * DAY)).toEqual(['supervisor']);
+  expect(reasons(contactDue + 5 * DAY)).toEqual(['police']);
+  expect(reasons(contactDue + 30 * DAY)).toEqual([]);
+});
+
+it('R8: the unannounced draw is reproducible from the workflow’s seeded random source', () => {
+  const draw = () => {
+    const state = started();
+    state.record({ type: 'released' }, liaison, T0);
+    state.record({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, caseworker, T0);
+    return state.drain(T0)!.timeline.find((e) => e.type === 'unannounced_tests_drawn')!.data.at;
+  };
+  expect(draw()).toEqual(draw());
+  expect(draw()).toHaveLength(policy.tests.unannouncedPerYear);
+});
+
+it('refuses in plain words what makes no sense in the current phase', () => {
+  const state = started();
+  expect(state.refusal({ type: 'freed' }, T0)).toBe(
+    'freed cannot be recorded now: the person is still inside the facility',
+  );
+  expect(
+    state.refusal({ type: 'release_date_confirmed', releaseAt: new Date(T0 - DAY).toISOString() }, T0),
+  ).toBe('releaseAt is before the confirmation itself');
+  state.record({ type: 'released' }, liaison, T0);
+  expect(state.refusal({ type: 'reported_in', jurisdiction: 'suzhou.wuzhong.changqiao' }, T0)).toBe(
+    'the person reports in at suzhou.gusu.canglang; to move them elsewhere, start a transfer',
+  );
+  expect(state.refusal({ type: 'picked_up', by: 'x' }, T0)).toBeNull();
+});
+
+it('survives continue-as-new: a restored snapshot behaves as the original', () => {
+  const state = started();
+  state.record({ type: 'released' }, liaison, T0);
+  const restored = new CaseState(
+    {
+      ...({ caseId: '11111111-1111-4111-8111-111111111111', policy } as CaseInput),
+      opening: handover(),
+      snapshot: state.snapshot(),
+    },
+    () => 0.5,
+  );
+  expect(restored.status()).toEqual(state.status());
+  expect(restored.nextWakeAt()).toBe(state.nextWakeAt());
+});
