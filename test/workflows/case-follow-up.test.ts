@@ -44,6 +44,19 @@ function openCase(client: Client, taskQueue: string, input: CaseInput) {
 }
 
 let db: TestDatabase;
+
+/** Runs `fn` while a worker of the real wiring serves `taskQueue` on `env`. */
+async function withWorker(env: TestWorkflowEnvironment, taskQueue: string, fn: () => Promise<void>) {
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    db: db.database.db,
+    channels: [],
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+  });
+  await worker.runUntil(fn);
+}
 beforeAll(async () => {
   db = await createTestDatabase();
 });
@@ -151,15 +164,7 @@ describe('the case workflow under time skipping', () => {
 
   it('R1: a case with no news from the facility climbs the whole ladder in 90 days, then waits', async () => {
     const taskQueue = `ts-${randomUUID()}`;
-    const worker = await createWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      db: db.database.db,
-      channels: [],
-      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    });
-    await worker.runUntil(async () => {
+    await withWorker(env, taskQueue, async () => {
       const input = caseInput();
       await openCase(env.client, taskQueue, input);
       const before = await env.currentTimeMs();
@@ -189,15 +194,7 @@ describe('a long-lived case', () => {
 
   it('continues as new with its whole state when the history grows (forced early here)', async () => {
     const taskQueue = `can-${randomUUID()}`;
-    const worker = await createWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      db: db.database.db,
-      channels: [],
-      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    });
-    await worker.runUntil(async () => {
+    await withWorker(env, taskQueue, async () => {
       const input = { ...caseInput(), continueAsNewAfter: 2 };
       await openCase(env.client, taskQueue, input);
       const handle = env.client.workflow.getHandle(caseWorkflowId(input.caseId));

@@ -22,7 +22,10 @@ import {
   extendTaskUpdate,
   setTierUpdate,
   transferUpdate,
+  type Actor,
+  type TimelineEntry,
 } from '../../../workflows/case-follow-up.messages';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { AppDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
 import { sendToCase } from './commands';
@@ -40,6 +43,16 @@ const supervisionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temp
   };
   const view = async (id: string, caller: Caller) =>
     toCaseView(await load(id, caller), caller.role, await openTasksOfCase(db.db, id));
+  /** Sends the supervisor's step to the workflow; answers with its timeline entry and the case. */
+  const act = async <B>(
+    id: string,
+    caller: Caller,
+    update: UpdateDefinition<TimelineEntry, [B, Actor]>,
+    body: B,
+  ) => {
+    const entry = await sendToCase(temporal, id, update, [body, actor(caller)]);
+    return { event: toTimelineView(entry), case: await view(id, caller) };
+  };
 
   app.post(
     '/:id/transfer',
@@ -60,8 +73,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temp
           { path: 'body.to', message: `unknown jurisdiction: ${request.body.to}` },
         ]);
       }
-      const entry = await sendToCase(temporal, found.id, transferUpdate, [request.body, actor(request.user)]);
-      return { event: toTimelineView(entry), case: await view(found.id, request.user) };
+      return act(found.id, request.user, transferUpdate, request.body);
     },
   );
 
@@ -79,8 +91,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temp
     },
     async (request) => {
       const found = await load(request.params.id, request.user);
-      const entry = await sendToCase(temporal, found.id, closeUpdate, [request.body, actor(request.user)]);
-      return { event: toTimelineView(entry), case: await view(found.id, request.user) };
+      return act(found.id, request.user, closeUpdate, request.body);
     },
   );
 
@@ -98,8 +109,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temp
     },
     async (request) => {
       const found = await load(request.params.id, request.user);
-      const entry = await sendToCase(temporal, found.id, setTierUpdate, [request.body, actor(request.user)]);
-      return { event: toTimelineView(entry), case: await view(found.id, request.user) };
+      return act(found.id, request.user, setTierUpdate, request.body);
     },
   );
 
@@ -126,8 +136,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temp
           },
         ]);
       }
-      const entry = await sendToCase(temporal, found.id, assignUpdate, [request.body, actor(request.user)]);
-      return { event: toTimelineView(entry), case: await view(found.id, request.user) };
+      return act(found.id, request.user, assignUpdate, request.body);
     },
   );
 
