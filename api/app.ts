@@ -19,6 +19,7 @@ import caseRoutes from './routes/cases';
 import eventRoutes from './routes/cases/events';
 import supervisionRoutes from './routes/cases/supervision';
 import notificationRoutes from './routes/notifications';
+import supervisorRoutes from './routes/supervisor';
 import taskRoutes from './routes/tasks';
 import healthRoutes from './routes/health';
 import policyRoutes from './routes/policies';
@@ -31,7 +32,15 @@ export interface AppDeps {
   policyDocument: Record<string, unknown>;
   tokenSecret: string;
   tokenTtlSeconds: number;
+  /**
+   * The engine's clock, for what is due or overdue. Real time in production; tests on the
+   * time-skipping server pass that server's clock, so the API and the workflows agree on "now".
+   */
+  clock?: () => Promise<number>;
 }
+
+/** What the route plugins receive: the dependencies with the clock filled in. */
+export type RouteDeps = AppDeps & { clock: () => Promise<number> };
 
 /**
  * Logs never carry personal data (R21): requests are logged by method, route pattern and status,
@@ -101,14 +110,16 @@ export async function buildApp(
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(authPlugin, { secret: deps.tokenSecret, ttlSeconds: deps.tokenTtlSeconds });
 
+  const routeDeps: RouteDeps = { ...deps, clock: deps.clock ?? (async () => Date.now()) };
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(healthRoutes, deps);
-  await app.register(authRoutes, { ...deps, prefix: '/v1/auth' });
-  await app.register(caseRoutes, { ...deps, prefix: '/v1/cases' });
-  await app.register(eventRoutes, { ...deps, prefix: '/v1/cases' });
-  await app.register(supervisionRoutes, { ...deps, prefix: '/v1/cases' });
-  await app.register(taskRoutes, { ...deps, prefix: '/v1/tasks' });
-  await app.register(notificationRoutes, { ...deps, prefix: '/v1/notifications' });
-  await app.register(policyRoutes, { ...deps, prefix: '/v1/policies' });
+  await app.register(healthRoutes, routeDeps);
+  await app.register(authRoutes, { ...routeDeps, prefix: '/v1/auth' });
+  await app.register(caseRoutes, { ...routeDeps, prefix: '/v1/cases' });
+  await app.register(eventRoutes, { ...routeDeps, prefix: '/v1/cases' });
+  await app.register(supervisionRoutes, { ...routeDeps, prefix: '/v1/cases' });
+  await app.register(taskRoutes, { ...routeDeps, prefix: '/v1/tasks' });
+  await app.register(notificationRoutes, { ...routeDeps, prefix: '/v1/notifications' });
+  await app.register(supervisorRoutes, { ...routeDeps, prefix: '/v1/supervisor' });
+  await app.register(policyRoutes, { ...routeDeps, prefix: '/v1/policies' });
   return app;
 }

@@ -106,7 +106,12 @@ export const tasks = pgTable(
     closedAt: timestamptz('closed_at'),
     revision: integer('revision').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.caseId, t.id] }), index('tasks_inbox').on(t.status, t.role, t.dueAt)],
+  (t) => [
+    primaryKey({ columns: [t.caseId, t.id] }),
+    index('tasks_inbox').on(t.status, t.role, t.dueAt),
+    // Stalled cases and caseloads look at open tasks past due, whatever their role.
+    index('tasks_open_due').on(t.dueAt).where(sql`status in ('open', 'overdue')`),
+  ],
 );
 
 /** Every recorded event and engine action of a case, oldest first. */
@@ -123,7 +128,7 @@ export const timeline = pgTable(
     actor: text('actor'),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
   },
-  (t) => [primaryKey({ columns: [t.caseId, t.seq] })],
+  (t) => [primaryKey({ columns: [t.caseId, t.seq] }), index('timeline_type').on(t.type, t.caseId, t.at)],
 );
 
 /** The notification outbox: written with the change that caused it, delivered by an activity. */
@@ -149,3 +154,21 @@ export const notifications = pgTable(
 export type TaskRow = typeof tasks.$inferSelect;
 export type TimelineRow = typeof timeline.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
+
+/**
+ * Technical faults a person must see (api.md `engine_failing`): an activity of a case that keeps
+ * failing past a threshold. Written by the worker's fault recorder, removed when it succeeds.
+ */
+export const engineFaults = pgTable(
+  'engine_faults',
+  {
+    caseId: uuid('case_id').notNull(),
+    activity: text('activity').notNull(),
+    attempts: integer('attempts').notNull(),
+    /** The error's class and code only: messages can carry personal data (R21). */
+    error: text('error').notNull(),
+    since: timestamptz('since').notNull(),
+    updatedAt: timestamptz('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.activity] })],
+);

@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { faultRecorder } from '../activities/fault-recorder';
 import type { NotificationChannel } from '../activities/notifier';
 import type { Db } from '../db/client';
 
@@ -24,5 +25,6 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({ db: deps.db, channels: deps.channels }),
+    interceptors: { activity: [faultRecorder(deps.db)] },
   });
 }

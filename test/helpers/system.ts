@@ -12,6 +12,7 @@ import { createWorker } from '../../worker/worker';
 import { temporalBinaries } from '../../scripts/temporal-dev-server';
 import { createTestDatabase, type TestDatabase } from './database';
 import { recordingChannel } from './notifications';
+import type { NotificationChannel } from '../../activities/notifier';
 
 export const POLICIES = {
   standard: join(__dirname, '..', '..', 'policies', 'standard.json'),
@@ -55,7 +56,7 @@ export interface TestSystem {
  * and the API in-process (`app.inject`).
  */
 export async function startTestSystem(
-  options: { policy?: keyof typeof POLICIES; timeSkipping?: boolean } = {},
+  options: { policy?: keyof typeof POLICIES; timeSkipping?: boolean; channels?: NotificationChannel[] } = {},
 ): Promise<TestSystem> {
   // The run's dev server, or a time-skipping test server of this file's own for deadlines.
   const env = options.timeSkipping
@@ -70,7 +71,7 @@ export async function startTestSystem(
     namespace: env.namespace ?? 'default',
     taskQueue,
     db: db.database.db,
-    channels: [channel],
+    channels: [...(options.channels ?? []), channel],
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
   });
   const workerRun = worker.run();
@@ -83,6 +84,7 @@ export async function startTestSystem(
     policyDocument: document,
     tokenSecret: randomUUID() + randomUUID(),
     tokenTtlSeconds: 3_600,
+    clock: () => env.currentTimeMs(),
   });
 
   const tokens = new Map<string, string>();

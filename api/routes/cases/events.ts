@@ -9,14 +9,14 @@ import { ROLES } from '../../../schemas/common';
 import { EVENT_ROLES, EventBody, TimelineEntryView } from '../../../schemas/events';
 import { Problem } from '../../../schemas/problem';
 import { recordEventUpdate } from '../../../workflows/case-follow-up.messages';
-import type { AppDeps } from '../../app';
+import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
 import { sendToCase } from './commands';
 import { toCaseView, toTimelineView } from './views';
 
 const EventReply = z.object({ event: TimelineEntryView, case: CaseView });
 
-const eventRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal }) => {
+const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal, clock }) => {
   app.post(
     '/:id/events',
     {
@@ -51,7 +51,10 @@ const eventRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal }
       const openTasks = await openTasksOfCase(db.db, found.id);
       return reply
         .code(201)
-        .send({ event: toTimelineView(entry), case: toCaseView(updated, caller.role, openTasks) });
+        .send({
+          event: toTimelineView(entry),
+          case: toCaseView(updated, caller.role, openTasks, new Date(await clock())),
+        });
     },
   );
 

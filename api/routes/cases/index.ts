@@ -20,7 +20,7 @@ import {
   type CaseInput,
 } from '../../../workflows/case-follow-up.messages';
 import { CaseJurisdiction, CasePhase, CaseTier } from '../../../workflows/search-attributes';
-import type { AppDeps } from '../../app';
+import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
 import { withDeadline } from './commands';
 import { decodeCursor, encodeCursor, toCaseSummary, toCaseView } from './views';
@@ -30,7 +30,10 @@ const duplicate = (caseId: string) =>
     { path: 'body.person.idNumber', message: `an open case exists: ${caseId}` },
   ]);
 
-const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, taskQueue, policy }) => {
+const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
+  app,
+  { db, temporal, taskQueue, policy, clock },
+) => {
   app.post(
     '',
     {
@@ -98,7 +101,7 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
       return reply
         .code(201)
         .header('location', `/v1/cases/${caseId}`)
-        .send(toCaseView(row, caller.role, openTasks));
+        .send(toCaseView(row, caller.role, openTasks, new Date(await clock())));
     },
   );
 
@@ -129,7 +132,7 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
           tier: query.tier,
           jurisdiction: query.jurisdiction,
           assignee: query.assignee,
-          overdueAt: query.overdue === 'true' ? new Date() : undefined,
+          overdueAt: query.overdue === 'true' ? new Date(await clock()) : undefined,
           text: query.q,
           after,
           limit: query.limit + 1,
@@ -159,7 +162,12 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
     async (request) => {
       const row = await findCase(db.db, request.params.id, request.user.jurisdictions);
       if (!row) throw notFound();
-      return toCaseView(row, request.user.role, await openTasksOfCase(db.db, row.id));
+      return toCaseView(
+        row,
+        request.user.role,
+        await openTasksOfCase(db.db, row.id),
+        new Date(await clock()),
+      );
     },
   );
 };

@@ -26,7 +26,7 @@ import {
   type TimelineEntry,
 } from '../../../workflows/case-follow-up.messages';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { AppDeps } from '../../app';
+import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
 import { sendToCase } from './commands';
 import { toCaseView, toTaskView, toTimelineView } from './views';
@@ -35,14 +35,19 @@ const ActionReply = z.object({ event: TimelineEntryView, case: CaseView });
 const errors = { 400: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem };
 const actor = (caller: Caller) => ({ username: caller.username, role: caller.role });
 
-const supervisionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal }) => {
+const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal, clock }) => {
   const load = async (id: string, caller: Caller) => {
     const found = await findCase(db.db, id, caller.jurisdictions);
     if (!found) throw notFound();
     return found;
   };
   const view = async (id: string, caller: Caller) =>
-    toCaseView(await load(id, caller), caller.role, await openTasksOfCase(db.db, id));
+    toCaseView(
+      await load(id, caller),
+      caller.role,
+      await openTasksOfCase(db.db, id),
+      new Date(await clock()),
+    );
   /** Sends the supervisor's step to the workflow; answers with its timeline entry and the case. */
   const act = async <B>(
     id: string,
@@ -160,7 +165,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temp
       ]);
       const task = (await openTasksOfCase(db.db, found.id)).find((t) => t.id === request.params.taskId);
       if (!task) throw notFound('task');
-      return toTaskView(task);
+      return toTaskView(task, new Date(await clock()));
     },
   );
 };

@@ -14,7 +14,7 @@ function idNumberFor(row: CaseRow, role: Role): string {
   return FULL_ID_NUMBER.has(role) ? row.idNumber : maskIdNumber(row.idNumber);
 }
 
-export function toCaseView(row: CaseRow, role: Role, openTasks: TaskRow[], now = new Date()): CaseView {
+export function toCaseView(row: CaseRow, role: Role, openTasks: TaskRow[], now: Date): CaseView {
   return {
     id: row.id,
     person: {
@@ -71,7 +71,7 @@ export function toCaseSummary(row: CaseRow, role: Role): CaseSummary {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A task past its due time reads as overdue even before the engine's escalation has run. */
-export function toTaskView(row: TaskRow, now = new Date()): TaskView {
+export function toTaskView(row: TaskRow, now: Date): TaskView {
   const overdue = row.status === 'overdue' || (row.status === 'open' && row.dueAt < now);
   return {
     id: row.id,

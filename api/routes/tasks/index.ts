@@ -3,10 +3,10 @@ import { inbox } from '../../../db/tasks';
 import { InboxQuery, TaskList } from '../../../schemas/case';
 import { ROLES } from '../../../schemas/common';
 import { Problem } from '../../../schemas/problem';
-import type { AppDeps } from '../../app';
+import type { RouteDeps } from '../../app';
 import { toTaskView } from '../cases/views';
 
-const taskRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) => {
+const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }) => {
   app.get(
     '',
     {
@@ -22,7 +22,7 @@ const taskRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) => {
     async (request) => {
       const { mine, status, due_before, limit } = request.query;
       const caller = request.user;
-      const now = new Date();
+      const now = new Date(await clock());
       const rows = await inbox(
         db.db,
         {
