@@ -10,7 +10,11 @@ const CASE_WORKFLOW_ID = /^case-([0-9a-f-]{36})$/;
 /** The error's kind, never its message: a database error can quote the data it failed on (R21). */
 function errorKind(error: unknown): string {
   const e = error as { name?: string; code?: unknown; type?: unknown };
-  return [e.name ?? 'Error', typeof e.code === 'string' ? e.code : null, typeof e.type === 'string' ? e.type : null]
+  return [
+    e.name ?? 'Error',
+    typeof e.code === 'string' ? e.code : null,
+    typeof e.type === 'string' ? e.type : null,
+  ]
     .filter(Boolean)
     .join(' ');
 }
@@ -28,11 +32,18 @@ export function faultRecorder(db: Db): ActivityInterceptorsFactory {
         const caseId = CASE_WORKFLOW_ID.exec(workflowExecution?.workflowId ?? '')?.[1];
         try {
           const result = await next(input);
-          if (caseId && attempt > FAULT_AFTER_ATTEMPTS) await clearFault(db, caseId, activityType).catch(() => undefined);
+          if (caseId && attempt > FAULT_AFTER_ATTEMPTS)
+            await clearFault(db, caseId, activityType).catch(() => undefined);
           return result;
         } catch (error) {
           if (caseId && attempt >= FAULT_AFTER_ATTEMPTS) {
-            const fault = { caseId, activity: activityType, attempts: attempt, error: errorKind(error), at: new Date() };
+            const fault = {
+              caseId,
+              activity: activityType,
+              attempts: attempt,
+              error: errorKind(error),
+              at: new Date(),
+            };
             await recordFault(db, fault).catch(() => undefined);
           }
           throw error;

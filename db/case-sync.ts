@@ -23,6 +23,8 @@ export async function applyCaseSync(db: Db, batch: CaseSync): Promise<void> {
         transferTo: p.transferTo,
         assignee: p.assignee,
         releasedAt: date(p.releasedAt),
+        firstHomeVisitAt: date(p.firstHomeVisitAt),
+        firstPositiveAt: date(p.firstPositiveAt),
         termStartsAt: date(p.termStartsAt),
         termEndsAt: date(p.termEndsAt),
         termPausedDays: p.termPausedDays,

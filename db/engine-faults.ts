@@ -16,5 +16,7 @@ export async function recordFault(
 }
 
 export async function clearFault(db: Db, caseId: string, activity: string): Promise<void> {
-  await db.delete(engineFaults).where(and(eq(engineFaults.caseId, caseId), eq(engineFaults.activity, activity)));
+  await db
+    .delete(engineFaults)
+    .where(and(eq(engineFaults.caseId, caseId), eq(engineFaults.activity, activity)));
 }

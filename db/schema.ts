@@ -50,6 +50,9 @@ export const cases = pgTable(
     measure: text('measure').$type<Measure>().notNull(),
     expectedReleaseAt: timestamptz('expected_release_at').notNull(),
     releasedAt: timestamptz('released_at'),
+    /** For the KPIs (docs/kpis.md), kept by the workflow: no timeline scan per case. */
+    firstHomeVisitAt: timestamptz('first_home_visit_at'),
+    firstPositiveAt: timestamptz('first_positive_at'),
     jurisdiction: text('jurisdiction').notNull(),
     /** R15: the receiving jurisdiction while in transfer; both sides see the case. */
     transferTo: text('transfer_to'),
@@ -81,6 +84,7 @@ export const cases = pgTable(
     index('cases_jurisdiction').on(t.jurisdiction.op('text_pattern_ops')),
     index('cases_created').on(t.createdAt.desc(), t.id.desc()),
     index('cases_transfer_to').on(t.transferTo.op('text_pattern_ops')),
+    index('cases_released').on(t.releasedAt),
   ],
 );
 
@@ -110,7 +114,15 @@ export const tasks = pgTable(
     primaryKey({ columns: [t.caseId, t.id] }),
     index('tasks_inbox').on(t.status, t.role, t.dueAt),
     // Stalled cases and caseloads look at open tasks past due, whatever their role.
-    index('tasks_open_due').on(t.dueAt).where(sql`status in ('open', 'overdue')`),
+    index('tasks_open_due')
+      .on(t.dueAt)
+      .where(sql`status in ('open', 'overdue')`),
+    // The control rate asks, per case, whether a contact is overdue (R11).
+    index('tasks_open_contact')
+      .on(t.caseId, t.dueAt)
+      .where(sql`kind = 'contact' and status in ('open', 'overdue')`),
+    // The test completion rate counts test tasks by due date.
+    index('tasks_kind_due').on(t.kind, t.dueAt, t.status),
   ],
 );
 

@@ -30,7 +30,9 @@ export async function overdueTasks(db: Db, scope: readonly string[], filter: Sta
     })
     .from(tasks)
     .innerJoin(cases, eq(cases.id, tasks.caseId))
-    .where(and(inArray(tasks.status, ['open', 'overdue']), lt(tasks.dueAt, now), ...caseConditions(scope, filter)));
+    .where(
+      and(inArray(tasks.status, ['open', 'overdue']), lt(tasks.dueAt, now), ...caseConditions(scope, filter)),
+    );
 }
 
 export async function faults(db: Db, scope: readonly string[], filter: StallFilter) {
@@ -102,8 +104,11 @@ const ms = (value: number) => sql`(${value}::double precision * interval '1 mill
 
 /** Every KPI's numerator and denominator in one pass over the read model (docs/kpis.md). */
 export async function kpiCounts(db: Db, scope: readonly string[], w: KpiWindow): Promise<KpiCounts> {
-  const inScope = and(caseInScope(scope), w.jurisdiction ? withinJurisdictions(cases.jurisdiction, [w.jurisdiction]) : undefined);
-  const firstVisit = sql`(select min(t.at) from timeline t where t.case_id = ${CASE_ID} and t.type = 'home_visit' and t.kind = 'event')`;
+  const inScope = and(
+    caseInScope(scope),
+    w.jurisdiction ? withinJurisdictions(cases.jurisdiction, [w.jurisdiction]) : undefined,
+  );
+  const firstVisit = cases.firstHomeVisitAt;
   const released = sql`${cases.releasedAt} >= ${w.from} and ${cases.releasedAt} < ${w.to}`;
   const [row] = (await db
     .select({
@@ -113,13 +118,15 @@ export async function kpiCounts(db: Db, scope: readonly string[], w: KpiWindow):
       executionDen: sql<number>`count(*) filter (where ${cases.releasedAt} + ${ms(w.reportInMs)} <= ${w.to})::int`,
       controlNum: sql<number>`count(*) filter (where ${cases.status} = 'open' and ${cases.phase} in ('community', 'in_transfer', 'paused') and not exists (select 1 from tasks k where k.case_id = ${CASE_ID} and k.kind = 'contact' and k.status in ('open', 'overdue') and k.due_at < ${w.now}))::int`,
       controlDen: sql<number>`count(*) filter (where ${cases.status} = 'open' and ${cases.phase} in ('community', 'in_transfer', 'paused'))::int`,
-      consolidationNum: sql<number>`count(*) filter (where ${cases.releasedAt} + ${ms(w.abstinenceMs)} <= ${w.to} and not exists (select 1 from timeline p where p.case_id = ${CASE_ID} and p.type = 'test' and p.kind = 'event' and p.data->>'result' = 'positive' and p.at < ${cases.releasedAt} + ${ms(w.abstinenceMs)}))::int`,
+      consolidationNum: sql<number>`count(*) filter (where ${cases.releasedAt} + ${ms(w.abstinenceMs)} <= ${w.to} and (${cases.firstPositiveAt} is null or ${cases.firstPositiveAt} >= ${cases.releasedAt} + ${ms(w.abstinenceMs)}))::int`,
       consolidationDen: sql<number>`count(*) filter (where ${cases.releasedAt} + ${ms(w.abstinenceMs)} <= ${w.to})::int`,
       visitNum: sql<number>`count(*) filter (where ${released} and ${firstVisit} <= ${cases.releasedAt} + ${ms(w.firstVisitMs)})::int`,
       visitDen: sql<number>`count(*) filter (where ${released} and (${firstVisit} is not null or ${cases.releasedAt} + ${ms(w.firstVisitMs)} <= ${w.now}))::int`,
       visited: sql<number>`count(*) filter (where ${released} and ${firstVisit} is not null)::int`,
       releasedCount: sql<number>`count(*) filter (where ${released})::int`,
-      medianMs: sql<number | null>`(percentile_cont(0.5) within group (order by extract(epoch from (${firstVisit} - ${cases.releasedAt}))) filter (where ${released} and ${firstVisit} is not null)) * 1000`,
+      medianMs: sql<
+        number | null
+      >`(percentile_cont(0.5) within group (order by extract(epoch from (${firstVisit} - ${cases.releasedAt}))) filter (where ${released} and ${firstVisit} is not null)) * 1000`,
     })
     .from(cases)
     .where(inScope)) as Record<string, number | null>[];

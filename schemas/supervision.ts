@@ -21,7 +21,9 @@ export const StalledQuery = z.strictObject({
 
 export const StallReason = z.object({ kind: StallKind, since: z.string(), detail: z.string() });
 export type StallReason = z.infer<typeof StallReason>;
-export const StalledCase = z.object({ case: CaseSummary, reasons: z.array(StallReason) }).meta({ id: 'StalledCase' });
+export const StalledCase = z
+  .object({ case: CaseSummary, reasons: z.array(StallReason) })
+  .meta({ id: 'StalledCase' });
 export const StalledList = z.array(StalledCase);
 
 export const ScopeQuery = z.strictObject({ jurisdiction: JurisdictionCode.optional() });

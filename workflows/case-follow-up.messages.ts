@@ -101,6 +101,8 @@ export interface CaseProjection {
   transferTo: string | null;
   assignee: string | null;
   releasedAt: number | null;
+  firstHomeVisitAt: number | null;
+  firstPositiveAt: number | null;
   termStartsAt: number | null;
   termEndsAt: number | null;
   termPausedDays: number;

@@ -100,6 +100,9 @@ export interface CaseData {
   expectedReleaseAt: number;
   releaseAt: number | null;
   releasedAt: number | null;
+  /** For the KPIs: the first home visit and the first positive test after release. */
+  firstHomeVisitAt: number | null;
+  firstPositiveAt: number | null;
   pickedUp: boolean;
   termStartsAt: number | null;
   termEndsAt: number | null;
@@ -151,6 +154,8 @@ export class CaseState {
       expectedReleaseAt: Date.parse(input.opening.expectedReleaseAt),
       releaseAt: null,
       releasedAt: null,
+      firstHomeVisitAt: null,
+      firstPositiveAt: null,
       pickedUp: false,
       termStartsAt: null,
       termEndsAt: null,
@@ -287,6 +292,7 @@ export class CaseState {
         else this.startTerm(at);
         break;
       case 'home_visit':
+        this.d.firstHomeVisitAt ??= at;
         this.complete('first_home_visit', at);
         if (event.reached) this.contactMade(at);
         break;
@@ -478,6 +484,8 @@ export class CaseState {
       transferTo: this.d.transferTo,
       assignee: this.d.assignee,
       releasedAt: this.d.releasedAt,
+      firstHomeVisitAt: this.d.firstHomeVisitAt ?? null,
+      firstPositiveAt: this.d.firstPositiveAt ?? null,
       termStartsAt: this.d.termStartsAt,
       termEndsAt: this.d.termEndsAt,
       termPausedDays: Math.round(this.d.pausedMs / day),
@@ -560,6 +568,7 @@ export class CaseState {
         this.seriousViolation(at, { testsRefused: this.d.testsRefused });
       }
     } else if (result === 'positive') {
+      this.d.firstPositiveAt ??= at;
       this.changeTier('abnormal', at, 'positive test');
       this.notify('police', 'drug_use', 'R13', null, at); // R13
       this.d.abstinenceSince = at; // R20: the abstinence clock starts again

@@ -67,6 +67,8 @@ async function caseWithNotification(): Promise<string> {
       transferTo: null,
       assignee: null,
       releasedAt: null,
+      firstHomeVisitAt: null,
+      firstPositiveAt: null,
       termStartsAt: null,
       termEndsAt: null,
       termPausedDays: 0,

@@ -49,12 +49,10 @@ const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal
       // The update returns once the read model has the change, so this read sees it.
       const updated = (await findCase(db.db, found.id, caller.jurisdictions)) ?? found;
       const openTasks = await openTasksOfCase(db.db, found.id);
-      return reply
-        .code(201)
-        .send({
-          event: toTimelineView(entry),
-          case: toCaseView(updated, caller.role, openTasks, new Date(await clock())),
-        });
+      return reply.code(201).send({
+        event: toTimelineView(entry),
+        case: toCaseView(updated, caller.role, openTasks, new Date(await clock())),
+      });
     },
   );
 
