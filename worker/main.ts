@@ -1,8 +1,9 @@
-// `npm run worker`: the Temporal worker as its own process (production). Needs DATABASE_URL
-// and TEMPORAL_ADDRESS; see .env.example. SIGINT/SIGTERM drain it (the SDK's default signals).
+// `npm run worker`: the Temporal worker as its own process (production). Needs DATABASE_URL,
+// TEMPORAL_ADDRESS and PAYLOAD_KEYS; see .env.example. SIGINT/SIGTERM drain it (the SDK's default signals).
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
+import { EncryptionCodec } from '../codec/encryption-codec';
 import { openDatabase } from '../db/client';
 import { runMain } from '../scripts/run-main';
 import { createWorker } from './worker';
@@ -19,6 +20,7 @@ runMain(async () => {
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
       db: database.db,
+      payloadCodec: new EncryptionCodec(config.payloadKeys!),
     });
     await worker.run();
   } finally {

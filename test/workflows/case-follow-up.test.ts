@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
+import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
 import { cases } from '../../db/schema';
 import { temporalBinaries } from '../../scripts/temporal-dev-server';
@@ -18,6 +19,8 @@ import { handover } from '../helpers/fixtures';
 import { POLICIES } from '../helpers/system';
 
 const { policy } = loadPolicy(POLICIES.standard);
+const payloadCodec = new EncryptionCodec([{ id: 'wf-test', key: randomBytes(32) }]);
+const dataConverter = { payloadCodecs: [payloadCodec] };
 
 function caseInput(body = handover()): CaseInput {
   return {
@@ -56,12 +59,14 @@ describe('the case workflow on the real Temporal dev server', () => {
   beforeAll(async () => {
     env = await TestWorkflowEnvironment.createFromExistingServer({
       address: process.env.TEST_TEMPORAL_ADDRESS,
+      client: { dataConverter },
     });
     const worker = await createWorker({
       connection: env.nativeConnection,
       namespace: 'default',
       taskQueue,
       db: db.database.db,
+      payloadCodec,
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     });
     const running = worker.run();
@@ -139,6 +144,7 @@ describe('the case workflow under time skipping', () => {
   beforeAll(async () => {
     env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: temporalBinaries().testServer } },
+      client: { dataConverter },
     });
   });
   afterAll(async () => {
@@ -152,6 +158,7 @@ describe('the case workflow under time skipping', () => {
       namespace: 'default',
       taskQueue,
       db: db.database.db,
+      payloadCodec,
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     });
     await worker.runUntil(async () => {
