@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
@@ -9,13 +10,18 @@ import {
   validatorCompiler,
 } from '@fastify/type-provider-zod';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Policy } from '../config/policy';
 import type { Database } from '../db/client';
+import { auditPlugin } from './audit';
 import { authPlugin } from './auth';
 import { errorHandler, HttpProblem, notFoundHandler } from './errors';
+import { idempotencyPlugin } from './idempotency';
+import auditRoutes from './routes/audit';
 import authRoutes from './routes/auth';
 import caseRoutes from './routes/cases';
+import codecRoutes from './routes/codec';
 import healthRoutes from './routes/health';
 import policyRoutes from './routes/policies';
 
@@ -27,6 +33,10 @@ export interface AppDeps {
   policyDocument: Record<string, unknown>;
   tokenSecret: string;
   tokenTtlSeconds: number;
+  /** The payload codec the Temporal client uses, served at /codec for the Temporal Web UI. */
+  payloadCodec: PayloadCodec;
+  /** Browser origins allowed to call /codec (the Temporal Web UI). */
+  codecCorsOrigins: string[];
 }
 
 /**
@@ -96,11 +106,21 @@ export async function buildApp(
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(authPlugin, { secret: deps.tokenSecret, ttlSeconds: deps.tokenTtlSeconds });
+  await app.register(auditPlugin, { db: deps.db.db });
+  await app.register(idempotencyPlugin, { db: deps.db.db });
+  // Only routes that ask for it (login); in memory, per process.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new HttpProblem(429, `too many attempts; try again in ${Math.ceil(context.ttl / 1000)} s`),
+  });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, deps);
   await app.register(authRoutes, { ...deps, prefix: '/v1/auth' });
   await app.register(caseRoutes, { ...deps, prefix: '/v1/cases' });
   await app.register(policyRoutes, { ...deps, prefix: '/v1/policies' });
+  await app.register(auditRoutes, { ...deps, prefix: '/v1/audit' });
+  await app.register(codecRoutes, { ...deps, prefix: '/codec' });
   return app;
 }

@@ -27,6 +27,10 @@ declare module 'fastify' {
   }
 }
 
+/** Paths behind a token: the API and the codec endpoint (the Temporal Web UI's decoder). */
+const PROTECTED = ['/v1/', '/codec/'];
+const isProtected = (url: string | undefined) => PROTECTED.some((prefix) => url?.startsWith(prefix));
+
 /**
  * Deny by default: every route needs a valid token unless it is marked public, and every
  * non-public route must declare its roles — a route that forgets is refused at start.
@@ -37,14 +41,15 @@ export const authPlugin = fp<{ secret: string; ttlSeconds: number }>(
 
     app.addHook('onRoute', (route) => {
       const config = route.config as { public?: boolean; roles?: readonly Role[] } | undefined;
-      if (!config?.public && !config?.roles?.length && route.url.startsWith('/v1/')) {
+      // CORS preflights (OPTIONS) carry no token by design and answer with headers only.
+      if (!config?.public && !config?.roles?.length && isProtected(route.url) && route.method !== 'OPTIONS') {
         throw new Error(`route ${route.method} ${route.url} declares neither public nor roles`);
       }
     });
 
     app.addHook('onRequest', async (request: FastifyRequest) => {
       const config = request.routeOptions.config;
-      if (config.public || !request.routeOptions.url?.startsWith('/v1/')) return;
+      if (config.public || !isProtected(request.routeOptions.url) || request.method === 'OPTIONS') return;
       try {
         await request.jwtVerify();
       } catch {

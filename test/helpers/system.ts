@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../api/app';
+import { buildApp, loggerOptions } from '../../api/app';
+import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
 import { DEMO_PASSWORD, seedDemoData } from '../../scripts/demo-data';
 import { createWorker } from '../../worker/worker';
@@ -19,6 +20,8 @@ export interface TestSystem {
   env: TestWorkflowEnvironment;
   db: TestDatabase;
   taskQueue: string;
+  /** The codec the worker and the client share (a fresh key per test file). */
+  payloadCodec: EncryptionCodec;
   /** A bearer token for a demo user (api.md "Identity and demo data"). */
   tokenFor(username: string): Promise<string>;
   /** `app.inject` as the given demo user. */
@@ -31,9 +34,17 @@ export interface TestSystem {
  * a fresh PostgreSQL database with the demo data, a worker on a task queue of this file's own,
  * and the API in-process (`app.inject`).
  */
-export async function startTestSystem(options: { policy?: keyof typeof POLICIES } = {}): Promise<TestSystem> {
+export async function startTestSystem(
+  options: {
+    policy?: keyof typeof POLICIES;
+    /** Receives the API's log lines (JSON), as production writes them. */
+    logStream?: { write(line: string): void };
+  } = {},
+): Promise<TestSystem> {
+  const payloadCodec = new EncryptionCodec([{ id: 'test-1', key: randomBytes(32) }]);
   const env = await TestWorkflowEnvironment.createFromExistingServer({
     address: process.env.TEST_TEMPORAL_ADDRESS,
+    client: { dataConverter: { payloadCodecs: [payloadCodec] } },
   });
   const db = await createTestDatabase();
   await seedDemoData(db.database.db);
@@ -43,19 +54,25 @@ export async function startTestSystem(options: { policy?: keyof typeof POLICIES 
     namespace: env.namespace ?? 'default',
     taskQueue,
     db: db.database.db,
+    payloadCodec,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
   });
   const workerRun = worker.run();
   const { policy, document } = loadPolicy(POLICIES[options.policy ?? 'standard']);
-  const app = await buildApp({
-    db: db.database,
-    temporal: env.client,
-    taskQueue,
-    policy,
-    policyDocument: document,
-    tokenSecret: randomUUID() + randomUUID(),
-    tokenTtlSeconds: 3_600,
-  });
+  const app = await buildApp(
+    {
+      db: db.database,
+      temporal: env.client,
+      taskQueue,
+      policy,
+      policyDocument: document,
+      tokenSecret: randomUUID() + randomUUID(),
+      tokenTtlSeconds: 3_600,
+      payloadCodec,
+      codecCorsOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'],
+    },
+    options.logStream ? { ...(loggerOptions('info') as object), stream: options.logStream } : false,
+  );
 
   const tokens = new Map<string, string>();
   const tokenFor = async (username: string) => {
@@ -77,6 +94,7 @@ export async function startTestSystem(options: { policy?: keyof typeof POLICIES 
     env,
     db,
     taskQueue,
+    payloadCodec,
     tokenFor,
     async as(username, injectOptions) {
       const token = await tokenFor(username);

@@ -35,7 +35,7 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
   app.post(
     '',
     {
-      config: { roles: ['liaison'] },
+      config: { roles: ['liaison'], idempotent: true },
       schema: {
         tags: ['cases'],
         summary: 'Open a handover for a person still inside a detox facility (pre-release)',
@@ -102,6 +102,7 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
       }
       const row = await findCase(db.db, caseId, caller.jurisdictions);
       if (!row) throw new Error('case recorded by the workflow is missing from the read model');
+      await request.audit({ action: 'case.create', cases: [row] });
       return reply.code(201).header('location', `/v1/cases/${caseId}`).send(toCaseView(row, caller.role));
     },
   );
@@ -142,6 +143,7 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
       );
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
+      await request.audit({ action: 'case.list', cases: page });
       return {
         items: page.map((row) => toCaseSummary(row, caller.role)),
         nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
@@ -163,6 +165,7 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
     async (request) => {
       const row = await findCase(db.db, request.params.id, request.user.jurisdictions);
       if (!row) throw notFound();
+      await request.audit({ action: 'case.read', cases: [row] });
       return toCaseView(row, request.user.role);
     },
   );
