@@ -35,7 +35,6 @@ function auditReason(request: FastifyRequest): string | null {
   } catch {
     throw reasonProblem('it is not valid percent-encoded UTF-8');
   }
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) throw reasonProblem('it contains control characters');
   if (value.length === 0 || value.length > AUDIT_REASON_MAX) {
     throw reasonProblem(`it must be 1 to ${AUDIT_REASON_MAX} characters`);
