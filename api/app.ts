@@ -16,7 +16,7 @@ import type { Policy } from '../config/policy';
 import type { Database } from '../db/client';
 import { auditPlugin } from './audit';
 import { authPlugin } from './auth';
-import { errorHandler, HttpProblem, notFoundHandler } from './errors';
+import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler } from './errors';
 import { idempotencyPlugin } from './idempotency';
 import auditRoutes from './routes/audit';
 import authRoutes from './routes/auth';
@@ -57,12 +57,29 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
+/** The path of the first string holding a NUL character, which PostgreSQL cannot store in text. */
+function nulPath(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      const found = nulPath(child, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
 /** The API's wiring, in one place: plugins, error handling, docs and routes. */
 export async function buildApp(
   deps: AppDeps,
   logger: FastifyServerOptions['logger'] = false,
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger, bodyLimit: 64 * 1024, genReqId: () => randomUUID() });
+  const app = Fastify({
+    logger,
+    bodyLimit: 64 * 1024,
+    genReqId: () => randomUUID(),
+    frameworkErrors: frameworkErrorHandler,
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -78,6 +95,18 @@ export async function buildApp(
       }
       done(null, value);
     });
+  });
+
+  app.addHook('preValidation', async (request) => {
+    const path =
+      nulPath(request.params, 'params') ??
+      nulPath(request.query, 'querystring') ??
+      nulPath(request.body, 'body');
+    if (path) {
+      throw new HttpProblem(400, 'text must not contain NUL characters', [
+        { path, message: 'contains \\u0000' },
+      ]);
+    }
   });
 
   await app.register(fastifyHelmet, {

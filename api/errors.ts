@@ -10,6 +10,7 @@ const TITLES: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   413: 'Payload too large',
+  414: 'URI too long',
   415: 'Unsupported media type',
   422: 'Unprocessable content',
   429: 'Too many requests',
@@ -92,6 +93,13 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, problem(500, 'the request could not be completed; the error has been logged'));
+}
+
+/** Errors Fastify's router raises before any route runs (a bad URL, an overlong path segment). */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+  const detail = status === 414 ? 'a path segment is too long' : 'the URL is not valid';
+  return sendProblem(reply, problem(status, detail));
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
