@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { Client as PgClient } from 'pg';
 import { verifyAuditChain } from '../../db/audit';
+import { auditLog } from '../../db/schema';
 import { handover } from '../helpers/fixtures';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -72,8 +73,8 @@ describe('R21: every read and change of a case leaves a trace (GET /v1/audit)', 
   it('keeps personal data out of the trail: ids and actions only', async () => {
     const body = await open();
     await system.as('worker.canglang', { method: 'GET', url: `/v1/cases/${body.id}` });
-    const rows = await system.db.database.db.execute(sql`select * from audit_log`);
-    const text = JSON.stringify(rows.rows);
+    const rows = await system.db.database.db.select().from(auditLog);
+    const text = JSON.stringify(rows);
     expect(text).toContain(body.id);
     expect(text).not.toContain(body.person.name);
     expect(text).not.toContain(body.person.idNumber);
@@ -169,8 +170,8 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
   beforeEach(async () => {
     const { id } = await open();
     for (let i = 0; i < 3; i++) await system.as('worker.canglang', { method: 'GET', url: `/v1/cases/${id}` });
-    const rows = await system.db.database.db.execute(sql`select id from audit_log order by id`);
-    ids = rows.rows.map((row) => Number(row.id));
+    const rows = await system.db.database.db.select({ id: auditLog.id }).from(auditLog).orderBy(auditLog.id);
+    ids = rows.map((row) => row.id);
     expect((await verifyAuditChain(system.db.database.db)).problem).toBeNull();
   });
   afterEach(async () => {

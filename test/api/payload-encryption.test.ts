@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
-import { sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { EncryptionCodec, parsePayloadKeys } from '../../codec/encryption-codec';
+import { auditLog } from '../../db/schema';
 import { handover } from '../helpers/fixtures';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -110,14 +111,12 @@ describe('the codec endpoint for the Temporal Web UI (POST /codec/decode, /codec
     for (const username of ['liaison', 'worker.canglang', 'police.gusu']) {
       expect((await codec('decode', username, body)).statusCode).toBe(403);
     }
-    const before = await system.db.database.db.execute(
-      sql`select count(*)::int as n from audit_log where action = 'payload.decode'`,
-    );
+    const decodes = async () =>
+      (await system.db.database.db.select().from(auditLog).where(eq(auditLog.action, 'payload.decode')))
+        .length;
+    const before = await decodes();
     await codec('decode', 'supervisor.city', body);
-    const after = await system.db.database.db.execute(
-      sql`select count(*)::int as n from audit_log where action = 'payload.decode'`,
-    );
-    expect(Number(after.rows[0]!.n)).toBe(Number(before.rows[0]!.n) + 1);
+    expect(await decodes()).toBe(before + 1);
   });
 
   it('refuses a damaged payload with 422 problem+json', async () => {
