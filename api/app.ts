@@ -134,7 +134,11 @@ export async function buildApp(
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await app.register(authPlugin, { secret: deps.tokenSecret, ttlSeconds: deps.tokenTtlSeconds });
+  await app.register(authPlugin, {
+    secret: deps.tokenSecret,
+    ttlSeconds: deps.tokenTtlSeconds,
+    db: deps.db.db,
+  });
   await app.register(auditPlugin, { db: deps.db.db });
   await app.register(idempotencyPlugin, { db: deps.db.db });
   // Only routes that ask for it (login); in memory, per process.

@@ -1,6 +1,8 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Db } from '../db/client';
+import { findUserById } from '../db/users';
 import type { Role } from '../schemas/common';
 import { HttpProblem } from './errors';
 
@@ -35,7 +37,7 @@ const isProtected = (url: string | undefined) => PROTECTED.some((prefix) => url?
  * Deny by default: every route needs a valid token unless it is marked public, and every
  * non-public route must declare its roles — a route that forgets is refused at start.
  */
-export const authPlugin = fp<{ secret: string; ttlSeconds: number }>(
+export const authPlugin = fp<{ secret: string; ttlSeconds: number; db: Db }>(
   async (app: FastifyInstance, options) => {
     await app.register(fastifyJwt, { secret: options.secret, sign: { expiresIn: options.ttlSeconds } });
 
@@ -55,6 +57,13 @@ export const authPlugin = fp<{ secret: string; ttlSeconds: number }>(
       } catch {
         throw new HttpProblem(401, 'a valid bearer token is required; log in at POST /v1/auth/login');
       }
+      // A token outlives nothing: a disabled user is out at once, and a changed role or
+      // jurisdiction applies to the next request, not when the token expires.
+      const user = await findUserById(options.db, request.user.sub);
+      if (!user || user.disabledAt) {
+        throw new HttpProblem(401, 'a valid bearer token is required; log in at POST /v1/auth/login');
+      }
+      request.user = { ...request.user, role: user.role, jurisdictions: user.jurisdictions };
       if (!config.roles?.includes(request.user.role)) {
         throw new HttpProblem(403, `the ${request.user.role} role may not do this`);
       }

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { users } from '../../db/schema';
 import { handover } from '../helpers/fixtures';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -118,7 +120,6 @@ describe('the admin command line (npm run admin) sets up a production deployment
       'short',
       'at least 12 characters',
     ],
-    [['--role', 'police', '--display-name', 'x'], 'a-long-enough-password', '--jurisdiction is required'],
   ])('refuses a user with %j: says why', (options, password, message) => {
     const run = admin(['user', 'add', 'police.new', ...options], `${password}\n`);
     expect(run.status).not.toBe(0);
@@ -131,7 +132,7 @@ describe('the admin command line (npm run admin) sets up a production deployment
     expect(run.stderr).toContain("Unknown option '--password'");
   });
 
-  it('refuses an existing username, and disables a user so they can no longer log in', async () => {
+  it('refuses an existing username, and disables a user: no new login, and their token stops at once', async () => {
     const again = admin(
       [
         'user',
@@ -148,7 +149,29 @@ describe('the admin command line (npm run admin) sets up a production deployment
     );
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('user worker.canglang already exists');
+    const token = await system.tokenFor('worker.changqiao');
+    const read = () =>
+      system.app.inject({ method: 'GET', url: '/v1/cases', headers: { authorization: `Bearer ${token}` } });
+    expect((await read()).statusCode).toBe(200);
     expect(admin(['user', 'disable', 'worker.changqiao']).status).toBe(0);
     expect((await login('worker.changqiao', 'demo-password')).statusCode).toBe(401);
+    expect((await read()).statusCode).toBe(401);
+  });
+});
+
+describe('tokens follow the user record', () => {
+  it('a supervisor moved to another district loses the old one’s cases with the token they already hold', async () => {
+    const body = handover({ destination: 'suzhou.gusu.shuangta' });
+    const { id } = (await system.as('liaison', { method: 'POST', url: '/v1/cases', payload: body })).json();
+    expect((await system.as('supervisor.gusu', { method: 'GET', url: `/v1/cases/${id}` })).statusCode).toBe(
+      200,
+    );
+    await system.db.database.db
+      .update(users)
+      .set({ jurisdictions: ['suzhou.wuzhong'] })
+      .where(eq(users.username, 'supervisor.gusu'));
+    expect((await system.as('supervisor.gusu', { method: 'GET', url: `/v1/cases/${id}` })).statusCode).toBe(
+      404,
+    );
   });
 });
