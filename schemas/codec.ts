@@ -15,7 +15,9 @@ export const CodecPayloads = z
           data: Base64.optional(),
         }),
       )
-      .max(1_000),
+      .max(1_000)
+      // Protobuf JSON leaves out an empty list: the CLI sends `{}` for no payloads.
+      .default([]),
   })
   .meta({ id: 'CodecPayloads' });
 export type CodecPayloads = z.infer<typeof CodecPayloads>;

@@ -105,6 +105,12 @@ describe('the codec endpoint for the Temporal Web UI (POST /codec/decode, /codec
     expect(decoded.json()).toEqual(plain);
   });
 
+  it('takes `{}` as no payloads, as the Temporal CLI sends an empty list in protobuf JSON', async () => {
+    const reply = await codec('decode', 'supervisor.gusu', {});
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toEqual({ payloads: [] });
+  });
+
   it('R21: needs a token (401) of a supervisor (403), and every decode is audited', async () => {
     const body = { payloads: [] };
     expect((await codec('decode', null, body)).statusCode).toBe(401);
