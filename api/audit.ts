@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Appends an entry for this request to the audit trail: who, when, what, why (R21). */
     audit(call: AuditCall): Promise<void>;
+    /** The entry this request recorded, if any (an idempotent replay records it again). */
+    audited?: AuditCall;
   }
 }
 
@@ -62,6 +64,10 @@ export const auditPlugin = fp<{ db: Db }>(async (app: FastifyInstance, { db }) =
       reason: auditReason(this) ?? route,
       requestId: this.id,
     });
+    this.audited = {
+      action: call.action,
+      cases: call.cases.map(({ id, jurisdiction }) => ({ id, jurisdiction })),
+    };
   });
   app.addHook('preValidation', async (request) => {
     auditReason(request);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { z } from 'zod';
 import type { Db } from '../db/client';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../db/idempotency';
 import { HttpProblem } from './errors';
@@ -17,6 +18,17 @@ declare module 'fastify' {
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** Documents the header in the OpenAPI document of every idempotent route (and validates it). */
+const IdempotencyHeaders = z.looseObject({
+  [IDEMPOTENCY_HEADER]: z
+    .string()
+    .regex(KEY, 'must be 1 to 200 visible ASCII characters')
+    .optional()
+    .meta({
+      description: 'the same key with the same body returns the first result; with another body, 422',
+    }),
+});
 
 export interface IdempotencyOptions {
   db: Db;
@@ -53,6 +65,12 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
   const waitMs = options.waitMs ?? 30_000;
   const limits = { ttlSeconds: options.ttlSeconds ?? 86_400, staleSeconds: options.staleSeconds ?? 120 };
 
+  app.addHook('onRoute', (route) => {
+    if (route.config?.idempotent && !route.schema?.headers) {
+      route.schema = { ...route.schema, headers: IdempotencyHeaders };
+    }
+  });
+
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!request.routeOptions.config.idempotent) return;
     const header = request.headers[IDEMPOTENCY_HEADER];
@@ -81,6 +99,9 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
           ]);
         }
         if (row.statusCode !== null) {
+          // The replay shows the same case again: a read like the first (R21).
+          if (row.audit)
+            await request.audit({ action: `${row.audit.action}.replay`, cases: row.audit.cases });
           reply.code(row.statusCode).header('idempotent-replayed', 'true');
           if (row.contentType) reply.header('content-type', row.contentType);
           if (row.location) reply.header('location', row.location);
@@ -109,6 +130,7 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
         contentType: String(reply.getHeader('content-type') ?? '') || null,
         location: typeof location === 'string' ? location : null,
         body,
+        audit: request.audited ?? null,
       });
     }
     return payload;

@@ -25,6 +25,7 @@ export async function claimIdempotencyKey(
         contentType: null,
         location: null,
         responseBody: null,
+        audit: null,
         createdAt: sql`now()`,
         completedAt: null,
       },
@@ -48,7 +49,13 @@ export async function completeIdempotencyKey(
   db: Db,
   scope: string,
   key: string,
-  response: { statusCode: number; contentType: string | null; location: string | null; body: string },
+  response: {
+    statusCode: number;
+    contentType: string | null;
+    location: string | null;
+    body: string;
+    audit: IdempotencyRow['audit'];
+  },
 ): Promise<void> {
   await db
     .update(idempotencyKeys)
@@ -57,6 +64,7 @@ export async function completeIdempotencyKey(
       contentType: response.contentType,
       location: response.location,
       responseBody: response.body,
+      audit: response.audit,
       completedAt: sql`now()`,
     })
     .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));

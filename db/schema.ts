@@ -4,6 +4,7 @@ import {
   bigserial,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -132,6 +133,8 @@ export const idempotencyKeys = pgTable(
     contentType: text('content_type'),
     location: text('location'),
     responseBody: text('response_body'),
+    /** What the first request recorded in the audit trail, recorded again for each replay (R21). */
+    audit: jsonb('audit').$type<{ action: string; cases: { id: string; jurisdiction: string }[] }>(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     completedAt: timestamptz('completed_at'),
   },

@@ -28,6 +28,7 @@ CREATE TABLE "idempotency_keys" (
 	"content_type" text,
 	"location" text,
 	"response_body" text,
+	"audit" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"completed_at" timestamp with time zone,
 	CONSTRAINT "idempotency_keys_scope_key_pk" PRIMARY KEY("scope","key")

@@ -34,6 +34,15 @@ describe('Idempotency-Key on POST /v1/cases (api.md)', () => {
     expect(again.headers.location).toBe(first.headers.location);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(await casesOf(body.person.idNumber)).toHaveLength(1);
+    // R21: the replay shows the case again, so it is audited like the first time.
+    const trail = await system.as('supervisor.gusu', {
+      method: 'GET',
+      url: `/v1/audit?caseId=${first.json().id}&actor=liaison`,
+    });
+    expect(trail.json().items.map((e: { action: string }) => e.action)).toEqual([
+      'case.create.replay',
+      'case.create',
+    ]);
   });
 
   it('the same body in another key order is the same request', async () => {
@@ -103,6 +112,12 @@ describe('Idempotency-Key on POST /v1/cases (api.md)', () => {
     const reply = await open(handover(), key);
     expect(reply.statusCode).toBe(400);
     expect(reply.json()).toMatchObject({ status: 400, errors: [{ path: 'headers.idempotency-key' }] });
+  });
+
+  it('is documented in the OpenAPI document as a header of POST /v1/cases', async () => {
+    const document = (await system.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const parameters = document.paths['/v1/cases'].post.parameters as { in: string; name: string }[];
+    expect(parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'idempotency-key' }));
   });
 
   it('without a key, each request is its own (the duplicate-person guard still answers 409)', async () => {
