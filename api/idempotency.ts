@@ -21,13 +21,9 @@ const KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** Documents the header in the OpenAPI document of every idempotent route (and validates it). */
 const IdempotencyHeaders = z.looseObject({
-  [IDEMPOTENCY_HEADER]: z
-    .string()
-    .regex(KEY, 'must be 1 to 200 visible ASCII characters')
-    .optional()
-    .meta({
-      description: 'the same key with the same body returns the first result; with another body, 422',
-    }),
+  [IDEMPOTENCY_HEADER]: z.string().regex(KEY, 'must be 1 to 200 visible ASCII characters').optional().meta({
+    description: 'the same key with the same body returns the first result; with another body, 422',
+  }),
 });
 
 export interface IdempotencyOptions {

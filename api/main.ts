@@ -1,6 +1,7 @@
 // `npm run api`: the HTTP API as its own process (production). Needs DATABASE_URL,
 // TEMPORAL_ADDRESS, TOKEN_SECRET and PAYLOAD_KEYS; see .env.example.
 import { Client, Connection } from '@temporalio/client';
+import { encryptedDataConverter } from '../codec/data-converter';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
@@ -17,7 +18,7 @@ runMain(async () => {
   const temporal = new Client({
     connection,
     namespace: config.temporalNamespace,
-    dataConverter: { payloadCodecs: [payloadCodec] },
+    dataConverter: encryptedDataConverter(payloadCodec),
   });
   const app = await buildApp(
     {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { buildApp, loggerOptions } from '../api/app';
+import { encryptedDataConverter } from '../codec/data-converter';
 import {
   EncryptionCodec,
   formatPayloadKey,
@@ -83,7 +84,7 @@ runMain(async () => {
   const temporal = new Client({
     connection,
     namespace: config.temporalNamespace,
-    dataConverter: { payloadCodecs: [payloadCodec] },
+    dataConverter: encryptedDataConverter(payloadCodec),
   });
   const app = await buildApp(
     {

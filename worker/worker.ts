@@ -1,7 +1,9 @@
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { encryptedDataConverter } from '../codec/data-converter';
 import type { Db } from '../db/client';
+import { RedactActivityErrors } from './redact-activity-errors';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -23,7 +25,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    dataConverter: { payloadCodecs: [deps.payloadCodec] },
+    dataConverter: encryptedDataConverter(deps.payloadCodec),
     activities: createActivities({ db: deps.db }),
+    interceptors: { activity: [() => ({ inbound: new RedactActivityErrors() })] },
   });
 }

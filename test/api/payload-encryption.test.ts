@@ -1,10 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { EncryptionCodec, parsePayloadKeys } from '../../codec/encryption-codec';
+import { loadPolicy } from '../../config/policy';
 import { auditLog } from '../../db/schema';
+import { CASE_WORKFLOW_TYPE, caseWorkflowId, type CaseInput } from '../../workflows/case-follow-up.messages';
 import { handover } from '../helpers/fixtures';
-import { startTestSystem, type TestSystem } from '../helpers/system';
+import { POLICIES, startTestSystem, type TestSystem } from '../helpers/system';
 
 let system: TestSystem;
 beforeAll(async () => {
@@ -54,6 +56,41 @@ describe('R21: names, ID numbers and addresses are ciphertext in Temporal', () =
 
     const decoded = rawText(await system.payloadCodec.decode(payloadsIn(history)));
     for (const secret of secrets) expect(decoded.includes(Buffer.from(secret))).toBe(true);
+  });
+
+  it("an activity's database error, which quotes the row it failed to write, is not in Temporal in plaintext", async () => {
+    const body = handover();
+    const caseId = randomUUID();
+    // PostgreSQL refuses a NUL in text: the insert fails and Drizzle's error lists every parameter.
+    const input: CaseInput = {
+      caseId,
+      opening: { ...body, person: { ...body.person, name: `${body.person.name}\u0000` } },
+      openedBy: 'liaison',
+      openedAt: new Date().toISOString(),
+      policy: loadPolicy(POLICIES.standard).policy,
+    };
+    const handle = await system.env.client.workflow.start(CASE_WORKFLOW_TYPE, {
+      workflowId: caseWorkflowId(caseId),
+      taskQueue: system.taskQueue,
+      args: [input],
+    });
+    try {
+      let described = await handle.describe();
+      for (let i = 0; i < 100 && !described.raw.pendingActivities?.[0]?.lastFailure; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        described = await handle.describe();
+      }
+      const failure = described.raw.pendingActivities![0]!.lastFailure!;
+      expect(failure.message).toBe('Encoded failure');
+      expect(rawText(described.raw).includes(Buffer.from(body.person.idNumber))).toBe(false);
+      const [attributes] = await system.payloadCodec.decode([failure.encodedAttributes as Payload]);
+      const decoded = Buffer.from(attributes!.data!).toString();
+      const { message } = JSON.parse(decoded) as { message: string };
+      expect(message).toMatch(/^Failed query: insert into "cases"[\s\S]*\nparams: \[redacted\]$/);
+      expect(decoded).not.toContain(body.person.idNumber);
+    } finally {
+      await handle.terminate('test over');
+    }
   });
 
   it('rotation: a new first key encrypts, payloads under the old key still decode', async () => {

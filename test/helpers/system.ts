@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, loggerOptions } from '../../api/app';
+import { encryptedDataConverter } from '../../codec/data-converter';
 import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
 import { DEMO_PASSWORD, seedDemoData } from '../../scripts/demo-data';
@@ -44,7 +45,7 @@ export async function startTestSystem(
   const payloadCodec = new EncryptionCodec([{ id: 'test-1', key: randomBytes(32) }]);
   const env = await TestWorkflowEnvironment.createFromExistingServer({
     address: process.env.TEST_TEMPORAL_ADDRESS,
-    client: { dataConverter: { payloadCodecs: [payloadCodec] } },
+    client: { dataConverter: encryptedDataConverter(payloadCodec) },
   });
   const db = await createTestDatabase();
   await seedDemoData(db.database.db);

@@ -3,6 +3,7 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } fr
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
+import { encryptedDataConverter } from '../../codec/data-converter';
 import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
 import { cases } from '../../db/schema';
@@ -20,7 +21,7 @@ import { POLICIES } from '../helpers/system';
 
 const { policy } = loadPolicy(POLICIES.standard);
 const payloadCodec = new EncryptionCodec([{ id: 'wf-test', key: randomBytes(32) }]);
-const dataConverter = { payloadCodecs: [payloadCodec] };
+const dataConverter = encryptedDataConverter(payloadCodec);
 
 function caseInput(body = handover()): CaseInput {
   return {
