@@ -57,8 +57,8 @@ export const authPlugin = fp<{ secret: string; ttlSeconds: number; db: Db }>(
       } catch {
         throw new HttpProblem(401, 'a valid bearer token is required; log in at POST /v1/auth/login');
       }
-      // A token outlives nothing: a disabled user is out at once, and a changed role or
-      // jurisdiction applies to the next request, not when the token expires.
+      // The user record decides, not the token: a disabled user is out at once, and a changed
+      // role or jurisdiction applies to the next request, not when the token expires.
       const user = await findUserById(options.db, request.user.sub);
       if (!user || user.disabledAt) {
         throw new HttpProblem(401, 'a valid bearer token is required; log in at POST /v1/auth/login');
