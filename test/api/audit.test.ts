@@ -61,6 +61,14 @@ describe('R21: every read and change of a case leaves a trace (GET /v1/audit)', 
     }
   });
 
+  it('records an attempt on a case outside the caller’s jurisdictions for that jurisdiction’s supervisors', async () => {
+    const { id } = await open();
+    const reply = await system.as('worker.changqiao', { method: 'GET', url: `/v1/cases/${id}` });
+    expect(reply.statusCode).toBe(404);
+    const [entry] = await trail('supervisor.gusu', `caseId=${id}&actor=worker.changqiao`);
+    expect(entry).toMatchObject({ action: 'case.read.denied', caseIds: [id] });
+  });
+
   it('records a list read once, naming the cases it returned', async () => {
     const { id } = await open();
     const listed = await system.as('worker.canglang', { method: 'GET', url: '/v1/cases?limit=5' });

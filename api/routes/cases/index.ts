@@ -5,7 +5,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
-import { findCase, findOpenCaseByIdNumber, listCases } from '../../../db/cases';
+import { findCase, findCaseJurisdiction, findOpenCaseByIdNumber, listCases } from '../../../db/cases';
 import { jurisdictionExists } from '../../../db/jurisdictions';
 import { isWithin } from '../../../db/scope';
 import { CaseList, CaseListQuery, CaseParams, CaseView, CreateCaseBody } from '../../../schemas/case';
@@ -164,7 +164,13 @@ const caseRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal, t
     },
     async (request) => {
       const row = await findCase(db.db, request.params.id, request.user.jurisdictions);
-      if (!row) throw notFound();
+      if (!row) {
+        // An attempt on a case elsewhere is traced for that jurisdiction's supervisors (R21);
+        // the caller gets the same 404 as for a case that does not exist.
+        const elsewhere = await findCaseJurisdiction(db.db, request.params.id);
+        await request.audit({ action: 'case.read.denied', cases: elsewhere ? [elsewhere] : [] });
+        throw notFound();
+      }
       await request.audit({ action: 'case.read', cases: [row] });
       return toCaseView(row, request.user.role);
     },
