@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
@@ -9,11 +10,15 @@ import {
   validatorCompiler,
 } from '@fastify/type-provider-zod';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Policy } from '../config/policy';
 import type { Database } from '../db/client';
+import { auditPlugin } from './audit';
 import { authPlugin } from './auth';
-import { errorHandler, HttpProblem, notFoundHandler } from './errors';
+import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler } from './errors';
+import { idempotencyPlugin } from './idempotency';
+import auditRoutes from './routes/audit';
 import authRoutes from './routes/auth';
 import caseRoutes from './routes/cases';
 import eventRoutes from './routes/cases/events';
@@ -21,6 +26,7 @@ import supervisionRoutes from './routes/cases/supervision';
 import notificationRoutes from './routes/notifications';
 import supervisorRoutes from './routes/supervisor';
 import taskRoutes from './routes/tasks';
+import codecRoutes from './routes/codec';
 import healthRoutes from './routes/health';
 import policyRoutes from './routes/policies';
 
@@ -37,6 +43,10 @@ export interface AppDeps {
    * time-skipping server pass that server's clock, so the API and the workflows agree on "now".
    */
   clock?: () => Promise<number>;
+  /** The payload codec the Temporal client uses, served at /codec for the Temporal Web UI. */
+  payloadCodec: PayloadCodec;
+  /** Browser origins allowed to call /codec (the Temporal Web UI). */
+  codecCorsOrigins: string[];
 }
 
 /** What the route plugins receive: the dependencies with the clock filled in. */
@@ -60,12 +70,29 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
+/** The path of the first string holding a NUL character, which PostgreSQL cannot store in text. */
+function nulPath(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      const found = nulPath(child, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
 /** The API's wiring, in one place: plugins, error handling, docs and routes. */
 export async function buildApp(
   deps: AppDeps,
   logger: FastifyServerOptions['logger'] = false,
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger, bodyLimit: 64 * 1024, genReqId: () => randomUUID() });
+  const app = Fastify({
+    logger,
+    bodyLimit: 64 * 1024,
+    genReqId: () => randomUUID(),
+    frameworkErrors: frameworkErrorHandler,
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -81,6 +108,18 @@ export async function buildApp(
       }
       done(null, value);
     });
+  });
+
+  app.addHook('preValidation', async (request) => {
+    const path =
+      nulPath(request.params, 'params') ??
+      nulPath(request.query, 'querystring') ??
+      nulPath(request.body, 'body');
+    if (path) {
+      throw new HttpProblem(400, 'text must not contain NUL characters', [
+        { path, message: 'contains \\u0000' },
+      ]);
+    }
   });
 
   await app.register(fastifyHelmet, {
@@ -108,7 +147,19 @@ export async function buildApp(
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await app.register(authPlugin, { secret: deps.tokenSecret, ttlSeconds: deps.tokenTtlSeconds });
+  await app.register(authPlugin, {
+    secret: deps.tokenSecret,
+    ttlSeconds: deps.tokenTtlSeconds,
+    db: deps.db.db,
+  });
+  await app.register(auditPlugin, { db: deps.db.db });
+  await app.register(idempotencyPlugin, { db: deps.db.db });
+  // Only routes that ask for it (login); in memory, per process.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new HttpProblem(429, `too many attempts; try again in ${Math.ceil(context.ttl / 1000)} s`),
+  });
 
   const routeDeps: RouteDeps = { ...deps, clock: deps.clock ?? (async () => Date.now()) };
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -121,5 +172,7 @@ export async function buildApp(
   await app.register(notificationRoutes, { ...routeDeps, prefix: '/v1/notifications' });
   await app.register(supervisorRoutes, { ...routeDeps, prefix: '/v1/supervisor' });
   await app.register(policyRoutes, { ...routeDeps, prefix: '/v1/policies' });
+  await app.register(auditRoutes, { ...routeDeps, prefix: '/v1/audit' });
+  await app.register(codecRoutes, { ...routeDeps, prefix: '/codec' });
   return app;
 }

@@ -1,6 +1,8 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Db } from '../db/client';
+import { findUserById } from '../db/users';
 import type { Role } from '../schemas/common';
 import { HttpProblem } from './errors';
 
@@ -27,29 +29,41 @@ declare module 'fastify' {
   }
 }
 
+/** Paths behind a token: the API and the codec endpoint (the Temporal Web UI's decoder). */
+const PROTECTED = ['/v1/', '/codec/'];
+const isProtected = (url: string | undefined) => PROTECTED.some((prefix) => url?.startsWith(prefix));
+
 /**
  * Deny by default: every route needs a valid token unless it is marked public, and every
  * non-public route must declare its roles — a route that forgets is refused at start.
  */
-export const authPlugin = fp<{ secret: string; ttlSeconds: number }>(
+export const authPlugin = fp<{ secret: string; ttlSeconds: number; db: Db }>(
   async (app: FastifyInstance, options) => {
     await app.register(fastifyJwt, { secret: options.secret, sign: { expiresIn: options.ttlSeconds } });
 
     app.addHook('onRoute', (route) => {
       const config = route.config as { public?: boolean; roles?: readonly Role[] } | undefined;
-      if (!config?.public && !config?.roles?.length && route.url.startsWith('/v1/')) {
+      // CORS preflights (OPTIONS) carry no token by design and answer with headers only.
+      if (!config?.public && !config?.roles?.length && isProtected(route.url) && route.method !== 'OPTIONS') {
         throw new Error(`route ${route.method} ${route.url} declares neither public nor roles`);
       }
     });
 
     app.addHook('onRequest', async (request: FastifyRequest) => {
       const config = request.routeOptions.config;
-      if (config.public || !request.routeOptions.url?.startsWith('/v1/')) return;
+      if (config.public || !isProtected(request.routeOptions.url) || request.method === 'OPTIONS') return;
       try {
         await request.jwtVerify();
       } catch {
         throw new HttpProblem(401, 'a valid bearer token is required; log in at POST /v1/auth/login');
       }
+      // The user record decides, not the token: a disabled user is out at once, and a changed
+      // role or jurisdiction applies to the next request, not when the token expires.
+      const user = await findUserById(options.db, request.user.sub);
+      if (!user || user.disabledAt) {
+        throw new HttpProblem(401, 'a valid bearer token is required; log in at POST /v1/auth/login');
+      }
+      request.user = { ...request.user, role: user.role, jurisdictions: user.jurisdictions };
       if (!config.roles?.includes(request.user.role)) {
         throw new HttpProblem(403, `the ${request.user.role} role may not do this`);
       }

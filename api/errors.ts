@@ -1,6 +1,7 @@
 import { isGrpcServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { redactError } from '../db/redact';
 import type { Problem } from '../schemas/problem';
 
 const TITLES: Record<number, string> = {
@@ -10,6 +11,7 @@ const TITLES: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   413: 'Payload too large',
+  414: 'URI too long',
   415: 'Unsupported media type',
   422: 'Unprocessable content',
   429: 'Too many requests',
@@ -78,11 +80,11 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return sendProblem(reply, problem(status, `${WHERE[where] ?? 'the request'} is invalid`, errors));
   }
   if (error instanceof WorkflowUpdateFailedError) {
-    request.log.error({ err: error }, 'workflow update failed');
+    request.log.error({ err: redactError(error) }, 'workflow update failed');
     return sendProblem(reply, problem(500, 'the request could not be completed'));
   }
   if (isUnavailable(error)) {
-    request.log.warn({ err: error }, 'a dependency is unavailable');
+    request.log.warn({ err: redactError(error) }, 'a dependency is unavailable');
     return sendProblem(reply, problem(503, 'a service this request needs is unavailable; try again shortly'));
   }
   const status = error.statusCode ?? 500;
@@ -90,8 +92,16 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     // Fastify's own client errors (malformed JSON, body too large, media type) say what is wrong.
     return sendProblem(reply, problem(status, error.message));
   }
-  request.log.error({ err: error }, 'unhandled error');
+  // Database errors quote their parameters, which may be personal data (R21).
+  request.log.error({ err: redactError(error) }, 'unhandled error');
   return sendProblem(reply, problem(500, 'the request could not be completed; the error has been logged'));
+}
+
+/** Errors Fastify's router raises before any route runs (a bad URL, an overlong path segment). */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+  const detail = status === 414 ? 'a path segment is too long' : 'the URL is not valid';
+  return sendProblem(reply, problem(status, detail));
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {

@@ -1,6 +1,8 @@
 // `npm run api`: the HTTP API as its own process (production). Needs DATABASE_URL,
-// TEMPORAL_ADDRESS and TOKEN_SECRET; see .env.example.
+// TEMPORAL_ADDRESS, TOKEN_SECRET and PAYLOAD_KEYS; see .env.example.
 import { Client, Connection } from '@temporalio/client';
+import { encryptedDataConverter } from '../codec/data-converter';
+import { EncryptionCodec } from '../codec/encryption-codec';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
@@ -12,7 +14,12 @@ runMain(async () => {
   const { policy, document } = loadPolicy(config.policyPath);
   const database = await openDatabase(config);
   const connection = await Connection.connect({ address: config.temporalAddress! });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const payloadCodec = new EncryptionCodec(config.payloadKeys!);
+  const temporal = new Client({
+    connection,
+    namespace: config.temporalNamespace,
+    dataConverter: encryptedDataConverter(payloadCodec),
+  });
   const app = await buildApp(
     {
       db: database,
@@ -22,6 +29,8 @@ runMain(async () => {
       policyDocument: document,
       tokenSecret: config.tokenSecret!,
       tokenTtlSeconds: config.tokenTtlSeconds,
+      payloadCodec,
+      codecCorsOrigins: config.codecCorsOrigins,
     },
     loggerOptions(config.logLevel),
   );

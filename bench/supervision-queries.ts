@@ -3,7 +3,9 @@
 // and case-list endpoints, in-process. Usage: npm run bench:supervision [-- --cases 25000]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
+import { EncryptionCodec } from '../codec/encryption-codec';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '../api/app';
 import { loadPolicy } from '../config/policy';
@@ -82,6 +84,8 @@ async function main() {
       policyDocument: document,
       tokenSecret: 'bench-secret-bench-secret-bench-secret',
       tokenTtlSeconds: 3_600,
+      payloadCodec: new EncryptionCodec([{ id: 'bench', key: randomBytes(32) }]),
+      codecCorsOrigins: [],
     });
     const token = async (username: string) =>
       (

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parsePayloadKeys, type PayloadKey } from '../codec/encryption-codec';
 
 // Parsed once at start. Three processes read it: `npm start` (embedded defaults for everything),
 // and the production `npm run api` / `npm run worker`, which must be told where PostgreSQL and
@@ -29,6 +30,27 @@ const Env = z.object({
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
   NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  PAYLOAD_KEYS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parsePayloadKeys(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be origins such as http://127.0.0.1:8233' })))
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -52,13 +74,17 @@ export interface Config {
   tokenTtlSeconds: number;
   /** Notifications are also POSTed here (an SMS gateway or police system adapter) when set. */
   notifyWebhookUrl?: string;
+  /** Payload encryption keys, the first encrypts; unset: `npm start` keeps a generated key in `dataDir`. */
+  payloadKeys?: PayloadKey[];
+  /** Browser origins allowed to call the codec endpoint (the Temporal Web UI). */
+  codecCorsOrigins: string[];
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
 
 const REQUIRED: Record<Mode, (keyof z.infer<typeof Env>)[]> = {
   embedded: [],
-  api: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TOKEN_SECRET'],
-  worker: ['DATABASE_URL', 'TEMPORAL_ADDRESS'],
+  api: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TOKEN_SECRET', 'PAYLOAD_KEYS'],
+  worker: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'PAYLOAD_KEYS'],
 };
 
 export class ConfigError extends Error {}
@@ -92,6 +118,11 @@ export function loadConfig(mode: Mode, env: NodeJS.ProcessEnv = process.env): Co
     tokenSecret: e.TOKEN_SECRET,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     notifyWebhookUrl: e.NOTIFY_WEBHOOK_URL,
+    payloadKeys: e.PAYLOAD_KEYS,
+    codecCorsOrigins: e.CODEC_CORS_ORIGINS ?? [
+      `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
+      `http://localhost:${e.TEMPORAL_UI_PORT}`,
+    ],
     logLevel: e.LOG_LEVEL,
   };
 }

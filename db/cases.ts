@@ -57,6 +57,19 @@ export async function findCase(db: Db, id: string, scope: readonly string[]): Pr
   return row ?? null;
 }
 
+/** Where a case is, whoever asks: for auditing an attempt on a case outside the caller's scope. */
+export async function findCaseJurisdiction(
+  db: Db,
+  id: string,
+): Promise<{ id: string; jurisdiction: string } | null> {
+  const [row] = await db
+    .select({ id: cases.id, jurisdiction: cases.jurisdiction })
+    .from(cases)
+    .where(eq(cases.id, id))
+    .limit(1);
+  return row ?? null;
+}
+
 export interface CaseFilter {
   phase?: Phase;
   tier?: Tier;

@@ -14,16 +14,15 @@ export async function listNotifications(
   db: Db,
   filter: NotificationFilter,
   scope: readonly string[],
-): Promise<NotificationRow[]> {
+): Promise<{ notification: NotificationRow; jurisdiction: string }[]> {
   const conditions: (SQL | undefined)[] = [caseInScope(scope)];
   if (filter.status) conditions.push(eq(notifications.status, filter.status));
   if (filter.caseId) conditions.push(eq(notifications.caseId, filter.caseId));
-  const rows = await db
-    .select({ notification: notifications })
+  return db
+    .select({ notification: notifications, jurisdiction: cases.jurisdiction })
     .from(notifications)
     .innerJoin(cases, eq(cases.id, notifications.caseId))
     .where(and(...conditions))
     .orderBy(desc(notifications.createdAt), desc(notifications.id))
     .limit(filter.limit);
-  return rows.map((row) => row.notification);
 }

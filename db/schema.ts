@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
+  bigserial,
   index,
   integer,
   jsonb,
@@ -184,3 +186,60 @@ export const engineFaults = pgTable(
   },
   (t) => [primaryKey({ columns: [t.caseId, t.activity] })],
 );
+/**
+ * The audit trail (R21): who read or changed which cases, when and why. Append-only (a trigger
+ * refuses UPDATE, DELETE and TRUNCATE) and hash-chained: each row's hash covers the previous
+ * row's hash and the row's own content, so `npm run audit:verify` finds an edited, deleted or
+ * reordered row. Ids and actions only, never personal data.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamptz('at').notNull(),
+    actorId: text('actor_id').notNull(),
+    actorUsername: text('actor_username').notNull(),
+    actorRole: text('actor_role').notNull(),
+    action: text('action').notNull(),
+    /** The cases concerned and, index by index, the jurisdiction each was in. */
+    caseIds: text('case_ids').array().notNull(),
+    caseJurisdictions: text('case_jurisdictions').array().notNull(),
+    route: text('route').notNull(),
+    reason: text('reason').notNull(),
+    requestId: text('request_id').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_log_at').on(t.at), index('audit_log_case_ids').using('gin', t.caseIds)],
+);
+
+/** The chain's head, updated with every append: a deleted last row no longer matches it. */
+export const auditHead = pgTable('audit_head', {
+  id: integer('id').primaryKey(),
+  lastId: bigint('last_id', { mode: 'number' }).notNull(),
+  lastHash: text('last_hash').notNull(),
+});
+
+/**
+ * `Idempotency-Key` of creating POSTs (api.md): the first request claims the key (status null
+ * while it runs), its reply is stored, and a repeat with the same body gets that reply again.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code'),
+    contentType: text('content_type'),
+    location: text('location'),
+    responseBody: text('response_body'),
+    /** What the first request recorded in the audit trail, recorded again for each replay (R21). */
+    audit: jsonb('audit').$type<{ action: string; cases: { id: string; jurisdiction: string }[] }>(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    completedAt: timestamptz('completed_at'),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);
+
+export type AuditRow = typeof auditLog.$inferSelect;

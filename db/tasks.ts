@@ -24,19 +24,22 @@ export interface InboxFilter {
 }
 
 /** Open tasks of cases within the caller's scope, soonest due first. */
-export async function inbox(db: Db, filter: InboxFilter, scope: readonly string[]): Promise<TaskRow[]> {
+export async function inbox(
+  db: Db,
+  filter: InboxFilter,
+  scope: readonly string[],
+): Promise<{ task: TaskRow; jurisdiction: string }[]> {
   const conditions: (SQL | undefined)[] = [caseInScope(scope), inArray(tasks.status, [...OPEN])];
   if (filter.role) conditions.push(eq(tasks.role, filter.role));
   // Mine: assigned to me, or unassigned work of my role in my jurisdictions.
   if (filter.assignee) conditions.push(or(eq(tasks.assignee, filter.assignee), isNull(tasks.assignee)));
   if (filter.status === 'overdue') conditions.push(lt(tasks.dueAt, filter.now));
   if (filter.dueBefore) conditions.push(lt(tasks.dueAt, filter.dueBefore));
-  const rows = await db
-    .select({ task: tasks })
+  return db
+    .select({ task: tasks, jurisdiction: cases.jurisdiction })
     .from(tasks)
     .innerJoin(cases, eq(cases.id, tasks.caseId))
     .where(and(...conditions))
     .orderBy(asc(tasks.dueAt), asc(tasks.caseId), asc(tasks.id))
     .limit(filter.limit);
-  return rows.map((row) => row.task);
 }

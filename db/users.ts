@@ -7,6 +7,14 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
   return row ?? null;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function findUserById(db: Db, id: string): Promise<UserRow | null> {
+  if (!UUID.test(id)) return null;
+  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return row ?? null;
+}
+
 export async function upsertUser(db: Db, user: typeof users.$inferInsert): Promise<void> {
   await db
     .insert(users)

@@ -9,6 +9,13 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { buildApp, loggerOptions } from '../api/app';
 import { configuredChannels } from '../activities/notifier';
+import { encryptedDataConverter } from '../codec/data-converter';
+import {
+  EncryptionCodec,
+  formatPayloadKey,
+  parsePayloadKeys,
+  type PayloadKey,
+} from '../codec/encryption-codec';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
@@ -28,6 +35,15 @@ function embeddedTokenSecret(dataDir: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** Likewise its payload key: the histories written under it stay readable after a restart. */
+function embeddedPayloadKeys(dataDir: string): PayloadKey[] {
+  const file = join(dataDir, 'payload-keys');
+  if (!existsSync(file)) {
+    writeFileSync(file, formatPayloadKey({ id: 'embedded-1', key: randomBytes(32) }), { mode: 0o600 });
+  }
+  return parsePayloadKeys(readFileSync(file, 'utf8').trim());
+}
+
 runMain(async () => {
   const config = loadConfig('embedded');
   const { policy, document } = loadPolicy(config.policyPath);
@@ -44,8 +60,11 @@ runMain(async () => {
         port: config.temporalPort,
         uiPort: config.temporalUiPort,
         namespace: config.temporalNamespace,
+        // The Web UI asks the API to decode payloads (an authorised supervisor's token is needed).
+        codecEndpoint: `http://${config.host}:${config.port}/codec`,
       });
   const address = config.temporalAddress ?? server!.address;
+  const payloadCodec = new EncryptionCodec(config.payloadKeys ?? embeddedPayloadKeys(config.dataDir));
 
   say(config.databaseUrl ? 'opening PostgreSQL…' : `opening the embedded database in ${config.dataDir}…`);
   const database = await openDatabase(config);
@@ -59,11 +78,16 @@ runMain(async () => {
     taskQueue: config.taskQueue,
     db: database.db,
     channels: configuredChannels(config.notifyWebhookUrl),
+    payloadCodec,
   });
   const workerRun = worker.run();
 
   const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const temporal = new Client({
+    connection,
+    namespace: config.temporalNamespace,
+    dataConverter: encryptedDataConverter(payloadCodec),
+  });
   const app = await buildApp(
     {
       db: database,
@@ -73,6 +97,8 @@ runMain(async () => {
       policyDocument: document,
       tokenSecret: config.tokenSecret ?? embeddedTokenSecret(config.dataDir),
       tokenTtlSeconds: config.tokenTtlSeconds,
+      payloadCodec,
+      codecCorsOrigins: config.codecCorsOrigins,
     },
     loggerOptions(config.logLevel),
   );

@@ -49,6 +49,8 @@ export async function startDevServer(options: {
   port: number;
   uiPort: number;
   namespace: string;
+  /** The codec server the Web UI calls to show encrypted payloads. */
+  codecEndpoint?: string;
 }): Promise<DevServer> {
   const address = `127.0.0.1:${options.port}`;
   const args = [
@@ -63,6 +65,7 @@ export async function startDevServer(options: {
     '--ui-port',
     String(options.uiPort),
     '--ui-disable-news-fetch',
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
     '--log-level',
     'warn',
     ...(options.namespace === 'default' ? [] : ['--namespace', options.namespace]),

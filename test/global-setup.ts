@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
+import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { temporalBinaries } from '../scripts/temporal-dev-server';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { adminDatabaseUrl } from './helpers/database';
@@ -36,6 +37,8 @@ export default async function globalSetup(): Promise<void> {
 
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    // As the worker bundles it in production: failures encoded (codec/failure-converter.ts).
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   const file = join(mkdtempSync(join(tmpdir(), 'rehab-test-')), 'workflow-bundle.js');

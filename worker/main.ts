@@ -1,9 +1,10 @@
-// `npm run worker`: the Temporal worker as its own process (production). Needs DATABASE_URL
-// and TEMPORAL_ADDRESS; see .env.example. SIGINT/SIGTERM drain it (the SDK's default signals).
+// `npm run worker`: the Temporal worker as its own process (production). Needs DATABASE_URL,
+// TEMPORAL_ADDRESS and PAYLOAD_KEYS; see .env.example. SIGINT/SIGTERM drain it (the SDK's default signals).
 import { NativeConnection } from '@temporalio/worker';
 import { configuredChannels } from '../activities/notifier';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
+import { EncryptionCodec } from '../codec/encryption-codec';
 import { openDatabase } from '../db/client';
 import { runMain } from '../scripts/run-main';
 import { createWorker } from './worker';
@@ -21,6 +22,7 @@ runMain(async () => {
       taskQueue: config.taskQueue,
       db: database.db,
       channels: configuredChannels(config.notifyWebhookUrl),
+      payloadCodec: new EncryptionCodec(config.payloadKeys!),
     });
     await worker.run();
   } finally {

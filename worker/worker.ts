@@ -1,8 +1,11 @@
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { faultRecorder } from '../activities/fault-recorder';
 import type { NotificationChannel } from '../activities/notifier';
+import { encryptedDataConverter } from '../codec/data-converter';
 import type { Db } from '../db/client';
+import { RedactActivityErrors } from './redact-activity-errors';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -11,6 +14,8 @@ export interface WorkerDeps {
   db: Db;
   /** Where notifications go (log, webhook); tests pass a recording channel. */
   channels: NotificationChannel[];
+  /** Encrypts every payload the worker sends to Temporal (codec/): names and ID numbers never in plaintext (R21). */
+  payloadCodec: PayloadCodec;
   /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -24,7 +29,12 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
+    dataConverter: encryptedDataConverter(deps.payloadCodec),
     activities: createActivities({ db: deps.db, channels: deps.channels }),
-    interceptors: { activity: [faultRecorder(deps.db)] },
+    // The fault recorder sees the original error (its kind only); redaction then strips values
+    // before the failure reaches Temporal.
+    interceptors: {
+      activity: [() => ({ inbound: new RedactActivityErrors() }), faultRecorder(deps.db)],
+    },
   });
 }

@@ -1,6 +1,9 @@
+import { DEMO_PASSWORD } from '../../scripts/demo-data';
 import { handover } from '../helpers/fixtures';
 import { eventually } from '../helpers/lifecycle';
+import { randomBytes } from 'node:crypto';
 import { buildApp } from '../../api/app';
+import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
 import { POLICIES, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -304,14 +307,16 @@ describe('policy versions', () => {
       policyDocument: loaded.document,
       tokenSecret: 'x'.repeat(40),
       tokenTtlSeconds: 600,
+      payloadCodec: new EncryptionCodec([{ id: 'other', key: randomBytes(32) }]),
+      codecCorsOrigins: [],
     });
     try {
-      const token = app.jwt.sign({
-        sub: 'l',
-        username: 'liaison',
-        role: 'liaison',
-        jurisdictions: ['suzhou'],
+      const login = await app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { username: 'liaison', password: DEMO_PASSWORD },
       });
+      const token = login.json().token as string;
       const headers = { authorization: `Bearer ${token}` };
       const after = (
         await app.inject({ method: 'POST', url: '/v1/cases', headers, payload: handover() })

@@ -1,11 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../api/app';
+import { buildApp, loggerOptions } from '../../api/app';
+import { encryptedDataConverter } from '../../codec/data-converter';
+import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
 import { DEMO_PASSWORD, seedDemoData } from '../../scripts/demo-data';
 import { createWorker } from '../../worker/worker';
@@ -20,9 +23,10 @@ export const POLICIES = {
 };
 
 /** The pinned time-skipping test server, with the project's search attributes registered. */
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnv(dataConverter?: DataConverter): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalBinaries().testServer } },
+    client: { dataConverter },
   });
   await env.connection.operatorService.addSearchAttributes({
     namespace: 'default',
@@ -43,6 +47,8 @@ export interface TestSystem {
   env: TestWorkflowEnvironment;
   db: TestDatabase;
   taskQueue: string;
+  /** The codec the worker and the client share (a fresh key per test file). */
+  payloadCodec: EncryptionCodec;
   /** A bearer token for a demo user (api.md "Identity and demo data"). */
   tokenFor(username: string): Promise<string>;
   /** `app.inject` as the given demo user. */
@@ -56,12 +62,24 @@ export interface TestSystem {
  * and the API in-process (`app.inject`).
  */
 export async function startTestSystem(
-  options: { policy?: keyof typeof POLICIES; timeSkipping?: boolean; channels?: NotificationChannel[] } = {},
+  options: {
+    policy?: keyof typeof POLICIES;
+    /** A time-skipping test server of this file's own, for deadlines, instead of the run's dev server. */
+    timeSkipping?: boolean;
+    /** Notification channels besides the recording one (e.g. a failing gateway). */
+    channels?: NotificationChannel[];
+    /** Receives the API's log lines (JSON), as production writes them. */
+    logStream?: { write(line: string): void };
+  } = {},
 ): Promise<TestSystem> {
-  // The run's dev server, or a time-skipping test server of this file's own for deadlines.
+  const payloadCodec = new EncryptionCodec([{ id: 'test-1', key: randomBytes(32) }]);
+  const dataConverter = encryptedDataConverter(payloadCodec);
   const env = options.timeSkipping
-    ? await createTimeSkippingEnv()
-    : await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEST_TEMPORAL_ADDRESS });
+    ? await createTimeSkippingEnv(dataConverter)
+    : await TestWorkflowEnvironment.createFromExistingServer({
+        address: process.env.TEST_TEMPORAL_ADDRESS,
+        client: { dataConverter },
+      });
   const channel = recordingChannel();
   const db = await createTestDatabase();
   await seedDemoData(db.database.db);
@@ -72,20 +90,26 @@ export async function startTestSystem(
     taskQueue,
     db: db.database.db,
     channels: [...(options.channels ?? []), channel],
+    payloadCodec,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
   });
   const workerRun = worker.run();
   const { policy, document } = loadPolicy(POLICIES[options.policy ?? 'standard']);
-  const app = await buildApp({
-    db: db.database,
-    temporal: env.client,
-    taskQueue,
-    policy,
-    policyDocument: document,
-    tokenSecret: randomUUID() + randomUUID(),
-    tokenTtlSeconds: 3_600,
-    clock: () => env.currentTimeMs(),
-  });
+  const app = await buildApp(
+    {
+      db: db.database,
+      temporal: env.client,
+      taskQueue,
+      policy,
+      policyDocument: document,
+      tokenSecret: randomUUID() + randomUUID(),
+      tokenTtlSeconds: 3_600,
+      payloadCodec,
+      codecCorsOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'],
+      clock: () => env.currentTimeMs(),
+    },
+    options.logStream ? { ...(loggerOptions('info') as object), stream: options.logStream } : false,
+  );
 
   const tokens = new Map<string, string>();
   const tokenFor = async (username: string) => {
@@ -108,6 +132,7 @@ export async function startTestSystem(
     env,
     db,
     taskQueue,
+    payloadCodec,
     tokenFor,
     async as(username, injectOptions) {
       const token = await tokenFor(username);

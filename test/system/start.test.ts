@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,12 +104,17 @@ describe('npm start', () => {
 
     expect(await stop(running)).toBe(0);
     expect(running.output()).toContain('stopped.');
+    // R21: the generated payload key is kept, private to the user, so histories stay readable.
+    const keyFile = join(dataDir, 'payload-keys');
+    const key = readFileSync(keyFile, 'utf8');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     await expect(api('/healthz')).rejects.toThrow();
 
     running = await start(env);
     const again = await api(`/v1/cases/${id}`, { headers: { authorization: `Bearer ${await token()}` } });
     expect(again.status).toBe(200);
     expect(((await again.json()) as { phase: string }).phase).toBe('pre_release');
+    expect(readFileSync(keyFile, 'utf8')).toBe(key);
 
     const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
     try {

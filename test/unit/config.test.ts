@@ -28,6 +28,32 @@ describe('configuration', () => {
     );
   });
 
+  it('R21: production processes refuse to start without payload encryption keys, and name a bad one', () => {
+    expect(() => loadConfig('worker', { DATABASE_URL: 'postgres://x', TEMPORAL_ADDRESS: 'h:7233' })).toThrow(
+      'PAYLOAD_KEYS: required for `npm run worker`',
+    );
+    expect(() => loadConfig('api', {})).toThrow(/PAYLOAD_KEYS: required for `npm run api`/);
+    expect(() => loadConfig('embedded', { PAYLOAD_KEYS: 'k1:c2hvcnQ=' })).toThrow(
+      'PAYLOAD_KEYS: key k1 must be 32 bytes of base64',
+    );
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const config = loadConfig('embedded', { PAYLOAD_KEYS: `new:${key}, old:${key}` });
+    expect(config.payloadKeys?.map((k) => k.id)).toEqual(['new', 'old']);
+  });
+
+  it('allows the embedded Temporal Web UI to call the codec endpoint, or the origins given', () => {
+    expect(loadConfig('embedded', { TEMPORAL_UI_PORT: '9000' }).codecCorsOrigins).toEqual([
+      'http://127.0.0.1:9000',
+      'http://localhost:9000',
+    ]);
+    expect(
+      loadConfig('embedded', { CODEC_CORS_ORIGINS: 'https://temporal.example.org' }).codecCorsOrigins,
+    ).toEqual(['https://temporal.example.org']);
+    expect(() => loadConfig('embedded', { CODEC_CORS_ORIGINS: 'not an origin' })).toThrow(
+      /CODEC_CORS_ORIGINS/,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig('embedded', { DATABASE_URL: '' }).databaseUrl).toBeUndefined();
   });

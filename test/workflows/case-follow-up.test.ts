@@ -1,8 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
+import { encryptedDataConverter } from '../../codec/data-converter';
+import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
 import { cases } from '../../db/schema';
 import { createWorker } from '../../worker/worker';
@@ -18,6 +20,8 @@ import { handover } from '../helpers/fixtures';
 import { createTimeSkippingEnv, POLICIES } from '../helpers/system';
 
 const { policy } = loadPolicy(POLICIES.standard);
+const payloadCodec = new EncryptionCodec([{ id: 'wf-test', key: randomBytes(32) }]);
+const dataConverter = encryptedDataConverter(payloadCodec);
 
 function caseInput(body = handover()): CaseInput {
   return {
@@ -53,6 +57,7 @@ async function withWorker(env: TestWorkflowEnvironment, taskQueue: string, fn: (
     taskQueue,
     db: db.database.db,
     channels: [],
+    payloadCodec,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
   });
   await worker.runUntil(fn);
@@ -72,6 +77,7 @@ describe('the case workflow on the real Temporal dev server', () => {
   beforeAll(async () => {
     env = await TestWorkflowEnvironment.createFromExistingServer({
       address: process.env.TEST_TEMPORAL_ADDRESS,
+      client: { dataConverter },
     });
     const worker = await createWorker({
       connection: env.nativeConnection,
@@ -79,6 +85,7 @@ describe('the case workflow on the real Temporal dev server', () => {
       taskQueue,
       db: db.database.db,
       channels: [],
+      payloadCodec,
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     });
     const running = worker.run();
@@ -156,7 +163,7 @@ describe('the case workflow under time skipping', () => {
   let env: TestWorkflowEnvironment;
 
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
+    env = await createTimeSkippingEnv(dataConverter);
   });
   afterAll(async () => {
     await env?.teardown();
@@ -186,7 +193,7 @@ describe('a long-lived case', () => {
   let env: TestWorkflowEnvironment;
 
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
+    env = await createTimeSkippingEnv(dataConverter);
   });
   afterAll(async () => {
     await env?.teardown();

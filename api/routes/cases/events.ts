@@ -20,7 +20,7 @@ const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal
   app.post(
     '/:id/events',
     {
-      config: { roles: ['liaison', 'caseworker', 'police'] },
+      config: { roles: ['liaison', 'caseworker', 'police'], idempotent: true },
       schema: {
         tags: ['cases'],
         summary: 'Record what happened; completes the open tasks it satisfies',
@@ -46,6 +46,7 @@ const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal
         event,
         { username: caller.username, role: caller.role },
       ]);
+      await request.audit({ action: `case.event.${event.type}`, cases: [found] });
       // The update returns once the read model has the change, so this read sees it.
       const updated = (await findCase(db.db, found.id, caller.jurisdictions)) ?? found;
       const openTasks = await openTasksOfCase(db.db, found.id);
@@ -70,6 +71,7 @@ const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal
     async (request) => {
       const found = await findCase(db.db, request.params.id, request.user.jurisdictions);
       if (!found) throw notFound();
+      await request.audit({ action: 'case.timeline.read', cases: [found] });
       return { items: (await timelineOfCase(db.db, found.id)).map(toTimelineView) };
     },
   );

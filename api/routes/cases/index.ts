@@ -5,7 +5,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
-import { findCase, findOpenCaseByIdNumber, listCases } from '../../../db/cases';
+import { findCase, findCaseJurisdiction, findOpenCaseByIdNumber, listCases } from '../../../db/cases';
 import { jurisdictionExists } from '../../../db/jurisdictions';
 import { openTasksOfCase } from '../../../db/tasks';
 import { isWithin } from '../../../db/scope';
@@ -37,7 +37,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
   app.post(
     '',
     {
-      config: { roles: ['liaison'] },
+      config: { roles: ['liaison'], idempotent: true },
       schema: {
         tags: ['cases'],
         summary: 'Open a handover for a person still inside a detox facility (pre-release)',
@@ -97,6 +97,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
       }
       const row = await findCase(db.db, caseId, caller.jurisdictions);
       if (!row) throw new Error('case recorded by the workflow is missing from the read model');
+      await request.audit({ action: 'case.create', cases: [row] });
       const openTasks = await openTasksOfCase(db.db, caseId);
       return reply
         .code(201)
@@ -141,6 +142,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
       );
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
+      await request.audit({ action: 'case.list', cases: page });
       return {
         items: page.map((row) => toCaseSummary(row, caller.role)),
         nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
@@ -161,7 +163,14 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
     },
     async (request) => {
       const row = await findCase(db.db, request.params.id, request.user.jurisdictions);
-      if (!row) throw notFound();
+      if (!row) {
+        // An attempt on a case elsewhere is traced for that jurisdiction's supervisors (R21);
+        // the caller gets the same 404 as for a case that does not exist.
+        const elsewhere = await findCaseJurisdiction(db.db, request.params.id);
+        await request.audit({ action: 'case.read.denied', cases: elsewhere ? [elsewhere] : [] });
+        throw notFound();
+      }
+      await request.audit({ action: 'case.read', cases: [row] });
       return toCaseView(
         row,
         request.user.role,

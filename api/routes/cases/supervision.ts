@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { findCase } from '../../../db/cases';
 import { jurisdictionExists } from '../../../db/jurisdictions';
@@ -50,19 +51,20 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     );
   /** Sends the supervisor's step to the workflow; answers with its timeline entry and the case. */
   const act = async <B>(
-    id: string,
-    caller: Caller,
+    request: FastifyRequest,
+    found: { id: string; jurisdiction: string },
     update: UpdateDefinition<TimelineEntry, [B, Actor]>,
     body: B,
   ) => {
-    const entry = await sendToCase(temporal, id, update, [body, actor(caller)]);
-    return { event: toTimelineView(entry), case: await view(id, caller) };
+    const entry = await sendToCase(temporal, found.id, update, [body, actor(request.user)]);
+    await request.audit({ action: `case.${update.name}`, cases: [found] });
+    return { event: toTimelineView(entry), case: await view(found.id, request.user) };
   };
 
   app.post(
     '/:id/transfer',
     {
-      config: { roles: ['caseworker', 'supervisor'] },
+      config: { roles: ['caseworker', 'supervisor'], idempotent: true },
       schema: {
         tags: ['supervision'],
         summary: 'R15: move the case to another jurisdiction; in transfer until it reports in there',
@@ -78,14 +80,14 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
           { path: 'body.to', message: `unknown jurisdiction: ${request.body.to}` },
         ]);
       }
-      return act(found.id, request.user, transferUpdate, request.body);
+      return act(request, found, transferUpdate, request.body);
     },
   );
 
   app.post(
     '/:id/close',
     {
-      config: { roles: ['supervisor'] },
+      config: { roles: ['supervisor'], idempotent: true },
       schema: {
         tags: ['supervision'],
         summary: 'Close the case',
@@ -96,14 +98,14 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     },
     async (request) => {
       const found = await load(request.params.id, request.user);
-      return act(found.id, request.user, closeUpdate, request.body);
+      return act(request, found, closeUpdate, request.body);
     },
   );
 
   app.post(
     '/:id/tier',
     {
-      config: { roles: ['supervisor'] },
+      config: { roles: ['supervisor'], idempotent: true },
       schema: {
         tags: ['supervision'],
         summary: 'R10: set or confirm the risk tier; completes an open tier review',
@@ -114,14 +116,14 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     },
     async (request) => {
       const found = await load(request.params.id, request.user);
-      return act(found.id, request.user, setTierUpdate, request.body);
+      return act(request, found, setTierUpdate, request.body);
     },
   );
 
   app.post(
     '/:id/assign',
     {
-      config: { roles: ['supervisor'] },
+      config: { roles: ['supervisor'], idempotent: true },
       schema: {
         tags: ['supervision'],
         summary: 'Assign the case to a caseworker',
@@ -141,14 +143,14 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
           },
         ]);
       }
-      return act(found.id, request.user, assignUpdate, request.body);
+      return act(request, found, assignUpdate, request.body);
     },
   );
 
   app.post(
     '/:id/tasks/:taskId/extend',
     {
-      config: { roles: ['supervisor'] },
+      config: { roles: ['supervisor'], idempotent: true },
       schema: {
         tags: ['supervision'],
         summary: 'Give a task more time, with a reason',
@@ -163,6 +165,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
         { taskId: request.params.taskId, ...request.body },
         actor(request.user),
       ]);
+      await request.audit({ action: 'case.extendTask', cases: [found] });
       const task = (await openTasksOfCase(db.db, found.id)).find((t) => t.id === request.params.taskId);
       if (!task) throw notFound('task');
       return toTaskView(task, new Date(await clock()));

@@ -3,6 +3,7 @@ import { listNotifications } from '../../../db/notifications';
 import { NotificationList, NotificationQuery } from '../../../schemas/case';
 import { Problem } from '../../../schemas/problem';
 import type { AppDeps } from '../../app';
+import { casesOf } from '../../audit';
 import { toNotificationView } from '../cases/views';
 
 const notificationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) => {
@@ -19,7 +20,11 @@ const notificationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) =
     },
     async (request) => {
       const rows = await listNotifications(db.db, request.query, request.user.jurisdictions);
-      return { items: rows.map(toNotificationView) };
+      await request.audit({
+        action: 'notification.list',
+        cases: casesOf(rows.map((r) => ({ id: r.notification.caseId, jurisdiction: r.jurisdiction }))),
+      });
+      return { items: rows.map((r) => toNotificationView(r.notification)) };
     },
   );
 };

@@ -75,6 +75,7 @@ const supervisorRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, pol
         .sort((a, b) => oldest(reasons.get(a)!) - oldest(reasons.get(b)!))
         .slice(0, limit);
       const rows = new Map((await casesByIds(db.db, ids)).map((row) => [row.id, row]));
+      await request.audit({ action: 'supervisor.stalled', cases: [...rows.values()] });
       return ids.map((id) => ({
         case: toCaseSummary(rows.get(id)!, request.user.role),
         reasons: reasons.get(id)!.sort((a, b) => Date.parse(a.since) - Date.parse(b.since)),
@@ -114,6 +115,7 @@ const supervisorRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, pol
         load(row.assignee).byTier[row.tier] = row.count;
       for (const row of await overdueTasksByAssignee(db.db, scope, new Date(await clock())))
         load(row.assignee).overdue = row.count;
+      await request.audit({ action: 'supervisor.caseloads', cases: [] });
       return [...loads.entries()]
         .map(([caseworker, l]) => {
           const openCases = l.byTier.stable! + l.byTier.key! + l.byTier.abnormal!;
@@ -160,6 +162,7 @@ const supervisorRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, pol
         firstVisitMs: policy.deadlines.firstHomeVisitWithin,
         abstinenceMs: policy.endOfControlAfterAbstinence,
       });
+      await request.audit({ action: 'supervisor.kpis', cases: [] });
       const median = k.releaseToFirstVisit;
       return {
         from: from.toISOString(),

@@ -4,6 +4,7 @@ import { InboxQuery, TaskList } from '../../../schemas/case';
 import { ROLES } from '../../../schemas/common';
 import { Problem } from '../../../schemas/problem';
 import type { RouteDeps } from '../../app';
+import { casesOf } from '../../audit';
 import { toTaskView } from '../cases/views';
 
 const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }) => {
@@ -34,7 +35,11 @@ const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }) 
         },
         caller.jurisdictions,
       );
-      return { items: rows.map((row) => toTaskView(row, now)) };
+      await request.audit({
+        action: 'task.list',
+        cases: casesOf(rows.map((r) => ({ id: r.task.caseId, jurisdiction: r.jurisdiction }))),
+      });
+      return { items: rows.map((row) => toTaskView(row.task, now)) };
     },
   );
 };

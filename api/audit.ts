@@ -1,0 +1,82 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { appendAudit } from '../db/audit';
+import type { Db } from '../db/client';
+import { HttpProblem } from './errors';
+
+export const AUDIT_REASON_HEADER = 'x-audit-reason';
+export const AUDIT_REASON_MAX = 200;
+
+export interface AuditCall {
+  /** What was done, e.g. `case.read`, `case.create`, `case.list`. */
+  action: string;
+  /** The cases concerned, with the jurisdiction each is in; ids only, never personal data (R21). */
+  cases: { id: string; jurisdiction: string }[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Appends an entry for this request to the audit trail: who, when, what, why (R21). */
+    audit(call: AuditCall): Promise<void>;
+    /** The entry this request recorded, if any (an idempotent replay records it again). */
+    audited?: AuditCall;
+  }
+}
+
+/**
+ * The "why" of an audit entry: the caller's `X-Audit-Reason` (plain text, percent-encoded UTF-8
+ * allowed, up to 200 characters) or, without one, the route as the default purpose.
+ */
+function auditReason(request: FastifyRequest): string | null {
+  const raw = request.headers[AUDIT_REASON_HEADER];
+  if (raw === undefined) return null;
+  if (Array.isArray(raw)) throw reasonProblem('send it once');
+  let value: string;
+  try {
+    value = decodeURIComponent(raw).trim();
+  } catch {
+    throw reasonProblem('it is not valid percent-encoded UTF-8');
+  }
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw reasonProblem('it contains control characters');
+  if (value.length === 0 || value.length > AUDIT_REASON_MAX) {
+    throw reasonProblem(`it must be 1 to ${AUDIT_REASON_MAX} characters`);
+  }
+  return value;
+}
+
+const reasonProblem = (why: string) =>
+  new HttpProblem(400, `the X-Audit-Reason header is invalid: ${why}`, [
+    { path: 'headers.x-audit-reason', message: why },
+  ]);
+
+/** Decorates every request with `audit()`; the reason header is checked before any handler runs. */
+export const auditPlugin = fp<{ db: Db }>(async (app: FastifyInstance, { db }) => {
+  app.decorateRequest('audit', async function (this: FastifyRequest, call: AuditCall) {
+    const route = `${this.method} ${this.routeOptions.url ?? ''}`;
+    await appendAudit(db, {
+      at: new Date(),
+      actorId: this.user.sub,
+      actorUsername: this.user.username,
+      actorRole: this.user.role,
+      action: call.action,
+      cases: call.cases,
+      route,
+      reason: auditReason(this) ?? route,
+      requestId: this.id,
+    });
+    this.audited = {
+      action: call.action,
+      cases: call.cases.map(({ id, jurisdiction }) => ({ id, jurisdiction })),
+    };
+  });
+  app.addHook('preValidation', async (request) => {
+    auditReason(request);
+  });
+});
+
+/** The distinct cases of a list, for one audit entry about a list read. */
+export function casesOf(
+  rows: { id: string; jurisdiction: string }[],
+): { id: string; jurisdiction: string }[] {
+  return [...new Map(rows.map((row) => [row.id, row])).values()];
+}

@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import { and, asc, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import type { Db } from './client';
+import { escapeLike } from './scope';
+import { auditHead, auditLog, type AuditRow } from './schema';
+
+export interface AuditEntry {
+  at: Date;
+  actorId: string;
+  actorUsername: string;
+  actorRole: string;
+  action: string;
+  /** The cases concerned, each with the jurisdiction it was in (for scoping the trail). */
+  cases: { id: string; jurisdiction: string }[];
+  route: string;
+  reason: string;
+  requestId: string;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+// Any constant: appends take this transaction-level lock so the chain has one head at a time.
+const CHAIN_LOCK = 0x61756469;
+
+type Content = Omit<AuditRow, 'id' | 'hash' | 'prevHash'>;
+
+/** sha256 over the previous hash and the row's content in a fixed field order. */
+export function chainHash(prevHash: string, row: Content): string {
+  const canonical = JSON.stringify([
+    row.at.toISOString(),
+    row.actorId,
+    row.actorUsername,
+    row.actorRole,
+    row.action,
+    row.caseIds,
+    row.caseJurisdictions,
+    row.route,
+    row.reason,
+    row.requestId,
+  ]);
+  return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
+}
+
+/** Appends one entry to the chain; concurrent appends serialize on a lock, so no two share a parent. */
+export async function appendAudit(db: Db, entry: AuditEntry): Promise<AuditRow> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`);
+    const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1));
+    const content: Content = {
+      at: entry.at,
+      actorId: entry.actorId,
+      actorUsername: entry.actorUsername,
+      actorRole: entry.actorRole,
+      action: entry.action,
+      caseIds: entry.cases.map((c) => c.id),
+      caseJurisdictions: entry.cases.map((c) => c.jurisdiction),
+      route: entry.route,
+      reason: entry.reason,
+      requestId: entry.requestId,
+    };
+    const prevHash = head?.lastHash ?? GENESIS_HASH;
+    const hash = chainHash(prevHash, content);
+    const [row] = await tx
+      .insert(auditLog)
+      .values({ ...content, prevHash, hash })
+      .returning();
+    await tx
+      .insert(auditHead)
+      .values({ id: 1, lastId: row!.id, lastHash: hash })
+      .onConflictDoUpdate({ target: auditHead.id, set: { lastId: row!.id, lastHash: hash } });
+    return row!;
+  });
+}
+
+export interface AuditFilter {
+  caseId?: string;
+  actor?: string;
+  from?: Date;
+  to?: Date;
+  /** Entries older than this id (the list runs newest first). */
+  before?: number;
+  limit: number;
+}
+
+/** Entries about at least one case within the given jurisdictions, newest first. */
+export async function listAudit(db: Db, filter: AuditFilter, scope: readonly string[]): Promise<AuditRow[]> {
+  const within = scope.flatMap((code) => [sql`j = ${code}`, sql`j like ${`${escapeLike(code)}.%`}`]);
+  const conditions: (SQL | undefined)[] = [
+    within.length
+      ? sql`exists (select 1 from unnest(${auditLog.caseJurisdictions}) as j where ${sql.join(within, sql` or `)})`
+      : sql`false`,
+  ];
+  if (filter.caseId) conditions.push(sql`${filter.caseId} = any(${auditLog.caseIds})`);
+  if (filter.actor) conditions.push(eq(auditLog.actorUsername, filter.actor));
+  if (filter.from) conditions.push(gte(auditLog.at, filter.from));
+  if (filter.to) conditions.push(lte(auditLog.at, filter.to));
+  if (filter.before !== undefined) conditions.push(lt(auditLog.id, filter.before));
+  return db
+    .select()
+    .from(auditLog)
+    .where(and(...conditions))
+    .orderBy(desc(auditLog.id))
+    .limit(filter.limit);
+}
+
+export type Tamper = 'edited' | 'deleted' | 'reordered';
+
+export interface VerifyResult {
+  rows: number;
+  headHash: string;
+  problem: { rowId: number; kind: Tamper; detail: string } | null;
+}
+
+/**
+ * Walks the chain in id order and names the first row that breaks it: its content no longer
+ * matches its hash (edited); its link points at a row that exists elsewhere (reordered) or at
+ * none (a row before it was deleted); or the chain ends before the recorded head (tail deleted).
+ */
+export async function verifyAuditChain(
+  db: Db,
+  onProgress: (checked: number) => void = () => undefined,
+): Promise<VerifyResult> {
+  const BATCH = 5_000;
+  const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
+  // Every row's own hash, so a broken link can tell a moved row from a missing one.
+  const known = new Set<string>();
+  for (let after = 0; ;) {
+    const page = await db
+      .select({ id: auditLog.id, hash: auditLog.hash })
+      .from(auditLog)
+      .where(sql`${auditLog.id} > ${after}`)
+      .orderBy(asc(auditLog.id))
+      .limit(BATCH);
+    for (const row of page) known.add(row.hash);
+    if (page.length < BATCH) break;
+    after = page.at(-1)!.id;
+  }
+
+  let expected = GENESIS_HASH;
+  let rows = 0;
+  let lastId = 0;
+  for (let after = 0; ;) {
+    const page = await db
+      .select()
+      .from(auditLog)
+      .where(sql`${auditLog.id} > ${after}`)
+      .orderBy(asc(auditLog.id))
+      .limit(BATCH);
+    for (const row of page) {
+      if (chainHash(row.prevHash, row) !== row.hash) {
+        return {
+          rows,
+          headHash: expected,
+          problem: { rowId: row.id, kind: 'edited', detail: 'its content does not match its hash' },
+        };
+      }
+      if (row.prevHash !== expected) {
+        const moved = known.has(row.prevHash);
+        return {
+          rows,
+          headHash: expected,
+          problem: {
+            rowId: row.id,
+            kind: moved ? 'reordered' : 'deleted',
+            detail: moved
+              ? 'it follows a row other than the one it was chained to'
+              : 'the row it was chained to is missing',
+          },
+        };
+      }
+      expected = row.hash;
+      lastId = row.id;
+      rows += 1;
+    }
+    onProgress(rows);
+    if (page.length < BATCH) break;
+    after = page.at(-1)!.id;
+  }
+  if (head && head.lastHash !== expected) {
+    return {
+      rows,
+      headHash: expected,
+      problem: {
+        rowId: head.lastId,
+        kind: 'deleted',
+        detail: `the chain ends at row ${lastId} but its recorded head is row ${head.lastId}`,
+      },
+    };
+  }
+  if (!head && rows > 0) {
+    return {
+      rows,
+      headHash: expected,
+      problem: { rowId: lastId, kind: 'deleted', detail: 'the chain head is missing' },
+    };
+  }
+  return { rows, headHash: expected, problem: null };
+}

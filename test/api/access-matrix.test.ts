@@ -1,0 +1,308 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { hashPassword } from '../../api/passwords';
+import { isWithin } from '../../db/scope';
+import { upsertUser } from '../../db/users';
+import type { Role } from '../../schemas/common';
+import { DEMO_PASSWORD, DEMO_USERS } from '../../scripts/demo-data';
+import { handover } from '../helpers/fixtures';
+import { startTestSystem, type TestSystem } from '../helpers/system';
+
+// R21 and api.md "Auth": the role × route × jurisdiction matrix, every cell asserted, generated
+// from the one table below. A new route is one more row: its roles, how to call it about a case,
+// and how jurisdiction shows on it.
+
+interface Target {
+  caseId: string;
+  idNumber: string;
+  jurisdiction: string;
+}
+
+interface RouteRow {
+  route: string;
+  roles: readonly Role[];
+  request(target: Target): InjectOptions;
+  /**
+   * How a case outside the caller's jurisdictions shows:
+   * `case` 404 exactly like a missing case; `list` 200 without it; `create` 422 (not a destination
+   * of yours); `none` the route is not about one case.
+   */
+  scope: 'case' | 'list' | 'create' | 'none';
+  /** What a caller who may act gets: 200/201, or 409 where the workflow itself refuses the step now. */
+  ok: 200 | 201 | 409;
+  /** The call changes the case for good (close): each cell gets a case of its own. */
+  fresh?: boolean;
+  /** For `list`: does the reply include the case? */
+  includes?(reply: LightMyRequestResponse, target: Target): boolean;
+}
+
+const ALL = ['liaison', 'caseworker', 'supervisor', 'police'] as const;
+let extensions = 0;
+
+const ROUTES: RouteRow[] = [
+  {
+    route: 'GET /v1/cases/:id',
+    roles: ALL,
+    request: ({ caseId }) => ({ method: 'GET', url: `/v1/cases/${caseId}` }),
+    scope: 'case',
+    ok: 200,
+  },
+  {
+    route: 'GET /v1/cases',
+    roles: ALL,
+    request: ({ idNumber }) => ({ method: 'GET', url: `/v1/cases?q=${idNumber}` }),
+    scope: 'list',
+    ok: 200,
+    includes: (reply, { caseId }) => reply.json().items.some((item: { id: string }) => item.id === caseId),
+  },
+  {
+    route: 'POST /v1/cases',
+    roles: ['liaison'],
+    request: ({ jurisdiction }) => ({
+      method: 'POST',
+      url: '/v1/cases',
+      payload: handover({ destination: jurisdiction }),
+    }),
+    scope: 'create',
+    ok: 201,
+  },
+  {
+    route: 'GET /v1/audit',
+    roles: ['supervisor'],
+    request: ({ caseId }) => ({ method: 'GET', url: `/v1/audit?caseId=${caseId}` }),
+    scope: 'list',
+    ok: 200,
+    includes: (reply, { caseId }) =>
+      reply.json().items.some((entry: { caseIds: string[] }) => entry.caseIds.includes(caseId)),
+  },
+  {
+    route: 'GET /v1/policies/current',
+    roles: ALL,
+    request: () => ({ method: 'GET', url: '/v1/policies/current' }),
+    scope: 'none',
+    ok: 200,
+  },
+  {
+    route: 'POST /codec/encode',
+    roles: ['supervisor'],
+    request: () => ({ method: 'POST', url: '/codec/encode', payload: { payloads: [] } }),
+    scope: 'none',
+    ok: 200,
+  },
+  {
+    route: 'POST /codec/decode',
+    roles: ['supervisor'],
+    request: () => ({ method: 'POST', url: '/codec/decode', payload: { payloads: [] } }),
+    scope: 'none',
+    ok: 200,
+  },
+  {
+    route: 'POST /v1/cases/:id/events',
+    roles: ['liaison'],
+    request: ({ caseId }) => ({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/events`,
+      payload: { type: 'intervention', kind: 'interview' },
+    }),
+    scope: 'case',
+    ok: 201,
+  },
+  {
+    route: 'GET /v1/cases/:id/timeline',
+    roles: ALL,
+    request: ({ caseId }) => ({ method: 'GET', url: `/v1/cases/${caseId}/timeline` }),
+    scope: 'case',
+    ok: 200,
+  },
+  {
+    // Before release a transfer makes no sense: a caller who may ask reaches the workflow's 409.
+    route: 'POST /v1/cases/:id/transfer',
+    roles: ['caseworker', 'supervisor'],
+    request: ({ caseId }) => ({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/transfer`,
+      payload: { to: 'suzhou.wuzhong.changqiao', reason: '迁居' },
+    }),
+    scope: 'case',
+    ok: 409,
+  },
+  {
+    route: 'POST /v1/cases/:id/close',
+    roles: ['supervisor'],
+    request: ({ caseId }) => ({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/close`,
+      payload: { reason: '测试' },
+    }),
+    scope: 'case',
+    ok: 200,
+    fresh: true,
+  },
+  {
+    route: 'POST /v1/cases/:id/tier',
+    roles: ['supervisor'],
+    request: ({ caseId }) => ({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/tier`,
+      payload: { tier: 'key', reason: '评估' },
+    }),
+    scope: 'case',
+    ok: 200,
+  },
+  {
+    route: 'POST /v1/cases/:id/assign',
+    roles: ['supervisor'],
+    request: ({ caseId, jurisdiction }) => ({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/assign`,
+      payload: { caseworker: `worker.${jurisdiction.split('.').at(-1)}` },
+    }),
+    scope: 'case',
+    ok: 200,
+  },
+  {
+    route: 'POST /v1/cases/:id/tasks/:taskId/extend',
+    roles: ['supervisor'],
+    request: ({ caseId }) => ({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/tasks/t1/extend`,
+      payload: {
+        until: new Date(Date.now() + (extensions += 1) * 86_400_000 + 60 * 86_400_000).toISOString(),
+        reason: '顺延',
+      },
+    }),
+    scope: 'case',
+    ok: 200,
+  },
+  {
+    route: 'GET /v1/tasks',
+    roles: ALL,
+    request: () => ({ method: 'GET', url: '/v1/tasks?limit=500' }),
+    scope: 'list',
+    ok: 200,
+    includes: (reply, { caseId }) =>
+      reply.json().items.some((task: { caseId: string }) => task.caseId === caseId),
+  },
+  {
+    route: 'GET /v1/notifications',
+    roles: ['supervisor', 'police'],
+    request: ({ caseId }) => ({ method: 'GET', url: `/v1/notifications?caseId=${caseId}` }),
+    scope: 'none',
+    ok: 200,
+  },
+  ...['stalled', 'caseloads', 'kpis'].map((name) => ({
+    route: `GET /v1/supervisor/${name}`,
+    roles: ['supervisor'] as const,
+    request: () => ({ method: 'GET' as const, url: `/v1/supervisor/${name}` }),
+    scope: 'none' as const,
+    ok: 200 as const,
+  })),
+];
+
+/** The demo users, plus a district liaison and another district's police, so every role has a narrow user. */
+const EXTRA_USERS = [
+  {
+    username: 'worker.shuangta',
+    displayName: '双塔街道禁毒社工',
+    role: 'caseworker' as const,
+    jurisdictions: ['suzhou.gusu.shuangta'],
+  },
+  {
+    username: 'liaison.gusu',
+    displayName: '姑苏区联络员',
+    role: 'liaison' as const,
+    jurisdictions: ['suzhou.gusu'],
+  },
+  {
+    username: 'police.wuzhong',
+    displayName: '吴中区社区民警',
+    role: 'police' as const,
+    jurisdictions: ['suzhou.wuzhong'],
+  },
+];
+const USERS = [...DEMO_USERS, ...EXTRA_USERS];
+const JURISDICTIONS = ['suzhou.gusu.canglang', 'suzhou.gusu.shuangta', 'suzhou.wuzhong.changqiao'];
+
+type Expected = { status: number; sees?: boolean };
+
+function expected(row: RouteRow, user: (typeof USERS)[number], jurisdiction: string): Expected {
+  if (!row.roles.includes(user.role)) return { status: 403 };
+  const within = isWithin(jurisdiction, user.jurisdictions);
+  switch (row.scope) {
+    case 'case':
+      return { status: within ? row.ok : 404 };
+    case 'list':
+      return { status: row.ok, sees: within };
+    case 'create':
+      return { status: within ? row.ok : 422 };
+    case 'none':
+      return { status: row.ok };
+  }
+}
+
+const CELLS = ROUTES.flatMap((row) =>
+  USERS.flatMap((user) =>
+    JURISDICTIONS.map((jurisdiction) => ({
+      row,
+      user,
+      jurisdiction,
+      expect: expected(row, user, jurisdiction),
+    })),
+  ),
+);
+
+let system: TestSystem;
+const targets = new Map<string, Target>();
+
+async function openCase(jurisdiction: string): Promise<Target> {
+  const body = handover({ destination: jurisdiction });
+  const reply = await system.as('liaison', { method: 'POST', url: '/v1/cases', payload: body });
+  expect(reply.statusCode).toBe(201);
+  return { caseId: reply.json().id, idNumber: body.person.idNumber, jurisdiction };
+}
+beforeAll(async () => {
+  system = await startTestSystem();
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  for (const user of EXTRA_USERS) await upsertUser(system.db.database.db, { ...user, passwordHash });
+  for (const jurisdiction of JURISDICTIONS) targets.set(jurisdiction, await openCase(jurisdiction));
+});
+afterAll(async () => {
+  await system?.close();
+});
+
+describe('R21: role × route × jurisdiction, deny by default', () => {
+  it('covers every route of the OpenAPI document that needs a token', async () => {
+    const document = (await system.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, operations]) =>
+        Object.keys(operations).map(
+          (method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`,
+        ),
+    );
+    const open = ['POST /v1/auth/login', 'GET /healthz', 'GET /readyz'];
+    expect(documented.filter((route) => !open.includes(route)).sort()).toEqual(
+      ROUTES.map((r) => r.route).sort(),
+    );
+  });
+
+  it.each(
+    CELLS.map((cell) => [cell.row.route, cell.user.username, cell.jurisdiction, cell.expect, cell] as const),
+  )(
+    '%s as %s about a case in %s → %j',
+    async (_route, username, _jurisdiction, want, { row, jurisdiction }) => {
+      const target = row.fresh ? await openCase(jurisdiction) : targets.get(jurisdiction)!;
+      const reply = await system.as(username, row.request(target));
+      expect(reply.statusCode).toBe(want.status);
+      if (want.status >= 400) {
+        expect(reply.headers['content-type']).toContain('application/problem+json');
+      }
+      if (row.scope === 'case' && want.status === 404) {
+        const missing = await system.as(
+          username,
+          row.request({ ...target, caseId: '00000000-0000-4000-8000-000000000000' }),
+        );
+        expect(reply.body).toBe(missing.body);
+      }
+      if (want.sees !== undefined) expect(row.includes!(reply, target)).toBe(want.sees);
+    },
+  );
+});

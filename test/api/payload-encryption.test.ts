@@ -1,0 +1,199 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Payload } from '@temporalio/common';
+import { eq } from 'drizzle-orm';
+import { EncryptionCodec, parsePayloadKeys } from '../../codec/encryption-codec';
+import { loadPolicy } from '../../config/policy';
+import { auditLog } from '../../db/schema';
+import { CASE_WORKFLOW_TYPE, caseWorkflowId, type CaseInput } from '../../workflows/case-follow-up.messages';
+import { handover } from '../helpers/fixtures';
+import { POLICIES, startTestSystem, type TestSystem } from '../helpers/system';
+
+let system: TestSystem;
+beforeAll(async () => {
+  system = await startTestSystem();
+});
+afterAll(async () => {
+  await system?.close();
+});
+
+/** Every payload in a history (anything with `data` bytes and a `metadata` map), found by walking it. */
+function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
+  if (!value || typeof value !== 'object' || ArrayBuffer.isView(value)) return found;
+  const record = value as Record<string, unknown>;
+  if (record.metadata && typeof record.metadata === 'object' && ArrayBuffer.isView(record.data)) {
+    found.push(record as Payload);
+    return found;
+  }
+  for (const child of Object.values(record)) payloadsIn(child, found);
+  return found;
+}
+
+/** The history's bytes and text as one buffer: what someone reading Temporal's database would see. */
+function rawText(value: unknown): Buffer {
+  const parts: Buffer[] = [];
+  const walk = (v: unknown) => {
+    if (ArrayBuffer.isView(v)) parts.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+    else if (typeof v === 'string') parts.push(Buffer.from(v));
+    else if (v && typeof v === 'object') for (const child of Object.values(v)) walk(child);
+  };
+  walk(value);
+  return Buffer.concat(parts);
+}
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+describe('R21: names, ID numbers and addresses are ciphertext in Temporal', () => {
+  it("a case workflow's history holds none of the person's data in plaintext, and decoding restores it", async () => {
+    const body = handover();
+    const created = await system.as('liaison', { method: 'POST', url: '/v1/cases', payload: body });
+    expect(created.statusCode).toBe(201);
+    const history = await system.env.client.workflow.getHandle(`case-${created.json().id}`).fetchHistory();
+
+    const raw = rawText(history);
+    const secrets = [body.person.name, body.person.idNumber, body.person.residenceAddress];
+    for (const secret of secrets) expect(raw.includes(Buffer.from(secret))).toBe(false);
+    expect(raw.includes(Buffer.from('binary/encrypted'))).toBe(true);
+
+    const decoded = rawText(await system.payloadCodec.decode(payloadsIn(history)));
+    for (const secret of secrets) expect(decoded.includes(Buffer.from(secret))).toBe(true);
+  });
+
+  it("an activity's database error, which quotes the row it failed to write, is not in Temporal in plaintext", async () => {
+    const body = handover();
+    const caseId = randomUUID();
+    // PostgreSQL refuses a NUL in text: the insert fails and Drizzle's error lists every parameter.
+    const input: CaseInput = {
+      caseId,
+      opening: { ...body, person: { ...body.person, name: `${body.person.name}\u0000` } },
+      openedBy: 'liaison',
+      openedAt: new Date().toISOString(),
+      policy: loadPolicy(POLICIES.standard).policy,
+    };
+    const handle = await system.env.client.workflow.start(CASE_WORKFLOW_TYPE, {
+      workflowId: caseWorkflowId(caseId),
+      taskQueue: system.taskQueue,
+      args: [input],
+    });
+    try {
+      let described = await handle.describe();
+      for (let i = 0; i < 100 && !described.raw.pendingActivities?.[0]?.lastFailure; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        described = await handle.describe();
+      }
+      const failure = described.raw.pendingActivities![0]!.lastFailure!;
+      expect(failure.message).toBe('Encoded failure');
+      expect(rawText(described.raw).includes(Buffer.from(body.person.idNumber))).toBe(false);
+      const [attributes] = await system.payloadCodec.decode([failure.encodedAttributes as Payload]);
+      const decoded = Buffer.from(attributes!.data!).toString();
+      const { message } = JSON.parse(decoded) as { message: string };
+      expect(message).toMatch(/^Failed query: insert into "cases"[\s\S]*\nparams: \[redacted\]$/);
+      expect(decoded).not.toContain(body.person.idNumber);
+    } finally {
+      await handle.terminate('test over');
+    }
+  });
+
+  it('rotation: a new first key encrypts, payloads under the old key still decode', async () => {
+    const [oldKey] = parsePayloadKeys(`old:${randomBytes(32).toString('base64')}`);
+    const [newKey] = parsePayloadKeys(`new:${randomBytes(32).toString('base64')}`);
+    const before = await new EncryptionCodec([oldKey!]).encode([{ metadata: {}, data: Buffer.from('张三') }]);
+    const rotated = new EncryptionCodec([newKey!, oldKey!]);
+    const [decoded] = await rotated.decode(before);
+    expect(Buffer.from(decoded!.data!).toString()).toBe('张三');
+    const [after] = await rotated.encode([{ metadata: {}, data: Buffer.from('x') }]);
+    expect(Buffer.from(after!.metadata!['encryption-key-id']!).toString()).toBe('new');
+    await expect(new EncryptionCodec([newKey!]).decode(before)).rejects.toThrow(/unknown key id "old"/);
+  });
+
+  it('a tampered ciphertext is refused, not decoded to garbage', async () => {
+    const [payload] = await system.payloadCodec.encode([{ metadata: {}, data: Buffer.from('王某某') }]);
+    const data = Buffer.from(payload!.data!);
+    data[20] = data[20]! ^ 1;
+    await expect(system.payloadCodec.decode([{ ...payload!, data }])).rejects.toThrow();
+  });
+
+  it.each([
+    ['not base64', 'k1:not-base64!', /32 bytes/],
+    ['a short key', `k1:${randomBytes(16).toString('base64')}`, /32 bytes/],
+    [
+      'a repeated key id',
+      `k1:${randomBytes(32).toString('base64')},k1:${randomBytes(32).toString('base64')}`,
+      /unique/,
+    ],
+  ])('PAYLOAD_KEYS with %s stops the process with a message', (_, text, message) => {
+    expect(() => parsePayloadKeys(text)).toThrow(message);
+  });
+});
+
+describe('the codec endpoint for the Temporal Web UI (POST /codec/decode, /codec/encode)', () => {
+  const codec = (operation: string, username: string | null, payload: object, headers: object = {}) =>
+    username
+      ? system.as(username, { method: 'POST', url: `/codec/${operation}`, payload, headers: { ...headers } })
+      : system.app.inject({ method: 'POST', url: `/codec/${operation}`, payload });
+
+  it('round-trips payloads for a supervisor, in the protobuf JSON the Web UI sends', async () => {
+    const plain = { payloads: [{ metadata: { encoding: b64('json/plain') }, data: b64('"苏州市姑苏区"') }] };
+    const encoded = await codec('encode', 'supervisor.gusu', plain, { 'x-namespace': 'default' });
+    expect(encoded.statusCode).toBe(200);
+    const [ciphertext] = encoded.json().payloads;
+    expect(Buffer.from(ciphertext.metadata.encoding, 'base64').toString()).toBe('binary/encrypted');
+    expect(Buffer.from(ciphertext.data, 'base64').toString()).not.toContain('苏州市姑苏区');
+    const decoded = await codec('decode', 'supervisor.gusu', encoded.json());
+    expect(decoded.json()).toEqual(plain);
+  });
+
+  it('takes `{}` as no payloads, as the Temporal CLI sends an empty list in protobuf JSON', async () => {
+    const reply = await codec('decode', 'supervisor.gusu', {});
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toEqual({ payloads: [] });
+  });
+
+  it('R21: needs a token (401) of a supervisor (403), and every decode is audited', async () => {
+    const body = { payloads: [] };
+    expect((await codec('decode', null, body)).statusCode).toBe(401);
+    for (const username of ['liaison', 'worker.canglang', 'police.gusu']) {
+      expect((await codec('decode', username, body)).statusCode).toBe(403);
+    }
+    const decodes = async () =>
+      (await system.db.database.db.select().from(auditLog).where(eq(auditLog.action, 'payload.decode')))
+        .length;
+    const before = await decodes();
+    await codec('decode', 'supervisor.city', body);
+    expect(await decodes()).toBe(before + 1);
+  });
+
+  it('refuses a damaged payload with 422 problem+json', async () => {
+    const [payload] = await system.payloadCodec.encode([{ metadata: {}, data: Buffer.from('x') }]);
+    const reply = await codec('decode', 'supervisor.gusu', {
+      payloads: [
+        {
+          metadata: Object.fromEntries(
+            Object.entries(payload!.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+          ),
+          data: Buffer.from('garbage-garbage-garbage-garbage').toString('base64'),
+        },
+      ],
+    });
+    expect(reply.statusCode).toBe(422);
+    expect(reply.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('answers the Web UI’s CORS preflight from its origin, and not from another', async () => {
+    const preflight = (origin: string) =>
+      system.app.inject({
+        method: 'OPTIONS',
+        url: '/codec/decode',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,authorization,x-namespace',
+        },
+      });
+    const ui = await preflight('http://localhost:8233');
+    expect(ui.statusCode).toBe(204);
+    expect(ui.headers['access-control-allow-origin']).toBe('http://localhost:8233');
+    expect(String(ui.headers['access-control-allow-headers'])).toContain('authorization');
+    const other = await preflight('https://evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
