@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -16,6 +16,14 @@ import { temporalBinaries } from '../../scripts/temporal-dev-server';
 import { createTestDatabase, type TestDatabase } from './database';
 import { recordingChannel } from './notifications';
 import type { NotificationChannel } from '../../activities/notifier';
+
+/**
+ * The tests' payload key: fixed, so that a history recorded by a test (test/fixtures/histories)
+ * replays later with the same codec. A test key protects nothing and is not used elsewhere.
+ */
+export const TEST_PAYLOAD_CODEC = new EncryptionCodec([
+  { id: 'test-1', key: createHash('sha256').update('rehab-followup test payload key').digest() },
+]);
 
 export const POLICIES = {
   standard: join(__dirname, '..', '..', 'policies', 'standard.json'),
@@ -72,7 +80,7 @@ export async function startTestSystem(
     logStream?: { write(line: string): void };
   } = {},
 ): Promise<TestSystem> {
-  const payloadCodec = new EncryptionCodec([{ id: 'test-1', key: randomBytes(32) }]);
+  const payloadCodec = TEST_PAYLOAD_CODEC;
   const dataConverter = encryptedDataConverter(payloadCodec);
   const env = options.timeSkipping
     ? await createTimeSkippingEnv(dataConverter)

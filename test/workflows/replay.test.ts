@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { encryptedDataConverter } from '../../codec/data-converter';
 import { historyFromFixture } from '../helpers/histories';
+import { TEST_PAYLOAD_CODEC } from '../helpers/system';
 
 // The replay gate: histories of representative cases, recorded from real runs
 // (RECORD_HISTORIES=1 npx jest test/lifecycle/whole-case.test.ts), must replay with the current
@@ -18,7 +20,11 @@ it('has histories to replay', () => {
 it.each(files)('replays %s with the current workflow code', async (file) => {
   const history = historyFromFixture(readFileSync(join(dir, file), 'utf8'));
   await Worker.runReplayHistory(
-    { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } },
+    // Histories recorded by the tests carry payloads encrypted with the tests' key.
+    {
+      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+      dataConverter: encryptedDataConverter(TEST_PAYLOAD_CODEC),
+    },
     history,
     `replay-${file}`,
   );
