@@ -159,7 +159,7 @@ describe('recordCase, the activity', () => {
   });
 });
 
-describe('the case workflow under time skipping', () => {
+describe('the case workflow under time skipping: long-lived cases', () => {
   let env: TestWorkflowEnvironment;
 
   beforeAll(async () => {
@@ -186,17 +186,6 @@ describe('the case workflow under time skipping', () => {
       });
       expect((await handle.describe()).status.name).toBe('RUNNING');
     });
-  });
-});
-
-describe('a long-lived case', () => {
-  let env: TestWorkflowEnvironment;
-
-  beforeAll(async () => {
-    env = await createTimeSkippingEnv(dataConverter);
-  });
-  afterAll(async () => {
-    await env?.teardown();
   });
 
   it('continues as new with its whole state when the history grows (forced early here)', async () => {
