@@ -309,3 +309,36 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
+
+/**
+ * What the engine must send, by itself, for a person released and then left alone on the
+ * accelerated policy (a day lasts a second): nobody at the gate (R2), no first home visit up the
+ * whole ladder (R6, R11), no report-in within 15 days (R4).
+ */
+export const LEFT_ALONE_AFTER_RELEASE = [
+  'caseworker:task_overdue',
+  'police:report_in_missed',
+  'police:task_overdue',
+  'supervisor:pickup_missed',
+  'supervisor:report_in_missed',
+  'supervisor:task_overdue',
+];
+
+/** The notifications of a case delivered so far, as recipient:reason, sorted. */
+export async function delivered(system: FaultSystem, caseId: string): Promise<string[]> {
+  const rows = await system.sql<{ recipient: string; reason: string }>(
+    `select recipient, reason from notifications where case_id = $1 and status = 'delivered'`,
+    [caseId],
+  );
+  return rows.map((n) => `${n.recipient}:${n.reason}`).sort();
+}
+
+/** How late the engine's own notifications were delivered after they fell due, at most, ms. */
+export async function lateness(system: FaultSystem, caseIds: string[]): Promise<number> {
+  const [row] = await system.sql<{ ms: string | null }>(
+    `select max(extract(epoch from delivered_at - created_at) * 1000)::bigint as ms
+       from notifications where case_id = any($1::uuid[])`,
+    [caseIds],
+  );
+  return Number(row!.ms ?? 0);
+}
