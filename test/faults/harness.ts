@@ -22,7 +22,6 @@ import { POLICIES } from '../helpers/system';
 // receiver standing in for the SMS gateway and police systems.
 
 const root = join(__dirname, '..', '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
 
 /** The size of the run: `npm test` runs the short version, `npm run test:faults` the full one. */
 export const SIZE = {
@@ -81,9 +80,13 @@ export interface Proc {
   running(): boolean;
 }
 
-/** Starts `tsx <entry>` and waits for a line of its output saying it is ready. */
+/**
+ * Starts `node --import tsx <entry>` and waits for a line of its output saying it is ready. One
+ * process, not the `tsx` command's two: a signal sent to its pid reaches the worker or the API
+ * itself, and a SIGKILL leaves no orphan behind.
+ */
 export async function spawnTsx(entry: string, env: NodeJS.ProcessEnv, ready: string): Promise<Proc> {
-  const child = spawn(tsx, [entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
