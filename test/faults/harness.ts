@@ -160,8 +160,8 @@ export class FaultTemporal {
 // ── PostgreSQL behind a proxy ────────────────────────────────────────────────
 
 /**
- * A TCP proxy in front of PostgreSQL (a few lines of `net`: no well-kept npm package does
- * drop-and-delay without an external server binary). `cut()` drops every open connection and,
+ * A TCP proxy in front of PostgreSQL (a few lines of `net`: toxiproxy needs its server binary,
+ * not available here, and no small well-kept npm proxy drops and holds connections on demand). `cut()` drops every open connection and,
  * until `restore()`, holds each new one for a while before dropping it too, as a dead network does.
  */
 export class PgProxy {
