@@ -53,15 +53,27 @@ function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   return reply.code(body.status).type('application/problem+json').send(body);
 }
 
+/**
+ * What `pg` says when PostgreSQL cannot be reached or the connection drops: plain errors without
+ * a code (found by the fault suite: a login during an outage answered 500).
+ */
+const PG_CONNECTION_LOST =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated due to connection timeout)/;
+
 /** True for a dependency that cannot be reached now (database or Temporal), as opposed to a bug. */
 function isUnavailable(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+  for (
+    let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined;
+    e;
+    e = e.cause as typeof e
+  ) {
     if (isGrpcServiceError(e) && (e.code === 14 || e.code === 4)) return true; // UNAVAILABLE, DEADLINE_EXCEEDED
     if (
       typeof e.code === 'string' &&
-      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(e.code)
+      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03'].includes(e.code)
     )
       return true;
+    if (typeof e.message === 'string' && PG_CONNECTION_LOST.test(e.message)) return true;
   }
   return false;
 }

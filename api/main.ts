@@ -8,6 +8,10 @@ import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
 import { runMain } from '../scripts/run-main';
 import { buildApp, loggerOptions } from './app';
+import { COMMAND_TIMEOUT_MS } from './routes/cases/commands';
+
+/** Long enough for every command in flight to get its answer (or its 503) before the exit. */
+const SHUTDOWN_GRACE_MS = COMMAND_TIMEOUT_MS + 5_000;
 
 runMain(async () => {
   const config = loadConfig('api');
@@ -37,8 +41,15 @@ runMain(async () => {
   await app.listen({ host: config.host, port: config.port });
 
   const stop = async () => {
-    // Stop accepting, finish in-flight requests, then release the connections.
-    await app.close();
+    // Stop accepting, finish in-flight requests, then release the connections. A keep-alive
+    // connection whose request ends during the close is closed at once (not after the 72 s
+    // keep-alive timeout: found by the fault suite); past the grace period, every connection is.
+    const closing = app.close();
+    const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+    const grace = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    await closing;
+    clearInterval(idle);
+    clearTimeout(grace);
     await connection.close();
     await database.close();
   };

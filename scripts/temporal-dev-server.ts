@@ -37,6 +37,8 @@ export interface DevServer {
   /** Resolves with the exit code when the server process ends, for whatever reason. */
   exited: Promise<number | null>;
   stop(): Promise<void>;
+  /** Sends a signal to the server process (the fault suite kills it with SIGKILL). */
+  kill(signal: NodeJS.Signals): void;
 }
 
 /**
@@ -114,6 +116,9 @@ export async function startDevServer(options: {
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+    },
+    kill(signal) {
+      if (!ended) child.kill(signal);
     },
   };
 }

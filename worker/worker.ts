@@ -18,6 +18,8 @@ export interface WorkerDeps {
   payloadCodec: PayloadCodec;
   /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Tests only: the fault suite's activity interceptor (test/faults/worker-with-faults.ts). */
+  interceptors?: WorkerOptions['interceptors'];
 }
 
 /** The worker's wiring, in one place: the workflows and the activities with their dependencies. */
@@ -32,9 +34,18 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     dataConverter: encryptedDataConverter(deps.payloadCodec),
     activities: createActivities({ db: deps.db, channels: deps.channels }),
     // The fault recorder sees the original error (its kind only); redaction then strips values
-    // before the failure reaches Temporal.
+    // before the failure reaches Temporal. Tests may add their own (test/faults).
     interceptors: {
-      activity: [() => ({ inbound: new RedactActivityErrors() }), faultRecorder(deps.db)],
+      ...deps.interceptors,
+      activity: [
+        () => ({ inbound: new RedactActivityErrors() }),
+        faultRecorder(deps.db),
+        ...(deps.interceptors?.activity ?? []),
+      ],
     },
+    // On SIGTERM running activities get this long to finish and report before they are handed
+    // back to Temporal (retried elsewhere); the process never hangs on a stuck one.
+    shutdownGraceTime: '10 seconds',
+    shutdownForceTime: '30 seconds',
   });
 }

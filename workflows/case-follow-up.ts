@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -37,6 +38,9 @@ const { deliverNotification } = proxyActivities<CaseActivities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
+/** Patch id (workflows/README.md): commands that arrive before the case is recorded wait for it. */
+const COMMANDS_WAIT_FOR_THE_RECORD = 'commands-wait-for-the-record';
+
 function refuse(reason: string | null): void {
   if (reason) throw ApplicationFailure.create({ type: COMMAND_REFUSED, message: reason, nonRetryable: true });
 }
@@ -60,41 +64,85 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
     await journal.flush();
     return state.status();
   });
+  /**
+   * Applies a command at once once the case is recorded. One that arrives before (a handover
+   * retried after a crash between the record and its report finds the case and goes on) waits
+   * for the record, then is checked again: nothing is applied to a case that is not open yet.
+   */
+  const command = <T>(check: () => string | null, change: () => T): Promise<T> =>
+    state.opening === 'recorded'
+      ? journal.write(change)
+      : afterRecord(check).then(() => journal.write(change));
+  async function afterRecord(check: () => string | null): Promise<void> {
+    if (!patched(COMMANDS_WAIT_FOR_THE_RECORD)) return;
+    await condition(() => state.opening !== 'pending');
+    if (state.opening === 'duplicate')
+      refuse('this handover was not opened: the person already has an open case');
+    refuse(check());
+  }
+
   setHandler(
     recordEventUpdate,
-    (event, actor) => journal.write(() => state.record(event, actor, Date.now())),
+    (event, actor) =>
+      command(
+        () => state.refusal(event, Date.now()),
+        () => state.record(event, actor, Date.now()),
+      ),
     {
       validator: (event, _actor) => refuse(state.refusal(event, Date.now())),
     },
   );
   setHandler(
     transferUpdate,
-    (c, actor) => journal.write(() => state.transfer(c.to, c.reason, actor, Date.now())),
+    (c, actor) =>
+      command(
+        () => state.refusalToTransfer(c.to),
+        () => state.transfer(c.to, c.reason, actor, Date.now()),
+      ),
     {
       validator: (c, _actor) => refuse(state.refusalToTransfer(c.to)),
     },
   );
   setHandler(
     closeUpdate,
-    (c, actor) => journal.write(() => state.closeBySupervisor(c.reason, actor, Date.now())),
+    (c, actor) =>
+      command(
+        () => state.refusalToClose(),
+        () => state.closeBySupervisor(c.reason, actor, Date.now()),
+      ),
     {
       validator: (_c, _actor) => refuse(state.refusalToClose()),
     },
   );
   setHandler(
     setTierUpdate,
-    (c, actor) => journal.write(() => state.setTier(c.tier, c.reason, actor, Date.now())),
+    (c, actor) =>
+      command(
+        () => state.refusalToSetTier(),
+        () => state.setTier(c.tier, c.reason, actor, Date.now()),
+      ),
     {
       validator: (_c, _actor) => refuse(state.refusalToSetTier()),
     },
   );
-  setHandler(assignUpdate, (c, actor) => journal.write(() => state.assign(c.caseworker, actor, Date.now())), {
-    validator: (_c, _actor) => refuse(state.refusalToAssign()),
-  });
+  setHandler(
+    assignUpdate,
+    (c, actor) =>
+      command(
+        () => state.refusalToAssign(),
+        () => state.assign(c.caseworker, actor, Date.now()),
+      ),
+    {
+      validator: (_c, _actor) => refuse(state.refusalToAssign()),
+    },
+  );
   setHandler(
     extendTaskUpdate,
     (c, actor) =>
-      journal.write(() => state.extendTask(c.taskId, Date.parse(c.until), c.reason, actor, Date.now())),
+      command(
+        () => state.refusalToExtend(c.taskId, Date.parse(c.until), Date.now()),
+        () => state.extendTask(c.taskId, Date.parse(c.until), c.reason, actor, Date.now()),
+      ),
     { validator: (c, _actor) => refuse(state.refusalToExtend(c.taskId, Date.parse(c.until), Date.now())) },
   );
 

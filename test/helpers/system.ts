@@ -21,9 +21,11 @@ import type { NotificationChannel } from '../../activities/notifier';
  * The tests' payload key: fixed, so that a history recorded by a test (test/fixtures/histories)
  * replays later with the same codec. A test key protects nothing and is not used elsewhere.
  */
-export const TEST_PAYLOAD_CODEC = new EncryptionCodec([
-  { id: 'test-1', key: createHash('sha256').update('rehab-followup test payload key').digest() },
-]);
+export const TEST_PAYLOAD_KEY = {
+  id: 'test-1',
+  key: createHash('sha256').update('rehab-followup test payload key').digest(),
+};
+export const TEST_PAYLOAD_CODEC = new EncryptionCodec([TEST_PAYLOAD_KEY]);
 
 export const POLICIES = {
   standard: join(__dirname, '..', '..', 'policies', 'standard.json'),
