@@ -1,9 +1,9 @@
+import { freePort } from '../helpers/net';
 import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
 import { checkSideEffects, driveCase, newStats, notesRecorded, openCase, WHOLE_CASE } from './cases';
 import {
   eventually,
   FaultSystem,
-  freePort,
   progress,
   publishFigures,
   SIZE,

@@ -16,6 +16,7 @@ import { openDatabase, type Database } from '../../db/client';
 import { DEMO_PASSWORD, seedDemoData } from '../../scripts/demo-data';
 import { startDevServer, type DevServer } from '../../scripts/temporal-dev-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { freePort } from '../helpers/net';
 import { POLICIES, TEST_PAYLOAD_CODEC, TEST_PAYLOAD_KEY } from '../helpers/system';
 
 // The fault suite's harness: the real parts as separate processes it can kill — a Temporal dev
@@ -46,17 +47,6 @@ export function publishFigures(scenario: string, figures: Record<string, unknown
   const text = JSON.stringify({ scenario, at: new Date().toISOString(), size: SIZE, ...figures }, null, 2);
   writeFileSync(join(dir, `${scenario}.json`), text);
   progress(`${scenario} figures: ${JSON.stringify(figures)}`);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function eventually<T>(what: string, fn: () => Promise<T>, timeoutMs: number): Promise<T> {

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
 import { encryptedDataConverter } from '../../codec/data-converter';
@@ -49,9 +50,9 @@ function openCase(client: Client, taskQueue: string, input: CaseInput) {
 
 let db: TestDatabase;
 
-/** Runs `fn` while a worker of the real wiring serves `taskQueue` on `env`. */
-async function withWorker(env: TestWorkflowEnvironment, taskQueue: string, fn: () => Promise<void>) {
-  const worker = await createWorker({
+/** A worker of the real wiring for `taskQueue` on `env`. */
+function testWorker(env: TestWorkflowEnvironment, taskQueue: string): Promise<Worker> {
+  return createWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
@@ -60,8 +61,13 @@ async function withWorker(env: TestWorkflowEnvironment, taskQueue: string, fn: (
     payloadCodec,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
   });
-  await worker.runUntil(fn);
 }
+
+/** Runs `fn` while such a worker serves `taskQueue`. */
+async function withWorker(env: TestWorkflowEnvironment, taskQueue: string, fn: () => Promise<void>) {
+  await (await testWorker(env, taskQueue)).runUntil(fn);
+}
+
 beforeAll(async () => {
   db = await createTestDatabase();
 });
@@ -79,15 +85,7 @@ describe('the case workflow on the real Temporal dev server', () => {
       address: process.env.TEST_TEMPORAL_ADDRESS,
       client: { dataConverter },
     });
-    const worker = await createWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      db: db.database.db,
-      channels: [],
-      payloadCodec,
-      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    });
+    const worker = await testWorker(env, taskQueue);
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();
