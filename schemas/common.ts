@@ -1,26 +1,17 @@
 import { z } from 'zod';
 
-export const ROLES = ['liaison', 'caseworker', 'supervisor', 'police'] as const;
+import { MEASURES, PHASES, ROLES, TIERS } from './codes';
+
+export { MEASURES, PHASES, ROLES, TIERS };
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
-export const PHASES = [
-  'pre_release',
-  'awaiting_release',
-  'released_awaiting_report',
-  'community',
-  'paused',
-  'in_transfer',
-  'closed',
-] as const;
 export const Phase = z.enum(PHASES);
 export type Phase = z.infer<typeof Phase>;
 
-export const TIERS = ['stable', 'key', 'abnormal'] as const;
 export const Tier = z.enum(TIERS);
 export type Tier = z.infer<typeof Tier>;
 
-export const MEASURES = ['community_rehabilitation', 'community_detox'] as const;
 export const Measure = z.enum(MEASURES);
 export type Measure = z.infer<typeof Measure>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JurisdictionCode, Role, Tier, Timestamp } from './common';
+import { JurisdictionCode, Tier, Timestamp } from './common';
 
 // The events of api.md "Recording what happened". Each takes `occurredAt` (default: now) and
 // `note`. The rules each one serves are named beside it.
@@ -40,24 +40,7 @@ export const EventBody = z
   .meta({ id: 'Event' });
 export type EventBody = z.infer<typeof EventBody>;
 export type EventType = EventBody['type'];
-
-/** Who may record each event (api.md). */
-export const EVENT_ROLES: Record<EventType, readonly Role[]> = {
-  intervention: ['liaison'],
-  agreement_signed: ['liaison', 'caseworker'],
-  release_date_confirmed: ['liaison'],
-  released: ['liaison'],
-  picked_up: ['caseworker'],
-  reported_in: ['caseworker'],
-  home_visit: ['caseworker'],
-  contact: ['caseworker'],
-  test: ['caseworker'],
-  leave_notice: ['caseworker'],
-  absence_found: ['caseworker'],
-  detained: ['caseworker', 'police'],
-  freed: ['caseworker', 'police'],
-  sentenced: ['caseworker', 'police'],
-};
+export { EVENT_ROLES } from './event-roles';
 
 export const TimelineEntryView = z
   .object({

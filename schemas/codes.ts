@@ -1,0 +1,20 @@
+// The code lists of api.md, without zod, so that the web console shares them as they are.
+
+export const ROLES = ['liaison', 'caseworker', 'supervisor', 'police'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PHASES = [
+  'pre_release',
+  'awaiting_release',
+  'released_awaiting_report',
+  'community',
+  'paused',
+  'in_transfer',
+  'closed',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const TIERS = ['stable', 'key', 'abnormal'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const MEASURES = ['community_rehabilitation', 'community_detox'] as const;

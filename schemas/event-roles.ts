@@ -1,0 +1,22 @@
+import type { Role } from './codes';
+import type { EventType } from './events';
+
+// Kept apart from the zod schemas so that the web console can share it without bundling zod.
+
+/** Who may record each event (api.md). */
+export const EVENT_ROLES: Record<EventType, readonly Role[]> = {
+  intervention: ['liaison'],
+  agreement_signed: ['liaison', 'caseworker'],
+  release_date_confirmed: ['liaison'],
+  released: ['liaison'],
+  picked_up: ['caseworker'],
+  reported_in: ['caseworker'],
+  home_visit: ['caseworker'],
+  contact: ['caseworker'],
+  test: ['caseworker'],
+  leave_notice: ['caseworker'],
+  absence_found: ['caseworker'],
+  detained: ['caseworker', 'police'],
+  freed: ['caseworker', 'police'],
+  sentenced: ['caseworker', 'police'],
+};
