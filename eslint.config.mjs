@@ -36,7 +36,7 @@ export default tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', 'data/**', 'db/migrations/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -82,6 +82,19 @@ export default tseslint.config(
         },
         { name: 'setInterval', message: 'Use sleep() from @temporalio/workflow.' },
         { name: 'process', message: 'No process state in workflows.' },
+      ],
+    },
+  },
+  {
+    // The web console runs in browsers: no Node built-ins, and no zod (it would double the bundle).
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'zod', message: 'The API validates; the console shows its problems.' }],
+          patterns: [{ group: ['node:*'], message: 'The console runs in a browser.' }],
+        },
       ],
     },
   },

@@ -18,6 +18,7 @@ import { auditPlugin } from './audit';
 import { authPlugin } from './auth';
 import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler } from './errors';
 import { idempotencyPlugin } from './idempotency';
+import { webConsole } from './web';
 import auditRoutes from './routes/audit';
 import authRoutes from './routes/auth';
 import caseRoutes from './routes/cases';
@@ -28,6 +29,7 @@ import supervisorRoutes from './routes/supervisor';
 import taskRoutes from './routes/tasks';
 import codecRoutes from './routes/codec';
 import healthRoutes from './routes/health';
+import jurisdictionRoutes from './routes/jurisdictions';
 import policyRoutes from './routes/policies';
 
 export interface AppDeps {
@@ -172,7 +174,9 @@ export async function buildApp(
   await app.register(notificationRoutes, { ...routeDeps, prefix: '/v1/notifications' });
   await app.register(supervisorRoutes, { ...routeDeps, prefix: '/v1/supervisor' });
   await app.register(policyRoutes, { ...routeDeps, prefix: '/v1/policies' });
+  await app.register(jurisdictionRoutes, { ...routeDeps, prefix: '/v1/jurisdictions' });
   await app.register(auditRoutes, { ...routeDeps, prefix: '/v1/audit' });
   await app.register(codecRoutes, { ...routeDeps, prefix: '/codec' });
+  await app.register(webConsole);
   return app;
 }

@@ -16,3 +16,7 @@ export async function jurisdictionExists(db: Db, code: string): Promise<boolean>
     .where(eq(jurisdictions.code, code));
   return row !== undefined;
 }
+
+export async function allJurisdictions(db: Db): Promise<(typeof jurisdictions.$inferSelect)[]> {
+  return db.select().from(jurisdictions).orderBy(jurisdictions.code);
+}

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
 import { caseInScope } from './cases';
 import { cases, tasks, type TaskRow } from './schema';
-import type { Role } from '../schemas/common';
+import type { Phase, Role, Tier } from '../schemas/common';
 
 const OPEN = ['open', 'overdue'] as const;
 
@@ -28,7 +28,7 @@ export async function inbox(
   db: Db,
   filter: InboxFilter,
   scope: readonly string[],
-): Promise<{ task: TaskRow; jurisdiction: string }[]> {
+): Promise<{ task: TaskRow; jurisdiction: string; personName: string; phase: Phase; tier: Tier }[]> {
   const conditions: (SQL | undefined)[] = [caseInScope(scope), inArray(tasks.status, [...OPEN])];
   if (filter.role) conditions.push(eq(tasks.role, filter.role));
   // Mine: assigned to me, or unassigned work of my role in my jurisdictions.
@@ -36,7 +36,13 @@ export async function inbox(
   if (filter.status === 'overdue') conditions.push(lt(tasks.dueAt, filter.now));
   if (filter.dueBefore) conditions.push(lt(tasks.dueAt, filter.dueBefore));
   return db
-    .select({ task: tasks, jurisdiction: cases.jurisdiction })
+    .select({
+      task: tasks,
+      jurisdiction: cases.jurisdiction,
+      personName: cases.personName,
+      phase: cases.phase,
+      tier: cases.tier,
+    })
     .from(tasks)
     .innerJoin(cases, eq(cases.id, tasks.caseId))
     .where(and(...conditions))

@@ -157,7 +157,11 @@ export const InboxQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export const TaskList = z.object({ items: z.array(TaskView) });
+/** An inbox line: the task and who it is about, so the list reads without opening each case. */
+export const InboxItem = TaskView.extend({
+  case: z.object({ name: z.string(), phase: Phase, tier: Tier, jurisdiction: z.string() }),
+}).meta({ id: 'InboxItem' });
+export const TaskList = z.object({ items: z.array(InboxItem) });
 
 export const NotificationView = z
   .object({

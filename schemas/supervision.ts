@@ -19,7 +19,25 @@ export const StalledQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
-export const StallReason = z.object({ kind: StallKind, since: z.string(), detail: z.string() });
+export const TOLD = [
+  'nobody',
+  'caseworker',
+  'supervisor',
+  'police',
+  'supervisor_and_police',
+  'supervisors',
+  'operators',
+] as const;
+export type Told = (typeof TOLD)[number];
+
+/** `detail` reads in English; `taskKind` and `told` say the same for a client that words it in its own language. */
+export const StallReason = z.object({
+  kind: StallKind,
+  since: z.string(),
+  detail: z.string(),
+  taskKind: z.string().nullable().meta({ description: 'the overdue task’s kind; null for engine_failing' }),
+  told: z.enum(TOLD).meta({ description: 'who has been told so far' }),
+});
 export type StallReason = z.infer<typeof StallReason>;
 export const StalledCase = z
   .object({ case: CaseSummary, reasons: z.array(StallReason) })

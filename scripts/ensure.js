@@ -68,12 +68,34 @@ function ensureBinary(spec) {
   return target;
 }
 
+// The browser tests drive Debian's Chromium (Playwright's own browser download cannot reach the
+// internet here) with Noto CJK, so that Chinese renders in screenshots rather than as boxes.
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const BROWSER_PACKAGES = ['chromium', 'fonts-noto-cjk'];
+
+function ensureBrowser() {
+  const fonts = '/usr/share/fonts/opentype/noto';
+  if (fs.existsSync(CHROMIUM) && fs.existsSync(fonts)) return;
+  log(`installing ${BROWSER_PACKAGES.join(' and ')} from Debian for the browser tests (apt-get)…`);
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const [command, ...prefix] = root ? ['apt-get'] : ['sudo', '-n', 'apt-get'];
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (...args) => execFileSync(command, [...prefix, ...args], { stdio: 'inherit', env });
+  try {
+    apt('install', '-y', '--no-install-recommends', ...BROWSER_PACKAGES);
+  } catch {
+    apt('update');
+    apt('install', '-y', '--no-install-recommends', ...BROWSER_PACKAGES);
+  }
+}
+
 function main() {
   ensureNodeModules();
   for (const spec of BINARIES) ensureBinary(spec);
+  if (process.argv.includes('--browser')) ensureBrowser();
 }
 
-module.exports = { BINARIES, binaryPath };
+module.exports = { BINARIES, binaryPath, CHROMIUM };
 
 if (require.main === module) {
   try {

@@ -106,6 +106,7 @@ runMain(async () => {
 
   const base = `http://${config.host}:${config.port}`;
   say('');
+  say(`  Console      ${base}/`);
   say(`  API          ${base}/v1`);
   say(`  Swagger UI   ${base}/docs`);
   if (server) say(`  Temporal UI  http://127.0.0.1:${config.temporalUiPort}`);

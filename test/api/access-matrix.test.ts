@@ -75,6 +75,13 @@ const ROUTES: RouteRow[] = [
       reply.json().items.some((entry: { caseIds: string[] }) => entry.caseIds.includes(caseId)),
   },
   {
+    route: 'GET /v1/jurisdictions',
+    roles: ALL,
+    request: () => ({ method: 'GET', url: '/v1/jurisdictions' }),
+    scope: 'none',
+    ok: 200,
+  },
+  {
     route: 'GET /v1/policies/current',
     roles: ALL,
     request: () => ({ method: 'GET', url: '/v1/policies/current' }),

@@ -145,6 +145,21 @@ describe('operations', () => {
     });
   });
 
+  it('GET /v1/jurisdictions names every place and marks those within the caller’s', async () => {
+    const reply = await system.as('worker.canglang', { method: 'GET', url: '/v1/jurisdictions' });
+    expect(reply.statusCode).toBe(200);
+    const items = reply.json().items as { code: string; name: string; mine: boolean }[];
+    expect(items.find((j) => j.code === 'suzhou.gusu.canglang')).toEqual({
+      code: 'suzhou.gusu.canglang',
+      name: '沧浪街道',
+      parentCode: 'suzhou.gusu',
+      mine: true,
+    });
+    expect(items.filter((j) => j.mine).map((j) => j.code)).toEqual(['suzhou.gusu.canglang']);
+    const city = await system.as('liaison', { method: 'GET', url: '/v1/jurisdictions' });
+    expect(city.json().items.every((j: { mine: boolean }) => j.mine)).toBe(true);
+  });
+
   it('GET /v1/policies/current returns the policy in force as written', async () => {
     const reply = await system.as('worker.canglang', { method: 'GET', url: '/v1/policies/current' });
     expect(reply.statusCode).toBe(200);
@@ -152,5 +167,35 @@ describe('operations', () => {
       version: 'standard-2026.1',
       document: { deadlines: { reportInWithin: 'P15D', firstHomeVisitWithin: 'PT72H' } },
     });
+  });
+});
+
+describe('the web console at /', () => {
+  it('serves the page with its script and stylesheet, built by this process', async () => {
+    const page = await system.app.inject({ method: 'GET', url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['cache-control']).toBe('no-cache');
+    expect(page.body).toContain('<html lang="zh-CN">');
+    const script = /src="(\/assets\/app-\w+\.js)"/.exec(page.body)![1]!;
+    const style = /href="(\/assets\/app-\w+\.css)"/.exec(page.body)![1]!;
+
+    const js = await system.app.inject({ method: 'GET', url: script });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(js.headers['cache-control']).toContain('immutable');
+    expect(js.body).toContain('社区戒毒康复随访');
+    const css = await system.app.inject({ method: 'GET', url: style });
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+    // Its own files only: no inline script, no other origin, not framed.
+    expect(page.headers['content-security-policy']).toContain("script-src 'self';");
+    expect(page.headers['content-security-policy']).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
+  it('answers an unknown asset with a problem+json 404', async () => {
+    const reply = await system.app.inject({ method: 'GET', url: '/assets/app-NOPE.js' });
+    expect(reply.statusCode).toBe(404);
+    expect(reply.headers['content-type']).toContain('application/problem+json');
   });
 });

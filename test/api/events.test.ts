@@ -182,6 +182,13 @@ describe('inbox, supervision actions and notifications', () => {
     expect(ofCase.map((t) => t.kind)).toEqual(['pickup', 'first_home_visit', 'report_in']);
     expect(items.map((t) => t.dueAt)).toEqual([...items.map((t) => t.dueAt)].sort());
     expect(items.every((t) => t.role === 'caseworker')).toBe(true);
+    // Each line says who it is about, so the inbox reads without opening every case.
+    expect(mine.json().items.find((t: { caseId: string }) => t.caseId === id).case).toEqual({
+      name: '王某某',
+      phase: 'released_awaiting_report',
+      tier: 'stable',
+      jurisdiction: 'suzhou.gusu.canglang',
+    });
 
     const elsewhere = await system.as('worker.changqiao', { method: 'GET', url: '/v1/tasks?mine=true' });
     expect(elsewhere.json().items.filter((t: { caseId: string }) => t.caseId === id)).toEqual([]);

@@ -65,7 +65,10 @@ const get = async (username: string, url: string) => {
   const reply = await system.as(username, { method: 'GET', url });
   return { status: reply.statusCode, body: reply.json() };
 };
-type Stalled = { case: { id: string }; reasons: { kind: string; since: string; detail: string }[] }[];
+type Stalled = {
+  case: { id: string };
+  reasons: { kind: string; since: string; detail: string; taskKind: string | null; told: string }[];
+}[];
 const stalled = async (username = 'supervisor.gusu', query = '') =>
   (await get(username, `/v1/supervisor/stalled${query}`)).body as Stalled;
 const reasonsOf = (list: Stalled, id: string) =>
@@ -110,9 +113,12 @@ describe('GET /v1/supervisor/stalled', () => {
     const order = list.map((s) => s.case.id).filter((id) => [c.B, c.D, c.C].includes(id));
     expect(order).toEqual([c.B, c.D, c.C]); // since day 3, day 7, day 15
     expect(reasonsOf(list, c.B!)).toEqual(['task_overdue']);
-    expect(list.find((s) => s.case.id === c.B)!.reasons[0]!.detail).toBe(
-      'first home visit due 14 days ago, police notified, no response',
-    );
+    expect(list.find((s) => s.case.id === c.B)!.reasons[0]).toMatchObject({
+      detail: 'first home visit due 14 days ago, police notified, no response',
+      // The same in codes, for a client that words it in its own language (the web console).
+      taskKind: 'first_home_visit',
+      told: 'police',
+    });
     expect(reasonsOf(list, c.D!)).toEqual(['release_unconfirmed']);
     expect(reasonsOf(list, c.C!)).toEqual(['task_overdue']);
     expect(list.find((s) => s.case.id === c.C)!.reasons[0]!.detail).toMatch(/^report-in due 2 days ago/);

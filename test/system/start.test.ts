@@ -81,6 +81,11 @@ describe('npm start', () => {
     expect(running.output()).toContain(`Temporal UI  http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
     expect((await api('/readyz')).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`)).status).toBe(200);
+    // The web console is served by the same process (issue: "npm start serves it").
+    expect(running.output()).toContain(`Console      http://127.0.0.1:${env.PORT}/`);
+    const page = await api('/');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('社区戒毒康复随访');
 
     const bearer = { authorization: `Bearer ${await token()}` };
     const created = await api('/v1/cases', {

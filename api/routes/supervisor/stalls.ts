@@ -1,4 +1,4 @@
-import type { StallKind, StallReason } from '../../../schemas/supervision';
+import type { StallKind, StallReason, Told } from '../../../schemas/supervision';
 
 // Turns overdue tasks and engine faults into the reasons a supervisor reads:
 // "first home visit due 3 days ago, caseworker reminded, no response".
@@ -27,12 +27,21 @@ const REASONS: Record<string, StallKind> = {
 
 // Who has been told so far, by escalation level; for the kinds that go straight to the
 // supervisor or the police (R2, R4, R15) the first level already reached them.
-const LADDER = ['no reminder sent yet', 'caseworker reminded', 'supervisor alerted', 'police notified'];
-const IMMEDIATE: Record<string, string> = {
-  pickup: 'supervisor alerted',
-  report_in: 'supervisor and police notified',
-  transfer_report_in: 'supervisors alerted',
-  tier_review: 'supervisor alerted',
+const LADDER: Told[] = ['nobody', 'caseworker', 'supervisor', 'police'];
+const IMMEDIATE: Record<string, Told> = {
+  pickup: 'supervisor',
+  report_in: 'supervisor_and_police',
+  transfer_report_in: 'supervisors',
+  tier_review: 'supervisor',
+};
+const TOLD_WORDS: Record<Told, string> = {
+  nobody: 'no reminder sent yet',
+  caseworker: 'caseworker reminded',
+  supervisor: 'supervisor alerted',
+  police: 'police notified',
+  supervisor_and_police: 'supervisor and police notified',
+  supervisors: 'supervisors alerted',
+  operators: 'operators are looking into it',
 };
 
 function ago(since: Date, now: Date): string {
@@ -49,12 +58,14 @@ export function taskStall(
 ): StallReason {
   const told =
     task.escalationLevel === 0
-      ? LADDER[0]!
+      ? 'nobody'
       : (IMMEDIATE[task.kind] ?? LADDER[Math.min(task.escalationLevel, LADDER.length - 1)]!);
   return {
     kind: REASONS[task.kind] ?? 'task_overdue',
     since: task.dueAt.toISOString(),
-    detail: `${TASK_WORDS[task.kind] ?? task.kind} due ${ago(task.dueAt, now)}, ${told}, no response`,
+    detail: `${TASK_WORDS[task.kind] ?? task.kind} due ${ago(task.dueAt, now)}, ${TOLD_WORDS[told]}, no response`,
+    taskKind: task.kind,
+    told,
   };
 }
 
@@ -67,6 +78,8 @@ export function faultStall(fault: {
   return {
     kind: 'engine_failing',
     since: fault.since.toISOString(),
-    detail: `the engine cannot complete ${fault.activity}: ${fault.attempts} attempts failed (${fault.error}); operators are looking into it`,
+    detail: `the engine cannot complete ${fault.activity}: ${fault.attempts} attempts failed (${fault.error}); ${TOLD_WORDS.operators}`,
+    taskKind: null,
+    told: 'operators',
   };
 }

@@ -39,7 +39,12 @@ const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }) 
         action: 'task.list',
         cases: casesOf(rows.map((r) => ({ id: r.task.caseId, jurisdiction: r.jurisdiction }))),
       });
-      return { items: rows.map((row) => toTaskView(row.task, now)) };
+      return {
+        items: rows.map((row) => ({
+          ...toTaskView(row.task, now),
+          case: { name: row.personName, phase: row.phase, tier: row.tier, jurisdiction: row.jurisdiction },
+        })),
+      };
     },
   );
 };

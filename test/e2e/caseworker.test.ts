@@ -1,0 +1,116 @@
+import { handover } from '../helpers/fixtures';
+import { lifecycle } from '../helpers/lifecycle';
+import { horizontalOverflow, logIn, screenshot, startConsole, type ConsoleRun, type Size } from './console';
+
+// The caseworker's journey on a phone and at a desk, in Chinese: the inbox of today's work, one
+// tap from a task to its form, the pickup (R2), report-in (R3, R7) and first home visit (R6)
+// recorded, and the inbox and the case page showing the result.
+
+let run: ConsoleRun;
+beforeAll(async () => {
+  run = await startConsole();
+  // Released four days ago and never met: the pickup (R2) and the first home visit (R6) are overdue.
+  const steps = lifecycle(run.system);
+  const late = await steps.open({ person: { ...handover().person, name: '逾期某' } });
+  const fourDaysAgo = new Date(Date.now() - 4 * 86_400_000).toISOString();
+  await steps.expectRecorded(late, 'liaison', { type: 'released', occurredAt: fourDaysAgo });
+}, 120_000);
+afterAll(async () => run?.close());
+
+/** Released today by the liaison through the API: the caseworker's pickup is due at the gate. */
+async function releasedToday(name: string): Promise<string> {
+  const steps = lifecycle(run.system);
+  const id = await steps.open({ person: { ...handover().person, name } });
+  await steps.expectRecorded(id, 'liaison', { type: 'released' });
+  return id;
+}
+
+describe.each<Size>(['phone', 'desktop'])('caseworker on a %s', (size) => {
+  it('works through the inbox from pickup to first home visit', async () => {
+    const name = `社区${size}`;
+    const id = await releasedToday(name);
+    const page = await logIn(run, size, 'worker.canglang');
+
+    await page.getByRole('heading', { name: '我的待办' }).waitFor();
+    // Overdue work comes first, under its own heading.
+    const overdue = page.getByRole('heading', { name: /已逾期/ });
+    await overdue.waitFor();
+    expect(await page.locator('h2, .card-title').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/已逾期/), '逾期某']),
+    );
+    expect(await page.locator('.card.task.overdue .card-title').first().textContent()).toBe('逾期某');
+    const pickup = page.getByRole('link', { name: new RegExp(`${name}.*出所接回`) });
+    await pickup.waitFor();
+    expect(await horizontalOverflow(page)).toBe(0);
+    await screenshot(page, `caseworker-inbox-${size}`);
+
+    await pickup.click();
+    await page.getByRole('heading', { name }).waitFor();
+    await page.getByLabel('接回人').fill('沧浪街道禁毒社工');
+    await page.getByRole('button', { name: '提交' }).click();
+    await page.getByRole('status').getByText('已记录：出所接回').waitFor();
+
+    const tasks = page.getByRole('region', { name: '待办任务' });
+    await tasks.getByRole('button', { name: '报到' }).click();
+    await page.getByRole('button', { name: '提交' }).click();
+    await page.getByRole('status').getByText('已记录：报到').waitFor();
+    await page.getByText('社区执行中').first().waitFor();
+
+    await tasks.getByRole('button', { name: '家访' }).click();
+    await page.getByRole('button', { name: '提交' }).click();
+    await page.getByRole('status').getByText('已记录：家访').waitFor();
+    await tasks.getByText('首次家访').waitFor({ state: 'detached' });
+    expect(await horizontalOverflow(page)).toBe(0);
+    await screenshot(page, `caseworker-case-${size}`);
+
+    const view = (await run.system.as('worker.canglang', { method: 'GET', url: `/v1/cases/${id}` })).json();
+    expect(view.phase).toBe('community');
+    expect(view.openTasks.map((t: { kind: string }) => t.kind)).not.toContain('first_home_visit');
+
+    await page.getByRole('navigation').getByRole('link', { name: '待办' }).click();
+    await page.getByRole('heading', { name: '我的待办' }).waitFor();
+    expect(await page.getByRole('link', { name: new RegExp(`${name}.*出所接回`) }).count()).toBe(0);
+    await page.context().close();
+  });
+});
+
+describe('caseworker session and language', () => {
+  it('an expired session asks to log in again and returns to the same page', async () => {
+    const page = await logIn(run, 'phone', 'worker.canglang');
+    await page.getByRole('navigation').getByRole('link', { name: '案件' }).click();
+    await page.getByRole('heading', { name: '案件' }).waitFor();
+    // The server no longer accepts the token (as when it has expired): the next call answers 401.
+    await page.evaluate(`sessionStorage.setItem('console.session', JSON.stringify({
+      ...JSON.parse(sessionStorage.getItem('console.session')), token: 'expired' }))`);
+    await page.reload();
+    await page.getByText('登录已过期，请重新登录。').waitFor();
+    await page.getByLabel('用户名').fill('worker.canglang');
+    await page.getByLabel('密码').fill('demo-password');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('heading', { name: '案件' }).waitFor();
+    await page.context().close();
+  });
+
+  it('switches to English and keeps the choice', async () => {
+    const page = await logIn(run, 'phone', 'worker.canglang');
+    await page.getByRole('button', { name: '切换到英文' }).click();
+    await page.getByRole('heading', { name: 'My inbox' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'My inbox' }).waitFor();
+    expect(await page.evaluate('document.documentElement.lang')).toBe('en');
+    await page.getByRole('button', { name: 'Switch to Chinese' }).click();
+    await page.getByRole('heading', { name: '我的待办' }).waitFor();
+    await page.context().close();
+  });
+
+  it('a wrong password is refused in Chinese', async () => {
+    const context = await run.browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(run.url);
+    await page.getByLabel('用户名').fill('worker.canglang');
+    await page.getByLabel('密码').fill('not-the-password');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('alert').getByText('用户名或密码错误。').waitFor();
+    await context.close();
+  });
+});

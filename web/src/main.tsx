@@ -1,0 +1,125 @@
+import 'uplot/dist/uPlot.min.css';
+import './styles.css';
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { currentSession, endSession, onSessionChange, type Role, type Session, type SessionEnd } from './api';
+import { lang, setLang, t, type MessageKey } from './i18n';
+import { CasePage } from './pages/case';
+import { CasesPage } from './pages/cases';
+import { HandoverPage } from './pages/handover';
+import { InboxPage } from './pages/inbox';
+import { LoginPage } from './pages/login';
+import { ReleasesPage } from './pages/releases';
+import { SupervisorPage } from './pages/supervisor';
+
+// Each role's menu; the first entry is where that role lands after login.
+const MENUS: Record<Role, [string, MessageKey][]> = {
+  liaison: [
+    ['#/releases', 'nav.releases'],
+    ['#/handover', 'nav.handover'],
+    ['#/cases', 'nav.cases'],
+  ],
+  caseworker: [
+    ['#/inbox', 'nav.inbox'],
+    ['#/cases', 'nav.cases'],
+  ],
+  supervisor: [
+    ['#/supervisor', 'nav.supervisor'],
+    ['#/cases', 'nav.cases'],
+  ],
+  police: [['#/cases', 'nav.cases']],
+};
+
+function useHash(): string {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const changed = () => setHash(location.hash);
+    addEventListener('hashchange', changed);
+    return () => removeEventListener('hashchange', changed);
+  }, []);
+  return hash;
+}
+
+function Page({ hash, session }: { hash: string; session: Session }) {
+  const [path, query = ''] = hash.replace(/^#/, '').split('?');
+  const params = new URLSearchParams(query);
+  const caseMatch = /^\/cases\/([0-9a-f-]{36})$/.exec(path ?? '');
+  if (caseMatch) return <CasePage id={caseMatch[1]!} task={params.get('task')} user={session.user} />;
+  switch (path) {
+    case '/releases':
+      return <ReleasesPage />;
+    case '/handover':
+      return <HandoverPage />;
+    case '/inbox':
+      return <InboxPage />;
+    case '/supervisor':
+      return <SupervisorPage />;
+    case '/cases':
+      return <CasesPage />;
+    default:
+      location.replace(MENUS[session.user.role][0]![0]);
+      return null;
+  }
+}
+
+function App() {
+  const [session, setSession] = useState(currentSession());
+  const [ended, setEnded] = useState<SessionEnd | undefined>();
+  const [language, setLanguage] = useState(lang());
+  const hash = useHash();
+  useEffect(() => {
+    document.documentElement.lang = language;
+    document.title = t('app.title');
+  }, [language]);
+  useEffect(() => {
+    onSessionChange((next, why) => {
+      setSession(next);
+      setEnded(why);
+    });
+  }, []);
+  const switchLanguage = () => {
+    setLang(lang() === 'zh-CN' ? 'en' : 'zh-CN');
+    setLanguage(lang());
+  };
+  const languageButton = (
+    <button type="button" class="link" onClick={switchLanguage} aria-label={t('app.languageLabel')}>
+      {t('app.language')}
+    </button>
+  );
+  if (!session) return <LoginPage ended={ended} languageButton={languageButton} />;
+  return (
+    <>
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}
+      >
+        {t('app.skip')}
+      </a>
+      <header class="top">
+        <div class="bar">
+          <strong class="brand">{t('app.title')}</strong>
+          <span class="who">{session.user.displayName}</span>
+          {languageButton}
+          <button type="button" class="link" onClick={() => endSession('loggedOut')}>
+            {t('app.logout')}
+          </button>
+        </div>
+        <nav aria-label={t('app.menu')}>
+          {MENUS[session.user.role].map(([href, key]) => (
+            <a key={href} href={href} aria-current={hash.startsWith(href) ? 'page' : undefined}>
+              {t(key)}
+            </a>
+          ))}
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Page hash={hash} session={session} />
+      </main>
+    </>
+  );
+}
+
+const root = document.getElementById('app')!;
+root.textContent = '';
+render(<App />, root);

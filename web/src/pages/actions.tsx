@@ -1,0 +1,165 @@
+import { useState } from 'preact/hooks';
+import { TIERS } from '../../../schemas/codes';
+import { api, type CaseView, type Caseload, type Role } from '../api';
+import { label, t, type MessageKey } from '../i18n';
+import {
+  Field,
+  fieldErrors,
+  FormEnd,
+  fromLocalInput,
+  toLocalInput,
+  useJurisdictions,
+  useResource,
+  useSubmit,
+} from '../ui';
+
+// The supervisor's actions on a case (api.md "Supervision"); a caseworker may start a transfer.
+
+export type Action = 'assign' | 'tier' | 'transfer' | 'close' | 'extend';
+export const ACTIONS: Record<Action, readonly Role[]> = {
+  assign: ['supervisor'],
+  tier: ['supervisor'],
+  transfer: ['caseworker', 'supervisor'],
+  close: ['supervisor'],
+  extend: ['supervisor'],
+};
+
+function Caseworkers({
+  jurisdiction,
+  value,
+  onChange,
+}: {
+  jurisdiction: string;
+  value: string;
+  onChange: (v: string) => void;
+}) {
+  const loads = useResource<Caseload[]>(
+    `/v1/supervisor/caseloads?jurisdiction=${encodeURIComponent(jurisdiction)}`,
+  );
+  return (
+    <select id="action-caseworker" required value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+      <option value="">{t('action.chooseCaseworker')}</option>
+      {(loads.data ?? [])
+        .filter((load) => load.caseworker)
+        .map((load) => (
+          <option key={load.caseworker} value={load.caseworker!}>
+            {load.displayName} ({load.openCases})
+          </option>
+        ))}
+    </select>
+  );
+}
+
+export function ActionForm(props: {
+  action: Action;
+  case: CaseView;
+  onDone: (what: string) => void;
+  onCancel: () => void;
+}) {
+  const { action } = props;
+  const c = props.case;
+  const [values, setValues] = useState<Record<string, string>>({
+    caseworker: c.assignee ?? '',
+    tier: c.tier,
+    to: '',
+    reason: '',
+    taskId: c.openTasks[0]?.id ?? '',
+    until: toLocalInput(Date.now() + 7 * 86_400_000),
+  });
+  const jurisdictions = useJurisdictions();
+  const set = (name: string) => (e: { currentTarget: { value: string } }) =>
+    setValues({ ...values, [name]: e.currentTarget.value });
+  const title = t(`action.${action}` as MessageKey);
+
+  const { busy, problem, submit } = useSubmit(async (key) => {
+    if (action === 'close' && !confirm(t('case.closeConfirm'))) return;
+    const { reason } = values;
+    const [path, body] =
+      action === 'assign'
+        ? ['assign', { caseworker: values.caseworker }]
+        : action === 'tier'
+          ? ['tier', { tier: values.tier, reason }]
+          : action === 'transfer'
+            ? ['transfer', { to: values.to, reason }]
+            : action === 'close'
+              ? ['close', { reason }]
+              : [`tasks/${values.taskId}/extend`, { until: fromLocalInput(values.until!), reason }];
+    await api('POST', `/v1/cases/${c.id}/${path}`, body, key);
+    props.onDone(title);
+  });
+  const errors = fieldErrors(problem);
+
+  return (
+    <form class="form event-form" onSubmit={submit} aria-labelledby="action-title" noValidate>
+      <h3 id="action-title">{title}</h3>
+      {action === 'assign' && (
+        <Field id="action-caseworker" label={t('field.caseworker')} required error={errors.caseworker}>
+          <Caseworkers
+            jurisdiction={c.jurisdiction}
+            value={values.caseworker!}
+            onChange={(v) => setValues({ ...values, caseworker: v })}
+          />
+        </Field>
+      )}
+      {action === 'tier' && (
+        <Field id="action-tier" label={t('field.tier')} required>
+          <select id="action-tier" value={values.tier} onChange={set('tier')}>
+            {TIERS.map((tier) => (
+              <option key={tier} value={tier}>
+                {label('tier', tier)}
+              </option>
+            ))}
+          </select>
+        </Field>
+      )}
+      {action === 'transfer' && (
+        <Field id="action-to" label={t('field.to')} required error={errors.to}>
+          <select id="action-to" value={values.to} onChange={set('to')}>
+            <option value="">{t('action.chooseJurisdiction')}</option>
+            {jurisdictions.items
+              .filter((j) => j.code !== c.jurisdiction)
+              .map((j) => (
+                <option key={j.code} value={j.code}>
+                  {jurisdictions.path(j.code)}
+                </option>
+              ))}
+          </select>
+        </Field>
+      )}
+      {action === 'extend' && (
+        <>
+          <Field id="action-task" label={t('field.task')} required>
+            <select id="action-task" value={values.taskId} onChange={set('taskId')}>
+              {c.openTasks.map((task) => (
+                <option key={task.id} value={task.id}>
+                  {label('task', task.kind)}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id="action-until" label={t('field.until')} required error={errors.until}>
+            <input id="action-until" type="datetime-local" value={values.until} onInput={set('until')} />
+          </Field>
+        </>
+      )}
+      {action !== 'assign' && (
+        <Field id="action-reason" label={t('field.reason')} required error={errors.reason}>
+          <textarea
+            id="action-reason"
+            required
+            maxLength={500}
+            value={values.reason}
+            onInput={set('reason')}
+          />
+        </Field>
+      )}
+      <FormEnd
+        busy={busy}
+        problem={problem}
+        label={t('case.submit')}
+        busyLabel={t('case.busy')}
+        onCancel={props.onCancel}
+      />
+    </form>
+  );
+}

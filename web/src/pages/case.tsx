@@ -1,0 +1,278 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { EventType } from '../../../schemas/events';
+import type { CaseView, TimelineEntry, User } from '../api';
+import { formatDate, formatTime, label, relative, t, type MessageKey } from '../i18n';
+import { Badge, Empty, Loadable, Toast, useJurisdictions, useResource } from '../ui';
+import { ACTIONS, ActionForm, type Action } from './actions';
+import { EventForm, TASK_EVENTS, eventTypesFor } from './record';
+
+type Open = { event: EventType; preset?: Record<string, unknown> } | { action: Action } | null;
+
+// The engine's bookkeeping, hidden unless asked for: the events and what they changed stay in view.
+const QUIET = new Set([
+  'task_created',
+  'task_completed',
+  'task_cancelled',
+  'notification_sent',
+  'unannounced_tests_drawn',
+]);
+const PAGE = 50;
+
+/** The supervisor's tasks, done by an action: the tier review (R10) and the end-of-control proposal (R19). */
+const TASK_ACTIONS: Record<string, Action> = { tier_review: 'tier', end_of_control_proposal: 'close' };
+
+/** One line of what an entry holds, in the user's words: "社区执行中 → 已结案", "结果：阴性". */
+function describe(entry: TimelineEntry, place: (code: string) => string): string {
+  const d = entry.data;
+  if (entry.type === 'phase_changed')
+    return `${label('phase', String(d.from))} → ${label('phase', String(d.phase))}`;
+  if (entry.type === 'tier_changed' || entry.type === 'tier_set')
+    return [
+      d.from ? `${label('tier', String(d.from))} → ` : '',
+      label('tier', String(d.tier)),
+      d.why || d.reason ? ` · ${String(d.why ?? d.reason)}` : '',
+    ].join('');
+  const value = (key: string, v: unknown): string => {
+    if (typeof v === 'boolean') return t(v ? 'app.yes' : 'app.no');
+    if (typeof v !== 'string') return String(v);
+    if (/^\d{4}-\d\d-\d\dT/.test(v)) return formatTime(v);
+    if (key === 'jurisdiction' || key === 'to') return place(v);
+    if (key === 'kind') return label(entry.type.startsWith('task_') ? 'task' : 'option', v);
+    if (key === 'recipient') return label('role', v);
+    if (key === 'reason' && entry.type === 'notification_sent') return label('notify', v);
+    return label('option', v);
+  };
+  return SHOWN.filter((key) => d[key] !== undefined && d[key] !== null)
+    .map((key) => `${label('field', key)}：${value(key, d[key])}`)
+    .join(' · ');
+}
+
+const SHOWN = [
+  'kind',
+  'channel',
+  'method',
+  'result',
+  'reached',
+  'unannounced',
+  'releaseAt',
+  'by',
+  'jurisdiction',
+  'from',
+  'until',
+  'destination',
+  'to',
+  'caseworker',
+  'dueAt',
+  'recipient',
+  'reason',
+  'rule',
+  'note',
+];
+
+function Timeline({ entries }: { entries: TimelineEntry[] }) {
+  const jurisdictions = useJurisdictions();
+  const [engine, setEngine] = useState(false);
+  const [shown, setShown] = useState(PAGE);
+  const visible = entries.filter((e) => engine || !QUIET.has(e.type)).reverse();
+  return (
+    <section aria-labelledby="timeline-title">
+      <div class="heading">
+        <h2 id="timeline-title">{t('case.timeline')}</h2>
+        <label class="choice">
+          <input type="checkbox" checked={engine} onChange={() => setEngine(!engine)} />
+          {t('case.showEngine')}
+        </label>
+      </div>
+      {visible.length === 0 ? (
+        <Empty>{t('case.timelineEmpty')}</Empty>
+      ) : (
+        <ol class="timeline">
+          {visible.slice(0, shown).map((entry) => (
+            <li key={entry.seq} class={entry.kind}>
+              <time dateTime={entry.at}>{formatTime(entry.at)}</time>
+              <strong>{label(entry.kind === 'event' ? 'event' : 'engine', entry.type)}</strong>
+              <span class="muted">{describe(entry, jurisdictions.path)}</span>
+              <span class="muted">
+                {entry.actor ? t('case.actor', { actor: entry.actor }) : t('case.system')}
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+      {visible.length > shown && (
+        <button type="button" onClick={() => setShown(shown + PAGE)}>
+          {t('app.more')}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function Facts({ c }: { c: CaseView }) {
+  const jurisdictions = useJurisdictions();
+  const rows: [MessageKey, string][] = [
+    ['case.idNumber', c.person.idNumber],
+    ['case.jurisdiction', jurisdictions.path(c.jurisdiction)],
+    ...(c.transferTo ? [['case.transferTo', jurisdictions.path(c.transferTo)] as [MessageKey, string]] : []),
+    ['case.assignee', c.assignee ?? t('case.unassigned')],
+    ['case.measure', label('measure', c.measure)],
+    ['case.facility', c.facility.name],
+    ['case.expectedRelease', formatTime(c.expectedReleaseAt)],
+    ['case.released', formatTime(c.releasedAt)],
+    [
+      'case.term',
+      c.term.startsAt && c.term.endsAt
+        ? t('case.termDates', { from: formatDate(c.term.startsAt), to: formatDate(c.term.endsAt) }) +
+          (c.term.pausedDays ? ` (${t('case.pausedDays', { days: c.term.pausedDays })})` : '')
+        : t('case.termNotStarted'),
+    ],
+    ['case.policy', c.policyVersion],
+  ];
+  return (
+    <dl class="facts">
+      {rows.map(([key, v]) => (
+        <div key={key}>
+          <dt>{t(key)}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+export function CasePage({ id, task, user }: { id: string; task: string | null; user: User }) {
+  const theCase = useResource<CaseView>(`/v1/cases/${id}`);
+  const timeline = useResource<{ items: TimelineEntry[] }>(`/v1/cases/${id}/timeline`);
+  const [open, setOpen] = useState<Open>(null);
+  const [toast, setToast] = useState<string | null>(null);
+
+  // Arriving from the inbox with a task: its form is open, ready for one tap.
+  useEffect(() => {
+    const c = theCase.data;
+    const found = task && c?.openTasks.find((x) => x.id === task);
+    const mapped = found && TASK_EVENTS[found.kind];
+    if (mapped && eventTypesFor(user.role).includes(mapped.type))
+      setOpen({ event: mapped.type, preset: mapped.preset });
+  }, [theCase.data?.id, task]);
+
+  const done = (what: string) => {
+    setOpen(null);
+    setToast(t('case.recorded', { what }));
+    theCase.reload();
+    timeline.reload();
+    if (task) history.replaceState(null, '', `#/cases/${id}`);
+  };
+  const cancel = () => setOpen(null);
+
+  if (theCase.error?.status === 404) return <Empty>{t('case.notFound')}</Empty>;
+  return (
+    <Loadable resource={theCase}>
+      {(c) => (
+        <article aria-labelledby="case-title">
+          <div class="heading">
+            <h1 id="case-title">{c.person.name}</h1>
+            <Badge kind="phase" code={c.phase} />
+            <Badge kind="tier" code={c.tier} />
+          </div>
+          <Facts c={c} />
+          <section aria-labelledby="counters-title">
+            <h2 id="counters-title" class="sr-only">
+              {t('case.counters')}
+            </h2>
+            <div class="tiles">
+              {(['testsRefused', 'leavesWithoutNotice', 'daysAwayWithoutNotice'] as const).map((name) => (
+                <div key={name} class={`tile${c.counters[name] > 0 ? ' warn' : ''}`}>
+                  <span class="tile-value">{c.counters[name]}</span>
+                  <span class="tile-label">{t(`case.${name}`)}</span>
+                </div>
+              ))}
+            </div>
+          </section>
+          <section aria-labelledby="tasks-title">
+            <h2 id="tasks-title">{t('case.openTasks')}</h2>
+            {c.openTasks.length === 0 ? (
+              <Empty>{t('case.noTasks')}</Empty>
+            ) : (
+              <ul class="tasks">
+                {c.openTasks.map((x) => {
+                  const mapped = TASK_EVENTS[x.kind];
+                  const canRecord = mapped && eventTypesFor(user.role).includes(mapped.type);
+                  const action = TASK_ACTIONS[x.kind];
+                  const canAct = action && ACTIONS[action].includes(user.role);
+                  return (
+                    <li key={x.id} class={x.status}>
+                      <span>{label('task', x.kind)}</span>
+                      <Badge kind="taskStatus" code={x.status} />
+                      <time dateTime={x.dueAt}>{relative(x.dueAt)}</time>
+                      {canRecord && (
+                        <button
+                          type="button"
+                          onClick={() => setOpen({ event: mapped.type, preset: mapped.preset })}
+                        >
+                          {label('event', mapped.type)}
+                        </button>
+                      )}
+                      {canAct && (
+                        <button type="button" onClick={() => setOpen({ action })}>
+                          {t(`action.${action}`)}
+                        </button>
+                      )}
+                    </li>
+                  );
+                })}
+              </ul>
+            )}
+          </section>
+          {c.status === 'open' && eventTypesFor(user.role).length > 0 && (
+            <section aria-labelledby="record-title">
+              <h2 id="record-title">{t('case.record')}</h2>
+              <p class="muted">{t('case.recordHint')}</p>
+              <div class="event-buttons">
+                {eventTypesFor(user.role).map((type) => (
+                  <button
+                    key={type}
+                    type="button"
+                    aria-pressed={open !== null && 'event' in open && open.event === type}
+                    onClick={() => setOpen({ event: type })}
+                  >
+                    {label('event', type)}
+                  </button>
+                ))}
+              </div>
+            </section>
+          )}
+          {c.status === 'open' &&
+            (Object.keys(ACTIONS) as Action[]).some((a) => ACTIONS[a].includes(user.role)) && (
+              <section aria-labelledby="actions-title">
+                <h2 id="actions-title">{t('case.actions')}</h2>
+                <div class="event-buttons">
+                  {(Object.keys(ACTIONS) as Action[])
+                    .filter((a) => ACTIONS[a].includes(user.role))
+                    .map((a) => (
+                      <button key={a} type="button" onClick={() => setOpen({ action: a })}>
+                        {t(`action.${a}`)}
+                      </button>
+                    ))}
+                </div>
+              </section>
+            )}
+          {open && 'event' in open && (
+            <EventForm
+              key={open.event}
+              type={open.event}
+              case={c}
+              preset={open.preset}
+              onDone={done}
+              onCancel={cancel}
+            />
+          )}
+          {open && 'action' in open && (
+            <ActionForm key={open.action} action={open.action} case={c} onDone={done} onCancel={cancel} />
+          )}
+          <Toast message={toast} />
+          <Loadable resource={timeline}>{({ items }) => <Timeline entries={items} />}</Loadable>
+        </article>
+      )}
+    </Loadable>
+  );
+}

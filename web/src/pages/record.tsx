@@ -1,0 +1,246 @@
+import { useState } from 'preact/hooks';
+import { EVENT_ROLES } from '../../../schemas/event-roles';
+import type { EventType } from '../../../schemas/events';
+import { api, type CaseView, type Role } from '../api';
+import { label, t, type MessageKey } from '../i18n';
+import {
+  Field,
+  fieldErrors,
+  FormEnd,
+  fromLocalInput,
+  toLocalInput,
+  useJurisdictions,
+  useSubmit,
+} from '../ui';
+
+// One form per event type of api.md "Recording what happened", described as data: each field is
+// a choice, a yes/no, a time, a jurisdiction or a line of text, with the value a tap leaves.
+
+type FieldDef =
+  | { name: string; kind: 'select'; options: string[] }
+  | { name: string; kind: 'bool'; initial: boolean }
+  | { name: string; kind: 'time'; optional?: boolean }
+  | { name: string; kind: 'text' }
+  | { name: string; kind: 'jurisdiction' };
+
+const select = (name: string, options: string[]): FieldDef => ({ name, kind: 'select', options });
+
+export const EVENT_FIELDS: Record<EventType, FieldDef[]> = {
+  intervention: [select('kind', ['intake', 'briefing', 'interview'])],
+  agreement_signed: [select('kind', ['community', 'assistance'])],
+  release_date_confirmed: [{ name: 'releaseAt', kind: 'time' }],
+  released: [],
+  picked_up: [{ name: 'by', kind: 'text' }],
+  reported_in: [{ name: 'jurisdiction', kind: 'jurisdiction' }],
+  home_visit: [{ name: 'reached', kind: 'bool', initial: true }],
+  contact: [
+    select('channel', ['phone', 'interview', 'visit', 'message']),
+    { name: 'reached', kind: 'bool', initial: true },
+  ],
+  test: [
+    select('method', ['urine', 'hair']),
+    select('result', ['negative', 'positive', 'refused', 'missed']),
+    { name: 'unannounced', kind: 'bool', initial: false },
+  ],
+  leave_notice: [
+    { name: 'from', kind: 'time' },
+    { name: 'until', kind: 'time' },
+    { name: 'destination', kind: 'text' },
+  ],
+  absence_found: [
+    { name: 'from', kind: 'time' },
+    { name: 'until', kind: 'time', optional: true },
+  ],
+  detained: [],
+  freed: [],
+  sentenced: [],
+};
+
+/** Which event closes which task, and how its form starts. */
+export const TASK_EVENTS: Record<string, { type: EventType; preset?: Record<string, unknown> }> = {
+  confirm_release_date: { type: 'release_date_confirmed' },
+  confirm_release: { type: 'released' },
+  pickup: { type: 'picked_up' },
+  report_in: { type: 'reported_in' },
+  transfer_report_in: { type: 'reported_in' },
+  agreement: { type: 'agreement_signed', preset: { kind: 'community' } },
+  first_home_visit: { type: 'home_visit' },
+  test: { type: 'test' },
+  unannounced_test: { type: 'test', preset: { unannounced: true } },
+  contact: { type: 'contact' },
+};
+
+export const eventTypesFor = (role: Role) =>
+  (Object.keys(EVENT_FIELDS) as EventType[]).filter((type) => EVENT_ROLES[type].includes(role));
+
+const DAY = 86_400_000;
+
+function initialValues(type: EventType, c: CaseView, preset: Record<string, unknown> = {}) {
+  const now = Date.now();
+  const values: Record<string, unknown> = {};
+  for (const field of EVENT_FIELDS[type]) {
+    if (field.kind === 'select') values[field.name] = field.options[0];
+    if (field.kind === 'bool') values[field.name] = field.initial;
+    if (field.kind === 'text') values[field.name] = '';
+    if (field.kind === 'jurisdiction') values[field.name] = c.transferTo ?? c.jurisdiction;
+    if (field.kind === 'time' && !field.optional)
+      values[field.name] = toLocalInput(
+        field.name === 'releaseAt'
+          ? Date.parse(c.expectedReleaseAt)
+          : field.name === 'until'
+            ? now + 7 * DAY
+            : now,
+      );
+  }
+  return { ...values, ...preset };
+}
+
+export function EventForm(props: {
+  type: EventType;
+  case: CaseView;
+  preset?: Record<string, unknown>;
+  onDone: (what: string) => void;
+  onCancel: () => void;
+}) {
+  const { type } = props;
+  const [values, setValues] = useState(() => initialValues(type, props.case, props.preset));
+  const [occurredAt, setOccurredAt] = useState('');
+  const [note, setNote] = useState('');
+  const jurisdictions = useJurisdictions();
+  const set = (name: string, value: unknown) => setValues({ ...values, [name]: value });
+
+  const { busy, problem, submit } = useSubmit(async (key) => {
+    const body: Record<string, unknown> = { type };
+    for (const field of EVENT_FIELDS[type]) {
+      const value = values[field.name];
+      if (field.kind === 'time') {
+        if (value) body[field.name] = fromLocalInput(value as string);
+      } else body[field.name] = value;
+    }
+    if (occurredAt) body.occurredAt = fromLocalInput(occurredAt);
+    if (note.trim()) body.note = note.trim();
+    await api('POST', `/v1/cases/${props.case.id}/events`, body, key);
+    props.onDone(label('event', type));
+  });
+  const errors = fieldErrors(problem);
+
+  const id = (name: string) => `ev-${type}-${name}`;
+  return (
+    <form class="form event-form" onSubmit={submit} aria-labelledby={id('title')} noValidate>
+      <h3 id={id('title')}>{label('event', type)}</h3>
+      {EVENT_FIELDS[type].map((field) => {
+        const fieldLabel = t(`field.${field.name}` as MessageKey);
+        const error = errors[field.name];
+        switch (field.kind) {
+          case 'select':
+            return (
+              <fieldset key={field.name} class="choices">
+                <legend>{fieldLabel}</legend>
+                {field.options.map((option) => (
+                  <label key={option} class="choice">
+                    <input
+                      type="radio"
+                      name={id(field.name)}
+                      value={option}
+                      checked={values[field.name] === option}
+                      onChange={() => set(field.name, option)}
+                    />
+                    {label('option', option)}
+                  </label>
+                ))}
+              </fieldset>
+            );
+          case 'bool':
+            return (
+              <fieldset key={field.name} class="choices">
+                <legend>{fieldLabel}</legend>
+                {[true, false].map((option) => (
+                  <label key={String(option)} class="choice">
+                    <input
+                      type="radio"
+                      name={id(field.name)}
+                      checked={values[field.name] === option}
+                      onChange={() => set(field.name, option)}
+                    />
+                    {t(option ? 'app.yes' : 'app.no')}
+                  </label>
+                ))}
+              </fieldset>
+            );
+          case 'time':
+            return (
+              <Field
+                key={field.name}
+                id={id(field.name)}
+                label={fieldLabel}
+                error={error}
+                required={!field.optional}
+              >
+                <input
+                  id={id(field.name)}
+                  type="datetime-local"
+                  value={(values[field.name] as string | undefined) ?? ''}
+                  onInput={(e) => set(field.name, e.currentTarget.value)}
+                />
+              </Field>
+            );
+          case 'jurisdiction':
+            return (
+              <Field key={field.name} id={id(field.name)} label={fieldLabel} error={error} required>
+                <select
+                  id={id(field.name)}
+                  value={values[field.name] as string}
+                  onChange={(e) => set(field.name, e.currentTarget.value)}
+                >
+                  {jurisdictions.items.map((j) => (
+                    <option key={j.code} value={j.code}>
+                      {jurisdictions.path(j.code)}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+            );
+          default:
+            return (
+              <Field key={field.name} id={id(field.name)} label={fieldLabel} error={error} required>
+                <input
+                  id={id(field.name)}
+                  value={values[field.name] as string}
+                  maxLength={200}
+                  onInput={(e) => set(field.name, e.currentTarget.value)}
+                />
+              </Field>
+            );
+        }
+      })}
+      <details>
+        <summary>
+          {t('field.occurredAt')} · {t('field.note')}
+        </summary>
+        <Field id={id('occurredAt')} label={t('field.occurredAt')} error={errors.occurredAt}>
+          <input
+            id={id('occurredAt')}
+            type="datetime-local"
+            value={occurredAt}
+            onInput={(e) => setOccurredAt(e.currentTarget.value)}
+          />
+        </Field>
+        <Field id={id('note')} label={t('field.note')} error={errors.note}>
+          <textarea
+            id={id('note')}
+            maxLength={2000}
+            value={note}
+            onInput={(e) => setNote(e.currentTarget.value)}
+          />
+        </Field>
+      </details>
+      <FormEnd
+        busy={busy}
+        problem={problem}
+        label={t('case.submit')}
+        busyLabel={t('case.busy')}
+        onCancel={props.onCancel}
+      />
+    </form>
+  );
+}

@@ -1,0 +1,204 @@
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, api, newKey, type Jurisdiction, type Problem } from './api';
+import { label, t } from './i18n';
+import { fieldMessage, problemMessage } from './i18n/problems';
+
+/** A GET and its three states; `reload` fetches again (after a change, or on "try again"). */
+export function useResource<T>(path: string | null) {
+  const [state, setState] = useState<{ data?: T; error?: Problem; loading: boolean }>({ loading: true });
+  const [round, setRound] = useState(0);
+  useEffect(() => {
+    if (!path) return;
+    let live = true;
+    setState((s) => ({ ...s, loading: true, error: undefined }));
+    api<T>('GET', path).then(
+      (data) => live && setState({ data, loading: false }),
+      (error: unknown) => live && setState({ error: toProblem(error), loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [path, round]);
+  const reload = useCallback(() => setRound((r) => r + 1), []);
+  return { ...state, reload };
+}
+
+export const toProblem = (error: unknown): Problem =>
+  error instanceof ApiError ? error.problem : { status: 500, detail: String(error) };
+
+/** Loading, failed (with "try again"), or the content once the data is there. */
+export function Loadable<T>(props: {
+  resource: { data?: T; error?: Problem; loading: boolean; reload: () => void };
+  children: (data: T) => ComponentChildren;
+}) {
+  const { data, error, loading, reload } = props.resource;
+  if (error)
+    return (
+      <div>
+        <ProblemNote problem={error} />
+        <button type="button" onClick={reload}>
+          {t('app.retry')}
+        </button>
+      </div>
+    );
+  if (data === undefined || (loading && data === undefined))
+    return (
+      <p class="loading" role="status">
+        {t('app.loading')}
+      </p>
+    );
+  return <>{props.children(data)}</>;
+}
+
+export function ProblemNote({ problem }: { problem: Problem }) {
+  const { message, original } = problemMessage(problem);
+  return (
+    <div class="problem" role="alert">
+      <p>{message}</p>
+      {original && <p class="original">{original}</p>}
+    </div>
+  );
+}
+
+export const Empty = ({ children }: { children: ComponentChildren }) => <p class="empty">{children}</p>;
+
+export const Badge = ({ kind, code }: { kind: 'phase' | 'tier' | 'taskStatus' | 'stall'; code: string }) => (
+  <span class={`badge ${kind}-${code}`}>{label(kind, code)}</span>
+);
+
+/** Field errors of a 422, by field path (`body.person.idNumber` → `person.idNumber`). */
+export function fieldErrors(problem: Problem | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const error of problem?.errors ?? []) {
+    const path = error.path.replace(/^body\.?/, '');
+    out[path] ??= fieldMessage(error.message);
+  }
+  return out;
+}
+
+/** A labelled control with its hint or error, tied together for screen readers. */
+export function Field(props: {
+  id: string;
+  label: string;
+  error?: string;
+  hint?: string;
+  hintOk?: boolean;
+  required?: boolean;
+  children: ComponentChildren;
+}) {
+  const described = props.error || props.hint ? `${props.id}-note` : undefined;
+  return (
+    <div class={`field${props.error ? ' invalid' : ''}`}>
+      <label for={props.id}>
+        {props.label}
+        {props.required ? <span class="required"> *</span> : null}
+      </label>
+      {props.children}
+      {described && (
+        <p
+          id={described}
+          class={props.error ? 'error' : props.hintOk ? 'hint ok' : 'hint'}
+          aria-live="polite"
+        >
+          {props.error ?? props.hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** `<input type="datetime-local">` speaks local wall time; the API wants ISO-8601 with an offset. */
+export const toLocalInput = (ms: number) => {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+};
+export const fromLocalInput = (value: string) => new Date(value).toISOString();
+
+/** Jurisdictions by code, and each one's path of names ("苏州市 › 姑苏区 › 沧浪街道"). */
+export function useJurisdictions() {
+  const resource = useResource<{ items: Jurisdiction[] }>('/v1/jurisdictions');
+  const items = resource.data?.items ?? [];
+  const byCode = new Map(items.map((j) => [j.code, j]));
+  const path = (code: string): string => {
+    const j = byCode.get(code);
+    if (!j) return code;
+    return j.parentCode && byCode.has(j.parentCode) ? `${path(j.parentCode)} › ${j.name}` : j.name;
+  };
+  const name = (code: string) => byCode.get(code)?.name ?? code;
+  return { items, path, name, loaded: resource.data !== undefined };
+}
+
+export function Toast({ message }: { message: string | null }) {
+  return (
+    <div class="toast" role="status" aria-live="polite">
+      {message}
+    </div>
+  );
+}
+
+/**
+ * A form's sending: busy while it runs, the problem if it fails. The form keeps what the user
+ * entered, so a failed send is retried with one tap, under the same Idempotency-Key while no answer
+ * came (the first attempt may have been recorded), under a new one once the API answered 4xx (that
+ * answer is kept under its key, and the user may now change the form).
+ */
+export function useSubmit(send: (idempotencyKey: string) => Promise<void>) {
+  const key = useRef(newKey());
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem>();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      await send(key.current);
+    } catch (error) {
+      const answered = toProblem(error);
+      if (answered.status >= 400 && answered.status < 500) key.current = newKey();
+      setProblem(answered);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, problem, submit };
+}
+
+/** The end of a form: what went wrong, then send (and cancel where the form can be closed). */
+export function FormEnd(props: {
+  busy: boolean;
+  problem?: Problem;
+  label: string;
+  busyLabel: string;
+  onCancel?: () => void;
+  children?: ComponentChildren;
+}) {
+  return (
+    <>
+      {props.problem && <ProblemNote problem={props.problem} />}
+      {props.children}
+      <div class="actions">
+        <button type="submit" class="primary" disabled={props.busy}>
+          {props.busy ? props.busyLabel : props.label}
+        </button>
+        {props.onCancel && (
+          <button type="button" onClick={props.onCancel}>
+            {t('app.cancel')}
+          </button>
+        )}
+      </div>
+    </>
+  );
+}
+
+/** A case in a list: the name, its badges and a line of detail; the whole card opens the case. */
+export function CaseCard(props: { id: string; name: string; children: ComponentChildren }) {
+  return (
+    <li>
+      <a class="card" href={`#/cases/${props.id}`}>
+        <span class="card-title">{props.name}</span>
+        {props.children}
+      </a>
+    </li>
+  );
+}
