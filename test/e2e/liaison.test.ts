@@ -76,6 +76,18 @@ describe.each<Size>(['phone', 'desktop'])('liaison on a %s', (size) => {
     await page.getByText('已出所待报到').first().waitFor();
     expect(await horizontalOverflow(page)).toBe(0);
 
+    // The same person again: refused, with the way to the open case.
+    await page.getByRole('navigation').getByRole('link', { name: '新建交接' }).click();
+    await page.getByLabel('姓名').fill(name);
+    await page.getByLabel('身份证号').fill(idNumber);
+    await page.getByLabel('户籍/居住地址').fill('苏州市姑苏区沧浪街道新市路 8 号');
+    await page.getByLabel('戒毒所名称').fill('苏州市强制隔离戒毒所');
+    await page.getByLabel('接收辖区（街道）').selectOption({ label: '苏州市 › 姑苏区 › 沧浪街道' });
+    await page.getByRole('button', { name: '建立交接' }).click();
+    await page.getByRole('alert').getByText('此人已有在办案件。').waitFor();
+    await page.getByRole('link', { name: '查看该案件' }).click();
+    await page.getByRole('heading', { name }).waitFor();
+
     // What the console showed is what the API holds.
     const list = await run.system.as('liaison', { method: 'GET', url: `/v1/cases?q=${idNumber}` });
     expect(list.json().items).toEqual([

@@ -353,6 +353,7 @@ export const en: Record<MessageKey, string> = {
   'problem.untilAfterFrom': 'Until must be after from.',
   'problem.untilNotBeforeFrom': 'Until must not be before from.',
   'problem.loginRequired': 'Your session has expired; please log in again.',
+  'problem.checkMarked': 'Please check the fields marked in red.',
   'problem.fieldInvalid': 'Not in the right form',
   'problem.fieldRequired': 'Required',
   'problem.fieldPhone': 'Enter a phone number',

@@ -46,6 +46,7 @@ const DETAILS: [RegExp, (match: RegExpMatchArray) => string][] = [
   [/^a request with this Idempotency-Key is still in progress/, () => t('problem.idempotencyBusy')],
   [/^a service this request needs is unavailable/, () => t('problem.unavailable')],
   [/^no such case$/, () => t('case.notFound')],
+  [/^the request body is invalid$/, () => t('problem.checkMarked')],
   [/^releaseAt is before the confirmation itself$/, () => t('problem.releaseBeforeConfirmation')],
   [/^the pickup is already recorded$/, () => t('problem.pickupRecorded')],
   [/^until must be after from$/, () => t('problem.untilAfterFrom')],
@@ -68,6 +69,7 @@ export function problemMessage(problem: Problem): { message: string; original?: 
 
 /** A field's validation message (problem `errors[]`), in the user's language. */
 export function fieldMessage(message: string): string {
+  if (/^an open case exists/.test(message)) return t('problem.duplicateCase');
   if (/birthDate does not match/.test(message)) return t('problem.fieldBirthDate');
   if (/phone number/.test(message)) return t('problem.fieldPhone');
   if (/^idNumber must be 18/.test(message)) return t('handover.idLength', { count: '?' });

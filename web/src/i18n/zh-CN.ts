@@ -350,6 +350,7 @@ export const zhCN = {
   'problem.untilAfterFrom': '截止时间须晚于开始时间。',
   'problem.untilNotBeforeFrom': '截止时间不能早于开始时间。',
   'problem.loginRequired': '登录已过期，请重新登录。',
+  'problem.checkMarked': '请检查标红的项目。',
   'problem.fieldInvalid': '此项格式不正确',
   'problem.fieldRequired': '此项必填',
   'problem.fieldPhone': '请输入电话号码',

@@ -95,7 +95,7 @@ function TrendChart({ scope, name }: { scope: string; name: KpiName }) {
         legend: { show: false },
         scales: { x: { time: true }, y: rate ? { range: [0, 100] } : {} },
         axes: [
-          { values: (_u, ticks) => ticks.map((seconds) => tickLabel(seconds, ticks)) },
+          { space: 90, values: (_u, ticks) => ticks.map((seconds) => tickLabel(seconds, ticks)) },
           { values: (_u, ticks) => ticks.map((v) => (rate ? `${v}%` : `${v}`)) },
         ],
         series: [
