@@ -114,3 +114,68 @@ describe('caseworker session and language', () => {
     await context.close();
   });
 });
+
+describe('a transfer between two streets (R15)', () => {
+  it('the sending caseworker starts it; the receiving one records the report-in from their inbox', async () => {
+    const name = '移交某';
+    const id = await lifecycle(run.system).inCommunity({ person: { ...handover().person, name } });
+    const sender = await logIn(run, 'phone', 'worker.canglang');
+    await sender.goto(`${run.url}/#/cases/${id}`);
+    await sender.getByRole('region', { name: '案件操作' }).getByRole('button', { name: '移交' }).click();
+    await sender.getByLabel('接收辖区').selectOption({ label: '苏州市 › 吴中区 › 长桥街道' });
+    await sender.getByLabel('原因').fill('迁居吴中区');
+    await sender.getByRole('button', { name: '提交' }).click();
+    await sender.getByRole('status').getByText('已记录：移交').waitFor();
+    await sender.locator('.heading .phase-in_transfer').waitFor();
+
+    const receiver = await logIn(run, 'phone', 'worker.changqiao');
+    await receiver.getByRole('button', { name: /显示以后的/ }).click(); // due within 15 days (R15)
+    await receiver.getByRole('link', { name: new RegExp(`${name}.*移交后报到`) }).click();
+    // The report-in form starts at the receiving street.
+    expect(await receiver.getByLabel('报到辖区').inputValue()).toBe('suzhou.wuzhong.changqiao');
+    await receiver.getByRole('button', { name: '提交' }).click();
+    await receiver.getByRole('status').getByText('已记录：报到').waitFor();
+    await receiver.locator('.heading .phase-community').waitFor();
+
+    const view = (await run.system.as('worker.changqiao', { method: 'GET', url: `/v1/cases/${id}` })).json();
+    expect(view).toMatchObject({
+      jurisdiction: 'suzhou.wuzhong.changqiao',
+      phase: 'community',
+      transferTo: null,
+    });
+    // The sender no longer sees the case: outside their street, a 404 like any other.
+    await sender.reload();
+    await sender.getByText('没有这个案件，或它不在您的辖区内。').waitFor();
+    for (const page of [sender, receiver]) await page.context().close();
+  });
+});
+
+describe('keyboard and screen readers', () => {
+  it('logs in with the keyboard alone, and every control of the main screens has a name', async () => {
+    const context = await run.browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(run.url);
+    await page.keyboard.press('Tab'); // the language switch
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('worker.canglang');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('demo-password');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: '我的待办' }).waitFor();
+
+    const unnamed = `[...document.querySelectorAll('input, select, textarea, button, a[href]')]
+      .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
+      .map((el) => el.outerHTML)`;
+    expect(await page.evaluate(unnamed)).toEqual([]);
+    const id = await lifecycle(run.system).inCommunity({
+      person: { ...handover().person, name: '无障碍某' },
+    });
+    await page.goto(`${run.url}/#/cases/${id}`);
+    await page.getByRole('heading', { name: '无障碍某' }).waitFor();
+    await page.getByRole('button', { name: '检测' }).first().focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: '检测' }).waitFor();
+    expect(await page.evaluate(unnamed)).toEqual([]);
+    await context.close();
+  });
+});
