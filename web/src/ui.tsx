@@ -32,7 +32,7 @@ export function Loadable<T>(props: {
   resource: { data?: T; error?: Problem; loading: boolean; reload: () => void };
   children: (data: T) => ComponentChildren;
 }) {
-  const { data, error, loading, reload } = props.resource;
+  const { data, error, reload } = props.resource;
   if (error)
     return (
       <div>
@@ -42,7 +42,8 @@ export function Loadable<T>(props: {
         </button>
       </div>
     );
-  if (data === undefined || (loading && data === undefined))
+  // While a reload runs, the data already shown stays (no flicker on a phone).
+  if (data === undefined)
     return (
       <p class="loading" role="status">
         {t('app.loading')}
