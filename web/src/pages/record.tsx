@@ -192,7 +192,12 @@ export function EventForm(props: {
                   value={values[field.name] as string}
                   onChange={(e) => set(field.name, e.currentTarget.value)}
                 >
-                  {jurisdictions.items.map((j) => (
+                  {/* Until the names arrive, the chosen code is an option of its own, so the
+                      select shows (and sends) what the form holds. */}
+                  {(jurisdictions.loaded
+                    ? jurisdictions.items
+                    : [{ code: values[field.name] as string }]
+                  ).map((j) => (
                     <option key={j.code} value={j.code}>
                       {jurisdictions.path(j.code)}
                     </option>
