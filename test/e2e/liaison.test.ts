@@ -15,6 +15,7 @@ describe.each<Size>(['phone', 'desktop'])('liaison on a %s', (size) => {
   it('opens a handover, confirms the release date and records the release', async () => {
     const page = await logIn(run, size, 'liaison');
     await page.getByRole('heading', { name: '待出所人员' }).waitFor();
+    await page.getByText('目前没有待出所人员。').waitFor(); // each run ends with its person released
 
     await page.getByRole('navigation').getByRole('link', { name: '新建交接' }).click();
     const name = `交接${size}`;
