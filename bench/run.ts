@@ -58,6 +58,10 @@ runMain(async () => {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const sys = new BenchSystem();
+  // Interrupted: the processes, the Temporal server and the database go too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void sys.close().finally(() => process.exit(130)));
+  }
   const report: Record<string, unknown> = { startedAt, quick, size: SIZE, concurrency: CONCURRENCY };
   try {
     say(
