@@ -2,10 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
-import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { temporalBinaries } from '../scripts/temporal-dev-server';
+import { bundleWorkflows } from '../worker/worker';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { adminDatabaseUrl } from './helpers/database';
 
@@ -35,13 +34,7 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as { temporalTestEnv?: TestWorkflowEnvironment }).temporalTestEnv = env;
   process.env.TEST_TEMPORAL_ADDRESS = env.address;
 
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    // As the worker bundles it in production: failures encoded (codec/failure-converter.ts).
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
-  });
   const file = join(mkdtempSync(join(tmpdir(), 'rehab-test-')), 'workflow-bundle.js');
-  writeFileSync(file, code);
+  writeFileSync(file, await bundleWorkflows());
   process.env.TEST_WORKFLOW_BUNDLE = file;
 }

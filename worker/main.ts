@@ -1,13 +1,11 @@
 // `npm run worker`: the Temporal worker as its own process (production). Needs DATABASE_URL,
 // TEMPORAL_ADDRESS and PAYLOAD_KEYS; see .env.example. SIGINT/SIGTERM drain it (the SDK's default signals).
 import { NativeConnection } from '@temporalio/worker';
-import { configuredChannels } from '../activities/notifier';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
-import { EncryptionCodec } from '../codec/encryption-codec';
 import { openDatabase } from '../db/client';
 import { runMain } from '../scripts/run-main';
-import { createWorker } from './worker';
+import { configuredWorkerDeps, createWorker } from './worker';
 
 runMain(async () => {
   const config = loadConfig('worker');
@@ -16,14 +14,7 @@ runMain(async () => {
   const database = await openDatabase(config);
   const connection = await NativeConnection.connect({ address: config.temporalAddress! });
   try {
-    const worker = await createWorker({
-      connection,
-      namespace: config.temporalNamespace,
-      taskQueue: config.taskQueue,
-      db: database.db,
-      channels: configuredChannels(config.notifyWebhookUrl),
-      payloadCodec: new EncryptionCodec(config.payloadKeys!),
-    });
+    const worker = await createWorker(configuredWorkerDeps(config, connection, database.db));
     await worker.run();
   } finally {
     await connection.close();

@@ -1,9 +1,11 @@
 import type { PayloadCodec } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { faultRecorder } from '../activities/fault-recorder';
-import type { NotificationChannel } from '../activities/notifier';
-import { encryptedDataConverter } from '../codec/data-converter';
+import { configuredChannels, type NotificationChannel } from '../activities/notifier';
+import { EncryptionCodec } from '../codec/encryption-codec';
+import type { Config } from '../config/config';
+import { encryptedDataConverter, FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import type { Db } from '../db/client';
 import { RedactActivityErrors } from './redact-activity-errors';
 
@@ -20,6 +22,38 @@ export interface WorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Tests only: the fault suite's activity interceptor (test/faults/worker-with-faults.ts). */
   interceptors?: WorkerOptions['interceptors'];
+  /** Benchmarks only (bench/): the SDK's cache and concurrency settings under test. */
+  tuning?: Pick<
+    WorkerOptions,
+    'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions'
+  >;
+}
+
+/** The workflow bundle as the worker builds it at start, for workers given a prebuilt one. */
+export async function bundleWorkflows(): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    // As the worker bundles it: failures encoded (codec/failure-converter.ts).
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+  });
+  return code;
+}
+
+/** What a worker process passes to createWorker from its configuration (worker/main.ts). */
+export function configuredWorkerDeps(
+  config: Config,
+  connection: NativeConnection,
+  db: Db,
+): Omit<WorkerDeps, 'workflowBundle' | 'interceptors' | 'tuning'> {
+  return {
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    db,
+    channels: configuredChannels(config.notifyWebhookUrl),
+    payloadCodec: new EncryptionCodec(config.payloadKeys!),
+  };
 }
 
 /** The worker's wiring, in one place: the workflows and the activities with their dependencies. */
@@ -33,6 +67,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       : { workflowsPath: require.resolve('../workflows') }),
     dataConverter: encryptedDataConverter(deps.payloadCodec),
     activities: createActivities({ db: deps.db, channels: deps.channels }),
+    ...deps.tuning,
     // The fault recorder sees the original error (its kind only); redaction then strips values
     // before the failure reaches Temporal. Tests may add their own (test/faults).
     interceptors: {

@@ -2,12 +2,10 @@
 // with FAULT_KILL_AFTER_COMMIT=<n> the process SIGKILLs itself right after its n-th activity has
 // committed to the database and before Temporal hears of it. Production code has no such switch.
 import { NativeConnection } from '@temporalio/worker';
-import { configuredChannels } from '../../activities/notifier';
-import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadConfig } from '../../config/config';
 import { openDatabase } from '../../db/client';
 import { runMain } from '../../scripts/run-main';
-import { createWorker } from '../../worker/worker';
+import { configuredWorkerDeps, createWorker } from '../../worker/worker';
 
 const killAfter = Number(process.env.FAULT_KILL_AFTER_COMMIT ?? 0);
 let completed = 0;
@@ -17,12 +15,7 @@ runMain(async () => {
   const database = await openDatabase(config);
   const connection = await NativeConnection.connect({ address: config.temporalAddress! });
   const worker = await createWorker({
-    connection,
-    namespace: config.temporalNamespace,
-    taskQueue: config.taskQueue,
-    db: database.db,
-    channels: configuredChannels(config.notifyWebhookUrl),
-    payloadCodec: new EncryptionCodec(config.payloadKeys!),
+    ...configuredWorkerDeps(config, connection, database.db),
     // Bundled once by the test run's global setup, so a restart takes a second, not ten.
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     interceptors: {

@@ -1,3 +1,4 @@
+import { caseStatusQuery, caseWorkflowId } from '../../workflows/case-follow-up.messages';
 import { handover } from './fixtures';
 import type { TestSystem } from './system';
 
@@ -73,6 +74,58 @@ export function lifecycle(system: TestSystem) {
     await system.env.sleep(ms);
   }
 
+  /** In the community with the first home visit made and the agreement signed. */
+  async function startedCase(): Promise<string> {
+    const id = await inCommunity();
+    await expectRecorded(id, 'worker.canglang', { type: 'home_visit', reached: true });
+    await expectRecorded(id, 'worker.canglang', { type: 'agreement_signed', kind: 'community' });
+    return id;
+  }
+
+  /**
+   * A diligent caseworker: does each open task the way the person responsible would, then skips
+   * to the next thing due, until the case closes or nothing is due before `until`. Returns the
+   * number of skips.
+   */
+  async function walk(id: string, until: number): Promise<number> {
+    const handle = system.env.client.workflow.getHandle(caseWorkflowId(id));
+    let steps = 0;
+    for (;;) {
+      for (const task of await openTasks(id)) {
+        if (task.kind === 'test' || task.kind === 'unannounced_test') {
+          await expectRecorded(id, 'worker.canglang', {
+            type: 'test',
+            method: 'urine',
+            result: 'negative',
+            unannounced: task.kind === 'unannounced_test',
+          });
+        } else if (task.kind === 'contact') {
+          await expectRecorded(id, 'worker.canglang', {
+            type: 'contact',
+            channel: 'interview',
+            reached: true,
+          });
+        } else if (task.kind === 'tier_review') {
+          const tier = (await view(id)).body.tier;
+          await system.as('supervisor.gusu', {
+            method: 'POST',
+            url: `/v1/cases/${id}/tier`,
+            payload: { tier, reason: '定期评估' },
+          });
+        }
+      }
+      const { nextWakeAt, phase } = await handle.query(caseStatusQuery);
+      if (phase === 'closed' || nextWakeAt === null || Date.parse(nextWakeAt) > until) return steps;
+      await skip(Math.max(1_000, Date.parse(nextWakeAt) - (await now()) + 60_000));
+      steps += 1;
+      // The engine reacts asynchronously; the query answers once it has.
+      await eventually(async () => {
+        if ((await handle.query(caseStatusQuery)).nextWakeAt === nextWakeAt)
+          throw new Error(`the engine has not woken up for ${nextWakeAt} yet`);
+      });
+    }
+  }
+
   return {
     now,
     iso,
@@ -80,6 +133,8 @@ export function lifecycle(system: TestSystem) {
     record,
     expectRecorded,
     inCommunity,
+    startedCase,
+    walk,
     view,
     notifications,
     timeline,

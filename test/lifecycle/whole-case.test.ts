@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { caseStatusQuery, caseWorkflowId } from '../../workflows/case-follow-up.messages';
+import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
 import { historyToFixture } from '../helpers/histories';
 import { days, eventually, lifecycle } from '../helpers/lifecycle';
 import { startTestSystem, type TestSystem } from '../helpers/system';
@@ -22,45 +22,6 @@ afterAll(async () => {
 const sent = (list: { recipient: string; reason: string; rule: string }[]) =>
   list.map((n) => `${n.recipient}:${n.reason}:${n.rule}`);
 
-/** Does each open task the way the person responsible would, then skips to the next thing due. */
-async function walk(id: string, until: number): Promise<number> {
-  const handle = system.env.client.workflow.getHandle(caseWorkflowId(id));
-  let steps = 0;
-  for (;;) {
-    for (const task of await life.openTasks(id)) {
-      if (task.kind === 'test' || task.kind === 'unannounced_test') {
-        await life.expectRecorded(id, 'worker.canglang', {
-          type: 'test',
-          method: 'urine',
-          result: 'negative',
-          unannounced: task.kind === 'unannounced_test',
-        });
-      } else if (task.kind === 'contact') {
-        await life.expectRecorded(id, 'worker.canglang', {
-          type: 'contact',
-          channel: 'interview',
-          reached: true,
-        });
-      } else if (task.kind === 'tier_review') {
-        const tier = (await life.view(id)).body.tier;
-        await system.as('supervisor.gusu', {
-          method: 'POST',
-          url: `/v1/cases/${id}/tier`,
-          payload: { tier, reason: '定期评估' },
-        });
-      }
-    }
-    const { nextWakeAt, phase } = await handle.query(caseStatusQuery);
-    if (phase === 'closed' || nextWakeAt === null || Date.parse(nextWakeAt) > until) return steps;
-    await life.skip(Math.max(1_000, Date.parse(nextWakeAt) - (await life.now()) + 60_000));
-    steps += 1;
-    // The engine reacts asynchronously; the query answers once it has.
-    await eventually(async () =>
-      expect((await handle.query(caseStatusQuery)).nextWakeAt).not.toBe(nextWakeAt),
-    );
-  }
-}
-
 /**
  * With RECORD_HISTORIES=1, saves the case's workflow history as a replay fixture
  * (test/fixtures/histories/, replayed by test/workflows/replay.test.ts on every run).
@@ -73,17 +34,10 @@ async function keepHistory(id: string, name: string): Promise<void> {
   writeFileSync(join(dir, `${name}.json`), historyToFixture(history));
 }
 
-async function startedCase(): Promise<string> {
-  const id = await life.inCommunity();
-  await life.expectRecorded(id, 'worker.canglang', { type: 'home_visit', reached: true });
-  await life.expectRecorded(id, 'worker.canglang', { type: 'agreement_signed', kind: 'community' });
-  return id;
-}
-
 it('walks a whole three-year case: term ends (R18), end of control drafted (R19), nothing lost', async () => {
-  const id = await startedCase();
+  const id = await life.startedCase();
   const start = await life.now();
-  const steps = await walk(id, start + days(1100));
+  const steps = await life.walk(id, start + days(1100));
   expect(steps).toBeGreaterThan(50);
 
   const final = (await life.view(id)).body;
@@ -104,8 +58,8 @@ it('walks a whole three-year case: term ends (R18), end of control drafted (R19)
 }, 240_000);
 
 it('R20: a positive test restarts the three-year abstinence clock, so R19 comes three years after it', async () => {
-  const id = await startedCase();
-  await walk(id, (await life.now()) + days(200));
+  const id = await life.startedCase();
+  await life.walk(id, (await life.now()) + days(200));
   const positiveAt = await life.now();
   await life.expectRecorded(id, 'worker.canglang', {
     type: 'test',
@@ -119,7 +73,7 @@ it('R20: a positive test restarts the three-year abstinence clock, so R19 comes 
     payload: { tier: 'key', reason: '阳性后列为重点' },
   });
 
-  await walk(id, positiveAt + days(1094));
+  await life.walk(id, positiveAt + days(1094));
   const closed = await life.notifications(id);
   expect(sent(closed)).toContain('police:term_ended:R18');
   expect(sent(closed)).not.toContain('supervisor:end_of_control_due:R19');

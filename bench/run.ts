@@ -1,0 +1,165 @@
+// `npm run bench [-- --quick] [-- --cases N]`: how fast and how big, each headline figure a ratio
+// or a latency measured side by side with the raw engine in the same run (docs/performance.md).
+// Prints a table as it goes; writes bench/results/latest.json and a dated copy.
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import { runMain } from '../scripts/run-main';
+import { machine, row, say, writeResults } from './lib/report';
+import { BenchSystem } from './lib/system';
+import { eventRoundTrip } from './phases/events';
+import { wholeCase } from './phases/lifecycle';
+import { scale } from './phases/scale';
+import { startThroughput } from './phases/start';
+import { serverJournal } from './phases/server';
+import { cacheSize, concurrency, replayCost, workerStartup } from './phases/tuning';
+
+const quick = process.argv.includes('--quick');
+const casesArg = process.argv.indexOf('--cases');
+
+const SIZE = quick
+  ? {
+      cases: 400,
+      startSeconds: 4,
+      startRounds: 2,
+      eventSeconds: 5,
+      queryRuns: 20,
+      startupTimes: 1,
+      cacheCases: 150,
+      cacheSmall: 50,
+      tuningSeconds: 4,
+      tuningRounds: 1,
+    }
+  : {
+      cases: 25_000,
+      startSeconds: 15,
+      startRounds: 3,
+      eventSeconds: 30,
+      queryRuns: 40,
+      startupTimes: 3,
+      cacheCases: 2_000,
+      cacheSmall: 500,
+      tuningSeconds: 15,
+      tuningRounds: 2,
+    };
+if (casesArg > 0) SIZE.cases = Number(process.argv[casesArg + 1]);
+const CONCURRENCY = 16;
+
+const heading = (title: string) => {
+  say();
+  say(`${title}`);
+};
+
+// The in-process workers (replay, lifecycle) say only what goes wrong.
+Runtime.install({
+  logger: new DefaultLogger('WARN'),
+  telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+});
+
+runMain(async () => {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const sys = new BenchSystem();
+  // Interrupted: the processes, the Temporal server and the database go too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void sys.close().finally(() => process.exit(130)));
+  }
+  const report: Record<string, unknown> = { startedAt, quick, size: SIZE, concurrency: CONCURRENCY };
+  try {
+    say(
+      `npm run bench${quick ? ' -- --quick' : ''}: ${SIZE.cases.toLocaleString('en-US')} active cases at the end`,
+    );
+    await sys.start();
+    const [{ version }] = (await sys.sql<{ version: string }>('select version() as version')) as [
+      { version: string },
+    ];
+    report.machine = machine(version);
+    say(JSON.stringify(report.machine));
+
+    heading('embedded server: SQLite journal (fresh server per round, no worker)');
+    const journal = await serverJournal({
+      seconds: SIZE.startSeconds,
+      rounds: SIZE.startRounds,
+      concurrency: CONCURRENCY,
+    });
+
+    heading('worker startup (tuning: prebuilt bundle)');
+    const startup = await workerStartup(sys, { times: SIZE.startupTimes });
+    const replay = await replayCost(sys.bundles.cases);
+
+    await sys.startWorker({ prebuilt: true });
+    await sys.startApi();
+
+    heading(
+      `1. start throughput, ${CONCURRENCY} concurrent, ${SIZE.startRounds} rounds of ${SIZE.startSeconds} s per side`,
+    );
+    report.start = await startThroughput(sys, {
+      concurrency: CONCURRENCY,
+      seconds: SIZE.startSeconds,
+      rounds: SIZE.startRounds,
+    });
+
+    heading(`2. event round trip, ${SIZE.eventSeconds} s per level`);
+    report.events = await eventRoundTrip(sys, { seconds: SIZE.eventSeconds, levels: [1, 10, 50] });
+
+    heading(`3. scale: ${SIZE.cases.toLocaleString('en-US')} active cases`);
+    report.scale = await scale(sys, {
+      cases: SIZE.cases,
+      concurrency: CONCURRENCY,
+      queryRuns: SIZE.queryRuns,
+    });
+
+    heading('worker tuning: cache and concurrency');
+    const sample = await sys.sql<{ id: string }>(
+      `select id from cases where phase = 'pre_release' order by random() limit ${SIZE.cacheCases}`,
+    );
+    const cache = await cacheSize(sys, {
+      cases: sample.map((r) => r.id),
+      sizes: [SIZE.cacheSmall, 'default'],
+    });
+    const slots = await concurrency(sys, {
+      seconds: SIZE.tuningSeconds,
+      rounds: SIZE.tuningRounds,
+      clients: CONCURRENCY,
+      settings: {
+        'SDK defaults (40 workflow tasks, 100 activities)': { prebuilt: true },
+        'fewer slots (8 workflow tasks, 8 activities)': {
+          prebuilt: true,
+          tuning: { maxConcurrentWorkflowTaskExecutions: 8, maxConcurrentActivityTaskExecutions: 8 },
+        },
+      },
+    });
+    report.tuning = { journal, startup, replay, cache, concurrency: slots };
+  } finally {
+    await sys.close();
+  }
+
+  heading('4. lifecycle');
+  report.lifecycle = await wholeCase();
+
+  report.durationSeconds = Math.round((performance.now() - t0) / 1000);
+  const start = report.start as { startRatio: number; openRatio: number };
+  const events = report.events as { eventP99Ms: number };
+  const scaled = report.scale as {
+    activeCases: number;
+    workerRssMiB: number;
+    databaseMiB: number;
+    queries: Record<string, { p95: number }>;
+  };
+  const lifecycle = report.lifecycle as { wallSeconds: number };
+  report.headline = {
+    startRatio: start.startRatio,
+    openRatio: start.openRatio,
+    eventP99Ms: events.eventP99Ms,
+    activeCases: scaled.activeCases,
+    workerRssMiB: scaled.workerRssMiB,
+    databaseMiB: scaled.databaseMiB,
+    inboxP95Ms: scaled.queries['inbox (caseworker, mine)']?.p95,
+    stalledP95Ms: scaled.queries['stalled (city)']?.p95,
+    kpisP95Ms: scaled.queries['kpis (city, one year)']?.p95,
+    lifecycleWallSeconds: lifecycle.wallSeconds,
+  };
+  const file = writeResults(report as { startedAt: string });
+  heading('headline');
+  for (const [key, value] of Object.entries(report.headline as Record<string, number>)) row(key, value, '');
+  row('run time', report.durationSeconds as number, 's');
+  say(`\nwritten: bench/results/latest.json and ${file.slice(file.indexOf('bench/'))}`);
+});
