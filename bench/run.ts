@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [-- --cases N]`: how fast and how big, each headline figure a ratio
 // or a latency measured side by side with the raw engine in the same run (docs/performance.md).
-// Prints a table as it goes; writes bench/results/latest.json and a dated copy.
+// Prints a table as it goes; writes bench/results/latest.json and a dated copy (a quick run:
+// quick-latest.json and its dated copy, which git ignores).
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { runMain } from '../scripts/run-main';
 import { machine, row, say, writeResults } from './lib/report';
@@ -157,9 +158,12 @@ runMain(async () => {
     kpisP95Ms: scaled.queries['kpis (city, one year)']?.p95,
     lifecycleWallSeconds: lifecycle.wallSeconds,
   };
-  const file = writeResults(report as { startedAt: string });
+  // A quick run never overwrites the full run's committed figures.
+  const file = await writeResults(report as { startedAt: string }, quick ? 'quick' : undefined);
   heading('headline');
   for (const [key, value] of Object.entries(report.headline as Record<string, number>)) row(key, value, '');
   row('run time', report.durationSeconds as number, 's');
-  say(`\nwritten: bench/results/latest.json and ${file.slice(file.indexOf('bench/'))}`);
+  say(
+    `\nwritten: bench/results/${quick ? 'quick-' : ''}latest.json and ${file.slice(file.indexOf('bench/'))}`,
+  );
 });

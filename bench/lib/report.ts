@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { temporalBinaries } from '../../scripts/temporal-dev-server';
 
 // What every benchmark prints as it goes and writes to bench/results/.
@@ -67,11 +68,15 @@ export function machine(postgresVersion: string): Record<string, unknown> {
   };
 }
 
-/** Writes `<name>-latest.json` (or `latest.json`) and a copy dated with the run's start. */
-export function writeResults(report: { startedAt: string }, name?: string): string {
+/**
+ * Writes `<name>-latest.json` (or `latest.json`) and a copy dated with the run's start, formatted
+ * as the repository's Prettier check wants them.
+ */
+export async function writeResults(report: { startedAt: string }, name?: string): Promise<string> {
   const dir = join(__dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
-  const text = `${JSON.stringify(report, null, 2)}\n`;
+  const options = await resolveConfig(join(dir, 'latest.json'));
+  const text = await format(JSON.stringify(report, null, 2), { ...options, parser: 'json' });
   const stamp = report.startedAt.slice(0, 16).replace(':', '');
   const prefix = name ? `${name}-` : '';
   writeFileSync(join(dir, `${prefix}latest.json`), text);
