@@ -1,6 +1,14 @@
-import { handover } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';
-import { horizontalOverflow, logIn, screenshot, startConsole, type ConsoleRun, type Size } from './console';
+import {
+  horizontalOverflow,
+  logIn,
+  named,
+  releasedCase,
+  screenshot,
+  startConsole,
+  type ConsoleRun,
+  type Size,
+} from './console';
 
 // The caseworker's journey on a phone and at a desk, in Chinese: the inbox of today's work, one
 // tap from a task to its form, the pickup (R2), report-in (R3, R7) and first home visit (R6)
@@ -10,25 +18,14 @@ let run: ConsoleRun;
 beforeAll(async () => {
   run = await startConsole();
   // Released four days ago and never met: the pickup (R2) and the first home visit (R6) are overdue.
-  const steps = lifecycle(run.system);
-  const late = await steps.open({ person: { ...handover().person, name: '逾期某' } });
-  const fourDaysAgo = new Date(Date.now() - 4 * 86_400_000).toISOString();
-  await steps.expectRecorded(late, 'liaison', { type: 'released', occurredAt: fourDaysAgo });
+  await releasedCase(run, '逾期某', new Date(Date.now() - 4 * 86_400_000).toISOString());
 }, 120_000);
 afterAll(async () => run?.close());
-
-/** Released today by the liaison through the API: the caseworker's pickup is due at the gate. */
-async function releasedToday(name: string): Promise<string> {
-  const steps = lifecycle(run.system);
-  const id = await steps.open({ person: { ...handover().person, name } });
-  await steps.expectRecorded(id, 'liaison', { type: 'released' });
-  return id;
-}
 
 describe.each<Size>(['phone', 'desktop'])('caseworker on a %s', (size) => {
   it('works through the inbox from pickup to first home visit', async () => {
     const name = `社区${size}`;
-    const id = await releasedToday(name);
+    const id = await releasedCase(run, name); // the pickup is due at the gate today (R2)
     const page = await logIn(run, size, 'worker.canglang');
 
     await page.getByRole('heading', { name: '我的待办' }).waitFor();
@@ -118,7 +115,7 @@ describe('caseworker session and language', () => {
 describe('a transfer between two streets (R15)', () => {
   it('the sending caseworker starts it; the receiving one records the report-in from their inbox', async () => {
     const name = '移交某';
-    const id = await lifecycle(run.system).inCommunity({ person: { ...handover().person, name } });
+    const id = await lifecycle(run.system).inCommunity(named(name));
     const sender = await logIn(run, 'phone', 'worker.canglang');
     await sender.goto(`${run.url}/#/cases/${id}`);
     await sender.getByRole('region', { name: '案件操作' }).getByRole('button', { name: '移交' }).click();
@@ -167,9 +164,7 @@ describe('keyboard and screen readers', () => {
       .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
       .map((el) => el.outerHTML)`;
     expect(await page.evaluate(unnamed)).toEqual([]);
-    const id = await lifecycle(run.system).inCommunity({
-      person: { ...handover().person, name: '无障碍某' },
-    });
+    const id = await lifecycle(run.system).inCommunity(named('无障碍某'));
     await page.goto(`${run.url}/#/cases/${id}`);
     await page.getByRole('heading', { name: '无障碍某' }).waitFor();
     await page.getByRole('button', { name: '检测' }).first().focus();

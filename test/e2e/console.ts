@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../scripts/demo-data';
+import { handover } from '../helpers/fixtures';
+import { lifecycle } from '../helpers/lifecycle';
 import { startTestSystem, type POLICIES, type TestSystem } from '../helpers/system';
 
 // The web console in a real browser: Debian's Chromium (installed by `node scripts/ensure.js
@@ -83,4 +85,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
     mkdirSync(dir, { recursive: true });
     await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
   }
+}
+
+/** A handover for a person of this name (each call a new ID number), to open through the API. */
+export const named = (name: string) => ({ person: { ...handover().person, name } });
+
+/** Opened and released by the liaison through the API, at `occurredAt` (default: now). */
+export async function releasedCase(run: ConsoleRun, name: string, occurredAt?: string): Promise<string> {
+  const steps = lifecycle(run.system);
+  const id = await steps.open(named(name));
+  await steps.expectRecorded(id, 'liaison', { type: 'released', ...(occurredAt ? { occurredAt } : {}) });
+  return id;
 }

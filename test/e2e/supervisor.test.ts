@@ -1,6 +1,15 @@
-import { handover, makeIdNumber } from '../helpers/fixtures';
+import { makeIdNumber } from '../helpers/fixtures';
 import { eventually, lifecycle } from '../helpers/lifecycle';
-import { horizontalOverflow, logIn, screenshot, startConsole, type ConsoleRun, type Size } from './console';
+import {
+  horizontalOverflow,
+  logIn,
+  named,
+  releasedCase,
+  screenshot,
+  startConsole,
+  type ConsoleRun,
+  type Size,
+} from './console';
 
 // The supervisor's journey, in Chinese, on the accelerated policy (a day lasts a second) so that
 // work falls overdue while the test watches: the stalled board with its reasons, caseloads against
@@ -12,7 +21,7 @@ beforeAll(async () => {
   // Two people in the community with their first visit done, so that the KPIs have figures.
   const steps = lifecycle(run.system);
   for (const name of ['张某', '陈某']) {
-    const id = await steps.inCommunity({ person: { ...handover().person, name } });
+    const id = await steps.inCommunity(named(name));
     await steps.expectRecorded(id, 'worker.canglang', { type: 'home_visit', reached: true });
   }
 }, 120_000);
@@ -20,9 +29,7 @@ afterAll(async () => run?.close());
 
 /** Released with nobody at the gate: within a second of policy time the pickup is overdue (R2). */
 async function stalledCase(name: string): Promise<string> {
-  const steps = lifecycle(run.system);
-  const id = await steps.open({ person: { ...handover().person, name } });
-  await steps.expectRecorded(id, 'liaison', { type: 'released' });
+  const id = await releasedCase(run, name);
   await eventually(async () => {
     const reply = await run.system.as('supervisor.gusu', { method: 'GET', url: '/v1/supervisor/stalled' });
     expect(reply.json().map((s: { case: { id: string } }) => s.case.id)).toContain(id);
