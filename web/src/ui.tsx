@@ -165,12 +165,15 @@ export function useSubmit(send: (idempotencyKey: string) => Promise<void>) {
   return { busy, problem, submit };
 }
 
-/** The end of a form: what went wrong, then send (and cancel where the form can be closed). */
+/**
+ * The end of a form: what went wrong, then send (and cancel where the form can be closed). The
+ * button says 提交 unless the form names its own step.
+ */
 export function FormEnd(props: {
   busy: boolean;
   problem?: Problem;
-  label: string;
-  busyLabel: string;
+  label?: string;
+  busyLabel?: string;
   onCancel?: () => void;
   children?: ComponentChildren;
 }) {
@@ -180,7 +183,7 @@ export function FormEnd(props: {
       {props.children}
       <div class="actions">
         <button type="submit" class="primary" disabled={props.busy}>
-          {props.busy ? props.busyLabel : props.label}
+          {props.busy ? (props.busyLabel ?? t('case.busy')) : (props.label ?? t('case.submit'))}
         </button>
         {props.onCancel && (
           <button type="button" onClick={props.onCancel}>

@@ -153,13 +153,7 @@ export function ActionForm(props: {
           />
         </Field>
       )}
-      <FormEnd
-        busy={busy}
-        problem={problem}
-        label={t('case.submit')}
-        busyLabel={t('case.busy')}
-        onCancel={props.onCancel}
-      />
+      <FormEnd busy={busy} problem={problem} onCancel={props.onCancel} />
     </form>
   );
 }

@@ -239,13 +239,7 @@ export function EventForm(props: {
           />
         </Field>
       </details>
-      <FormEnd
-        busy={busy}
-        problem={problem}
-        label={t('case.submit')}
-        busyLabel={t('case.busy')}
-        onCancel={props.onCancel}
-      />
+      <FormEnd busy={busy} problem={problem} onCancel={props.onCancel} />
     </form>
   );
 }
