@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, api, newKey, type Jurisdiction, type Problem } from './api';
+import { ApiError, api, currentSession, newKey, type Jurisdiction, type Problem } from './api';
 import { label, t } from './i18n';
 import { fieldMessage, problemMessage } from './i18n/problems';
 
@@ -117,9 +117,31 @@ export const toLocalInput = (ms: number) => {
 export const fromLocalInput = (value: string) => new Date(value).toISOString();
 
 /** Jurisdictions by code, and each one's path of names ("苏州市 › 姑苏区 › 沧浪街道"). */
+// The tree changes rarely and a case page has several pickers: one request per session (the
+// `mine` marks are the user's), asked again only after a failure.
+let tree: { token: string | undefined; items: Promise<Jurisdiction[]> } | undefined;
+function jurisdictionTree(): Promise<Jurisdiction[]> {
+  const token = currentSession()?.token;
+  if (tree && tree.token === token) return tree.items;
+  const items = api<{ items: Jurisdiction[] }>('GET', '/v1/jurisdictions').then((reply) => reply.items);
+  items.catch(() => (tree = undefined));
+  tree = { token, items };
+  return items;
+}
+
 export function useJurisdictions() {
-  const resource = useResource<{ items: Jurisdiction[] }>('/v1/jurisdictions');
-  const items = resource.data?.items ?? [];
+  const [loaded, setLoaded] = useState<Jurisdiction[]>();
+  useEffect(() => {
+    let live = true;
+    jurisdictionTree().then(
+      (items) => live && setLoaded(items),
+      () => undefined, // the pickers show codes; the page's own request reports the failure
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  const items = loaded ?? [];
   const byCode = new Map(items.map((j) => [j.code, j]));
   const path = (code: string): string => {
     const j = byCode.get(code);
@@ -127,7 +149,7 @@ export function useJurisdictions() {
     return j.parentCode && byCode.has(j.parentCode) ? `${path(j.parentCode)} › ${j.name}` : j.name;
   };
   const name = (code: string) => byCode.get(code)?.name ?? code;
-  return { items, path, name, loaded: resource.data !== undefined };
+  return { items, path, name, loaded: loaded !== undefined };
 }
 
 export function Toast({ message }: { message: string | null }) {
