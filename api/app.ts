@@ -22,6 +22,8 @@ import { webConsole } from './web';
 import auditRoutes from './routes/audit';
 import authRoutes from './routes/auth';
 import caseRoutes from './routes/cases';
+import documentRoutes from './routes/cases/documents';
+import exportRoutes from './routes/cases/export';
 import eventRoutes from './routes/cases/events';
 import supervisionRoutes from './routes/cases/supervision';
 import notificationRoutes from './routes/notifications';
@@ -168,6 +170,8 @@ export async function buildApp(
   await app.register(healthRoutes, routeDeps);
   await app.register(authRoutes, { ...routeDeps, prefix: '/v1/auth' });
   await app.register(caseRoutes, { ...routeDeps, prefix: '/v1/cases' });
+  await app.register(exportRoutes, { ...routeDeps, prefix: '/v1/cases' });
+  await app.register(documentRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(eventRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(supervisionRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(taskRoutes, { ...routeDeps, prefix: '/v1/tasks' });

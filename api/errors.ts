@@ -32,6 +32,8 @@ export class HttpProblem extends Error {
     readonly status: number,
     readonly detail: string,
     readonly errors?: Problem['errors'],
+    /** A stable snake_case name for the refusal (api.md "Refusals carry a code"). */
+    readonly code?: string,
   ) {
     super(detail);
   }
@@ -39,13 +41,14 @@ export class HttpProblem extends Error {
 
 export const notFound = (what = 'case') => new HttpProblem(404, `no such ${what}`);
 
-export function problem(status: number, detail?: string, errors?: Problem['errors']): Problem {
+export function problem(status: number, detail?: string, errors?: Problem['errors'], code?: string): Problem {
   return {
     type: `https://httpstatuses.io/${status}`,
     title: TITLES[status] ?? 'Error',
     status,
     ...(detail ? { detail } : {}),
     ...(errors ? { errors } : {}),
+    ...(code ? { code } : {}),
   };
 }
 
@@ -81,7 +84,7 @@ function isUnavailable(error: unknown): boolean {
 /** One error handler for the whole API: problem+json, and never a stack trace or a 5xx detail. */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof HttpProblem)
-    return sendProblem(reply, problem(error.status, error.detail, error.errors));
+    return sendProblem(reply, problem(error.status, error.detail, error.errors, error.code));
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'body';
     const errors = error.validation.map((v) => ({

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
 import { caseInScope } from './cases';
 import { cases, tasks, type TaskRow } from './schema';
@@ -48,4 +48,15 @@ export async function inbox(
     .where(and(...conditions))
     .orderBy(asc(tasks.dueAt), asc(tasks.caseId), asc(tasks.id))
     .limit(filter.limit);
+}
+
+/** The case's latest task of a kind, whatever its status, or null: has the engine ever asked for it? */
+export async function latestTaskOfKind(db: Db, caseId: string, kind: string): Promise<TaskRow | null> {
+  const [row] = await db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.caseId, caseId), eq(tasks.kind, kind)))
+    .orderBy(desc(tasks.createdAt))
+    .limit(1);
+  return row ?? null;
 }

@@ -7,6 +7,7 @@ export const Problem = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string().optional(),
+    code: z.string().optional().meta({ description: 'a stable snake_case name for the refusal' }),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem' });

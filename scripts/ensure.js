@@ -68,34 +68,46 @@ function ensureBinary(spec) {
   return target;
 }
 
-// The browser tests drive Debian's Chromium (Playwright's own browser download cannot reach the
-// internet here) with Noto CJK, so that Chinese renders in screenshots rather than as boxes.
+// Printed forms (R26) embed Noto Sans CJK, so `npm start` needs Debian's fonts-noto-cjk. The
+// browser tests drive Debian's Chromium (Playwright's own browser download cannot reach the
+// internet here), which renders Chinese with the same font, and read PDFs back with pdftotext.
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const BROWSER_PACKAGES = ['chromium', 'fonts-noto-cjk'];
+const CJK_FONT = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
+const FONT_PACKAGES = { 'fonts-noto-cjk': CJK_FONT };
+const BROWSER_PACKAGES = { chromium: CHROMIUM, 'poppler-utils': '/usr/bin/pdftotext' };
 
-function ensureBrowser() {
-  const fonts = '/usr/share/fonts/opentype/noto';
-  if (fs.existsSync(CHROMIUM) && fs.existsSync(fonts)) return;
-  log(`installing ${BROWSER_PACKAGES.join(' and ')} from Debian for the browser tests (apt-get)…`);
+/** Installs the Debian packages whose files are missing; `packages` maps each to a file it ships. */
+function ensureDebian(packages, why) {
+  const missing = Object.keys(packages).filter((name) => !fs.existsSync(packages[name]));
+  if (missing.length === 0) return;
+  log(`installing ${missing.join(' and ')} from Debian ${why} (apt-get)…`);
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const [command, ...prefix] = root ? ['apt-get'] : ['sudo', '-n', 'apt-get'];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const apt = (...args) => execFileSync(command, [...prefix, ...args], { stdio: 'inherit', env });
   try {
-    apt('install', '-y', '--no-install-recommends', ...BROWSER_PACKAGES);
-  } catch {
-    apt('update');
-    apt('install', '-y', '--no-install-recommends', ...BROWSER_PACKAGES);
+    try {
+      apt('install', '-y', '--no-install-recommends', ...missing);
+    } catch {
+      apt('update');
+      apt('install', '-y', '--no-install-recommends', ...missing);
+    }
+  } catch (error) {
+    throw new Error(
+      `could not install ${missing.join(' ')} ${why} (${error.message}); ` +
+        `install it as root: apt-get install ${missing.join(' ')}`,
+    );
   }
 }
 
 function main() {
   ensureNodeModules();
   for (const spec of BINARIES) ensureBinary(spec);
-  if (process.argv.includes('--browser')) ensureBrowser();
+  ensureDebian(FONT_PACKAGES, 'for the Chinese text of printed forms');
+  if (process.argv.includes('--browser')) ensureDebian(BROWSER_PACKAGES, 'for the browser tests');
 }
 
-module.exports = { BINARIES, binaryPath, CHROMIUM };
+module.exports = { BINARIES, binaryPath, CHROMIUM, CJK_FONT };
 
 if (require.main === module) {
   try {

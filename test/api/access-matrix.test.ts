@@ -196,6 +196,21 @@ const ROUTES: RouteRow[] = [
     scope: 'none',
     ok: 200,
   },
+  {
+    route: 'GET /v1/cases/export',
+    roles: ['supervisor'],
+    request: ({ idNumber }) => ({ method: 'GET', url: `/v1/cases/export?format=csv&q=${idNumber}` }),
+    scope: 'list',
+    ok: 200,
+    includes: (reply, { caseId }) => reply.body.includes(caseId),
+  },
+  {
+    route: 'GET /v1/cases/:id/documents/:kind',
+    roles: ['liaison', 'caseworker', 'supervisor'],
+    request: ({ caseId }) => ({ method: 'GET', url: `/v1/cases/${caseId}/documents/registration` }),
+    scope: 'case',
+    ok: 200,
+  },
   ...['stalled', 'caseloads', 'kpis'].map((name) => ({
     route: `GET /v1/supervisor/${name}`,
     roles: ['supervisor'] as const,

@@ -10,7 +10,7 @@ const FULL_ID_NUMBER: ReadonlySet<Role> = new Set(['liaison', 'caseworker', 'pol
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-function idNumberFor(row: CaseRow, role: Role): string {
+export function idNumberFor(row: CaseRow, role: Role): string {
   return FULL_ID_NUMBER.has(role) ? row.idNumber : maskIdNumber(row.idNumber);
 }
 
