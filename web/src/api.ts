@@ -88,6 +88,28 @@ export async function api<T>(
   return (await reply.json()) as T;
 }
 
+/**
+ * A file the API makes (an export, a printed form), fetched with the bearer token in its header:
+ * a token in a URL would stay in the browser's history and the server's logs.
+ */
+export async function fetchFile(path: string): Promise<{ blob: Blob; filename: string }> {
+  const headers: Record<string, string> = {};
+  if (session) headers.authorization = `Bearer ${session.token}`;
+  let reply: Response;
+  try {
+    reply = await fetch(path, { headers });
+  } catch {
+    throw new ApiError({ status: 0 });
+  }
+  if (reply.status === 401 && session) endSession('expired');
+  if (!reply.ok) {
+    const problem = (await reply.json().catch(() => ({}))) as Partial<Problem>;
+    throw new ApiError({ ...problem, status: reply.status });
+  }
+  const disposition = reply.headers.get('content-disposition') ?? '';
+  return { blob: await reply.blob(), filename: /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'download' };
+}
+
 export const newKey = () => crypto.randomUUID();
 
 // The shapes the console reads (api.md; the OpenAPI document at /docs has them all).

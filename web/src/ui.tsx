@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, api, currentSession, newKey, type Jurisdiction, type Problem } from './api';
+import { ApiError, api, currentSession, fetchFile, newKey, type Jurisdiction, type Problem } from './api';
 import { label, t } from './i18n';
 import { fieldMessage, problemMessage } from './i18n/problems';
 
@@ -227,4 +227,35 @@ export function CaseCard(props: { id: string; name: string; children: ComponentC
       </a>
     </li>
   );
+}
+
+/** A file the API makes, fetched by a button: busy while it runs, the problem if it fails. */
+export function useFileFetch() {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  /** True once `use` had the file; false when the API refused or could not be reached. */
+  const run = async (path: string, use: (file: { blob: Blob; filename: string }) => void) => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      use(await fetchFile(path));
+      return true;
+    } catch (error) {
+      setProblem(toProblem(error));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, problem, run };
+}
+
+/** Saves a fetched file under its own name, as a download link would. */
+export function saveFile({ blob, filename }: { blob: Blob; filename: string }): void {
+  const url = URL.createObjectURL(blob);
+  const link = Object.assign(document.createElement('a'), { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

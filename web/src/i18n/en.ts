@@ -204,6 +204,25 @@ export const en: Record<MessageKey, string> = {
   'cases.tier': 'Tier',
   'cases.jurisdiction': 'Jurisdiction',
   'cases.nextDue': 'Next due',
+  'cases.export': 'Export',
+  'cases.exportCsv': 'Export CSV',
+  'cases.exportXlsx': 'Export Excel',
+  'cases.exportHint':
+    'Exports the case list with the current filters; the export is recorded in the audit log.',
+  'cases.exported': 'Exported: {file}',
+  'case.print': 'Print a form',
+  'case.printHint':
+    'Makes a PDF and opens it in a new window, to print for signature. Printing is recorded in the audit log.',
+  'document.registration': 'Registration form',
+  'document.agreement': 'Agreement',
+  'document.end-of-control-proposal': 'End-of-control proposal',
+  'case.printing': 'Preparing…',
+  'problem.exportTooLarge':
+    'More than {cap} cases match; narrow the filters (jurisdiction, phase, tier) and export again.',
+  'problem.endOfControlNotDue':
+    'Three years without relapse have not passed: the end-of-control proposal cannot be printed yet (R19).',
+  'problem.formsFontMissing':
+    'The server has no Chinese font installed, so forms cannot be printed now; tell the administrator.',
 
   'case.title': 'Case',
   'case.notFound': 'No such case, or it is outside your jurisdictions.',

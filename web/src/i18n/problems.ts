@@ -52,6 +52,9 @@ const DETAILS: [RegExp, (match: RegExpMatchArray) => string][] = [
   [/^until must be after from$/, () => t('problem.untilAfterFrom')],
   [/^until must not be before from$/, () => t('problem.untilNotBeforeFrom')],
   [/^a valid bearer token is required/, () => t('problem.loginRequired')],
+  [/^more than (\d+) cases match/, (m) => t('problem.exportTooLarge', { cap: m[1]! })],
+  [/^the end-of-control proposal is not due/, () => t('problem.endOfControlNotDue')],
+  [/^printed forms are unavailable/, () => t('problem.formsFontMissing')],
 ];
 
 /** The problem in the user's language: the known detail translated, else the status and the detail. */

@@ -2,7 +2,17 @@ import { useEffect, useState } from 'preact/hooks';
 import type { EventType } from '../../../schemas/events';
 import type { CaseView, TimelineEntry, User } from '../api';
 import { formatDate, formatTime, label, relative, t, type MessageKey } from '../i18n';
-import { Badge, Empty, Loadable, Toast, useJurisdictions, useResource } from '../ui';
+import {
+  Badge,
+  Empty,
+  Loadable,
+  ProblemNote,
+  saveFile,
+  Toast,
+  useFileFetch,
+  useJurisdictions,
+  useResource,
+} from '../ui';
 import { ACTIONS, ActionForm, type Action } from './actions';
 import { EventForm, TASK_EVENTS, eventTypesFor } from './record';
 
@@ -140,6 +150,49 @@ function Facts({ c }: { c: CaseView }) {
   );
 }
 
+type DocumentKind = 'registration' | 'agreement' | 'end-of-control-proposal';
+
+/** Who prints the standard forms (R26), as the API allows. */
+const PRINTS: ReadonlySet<User['role']> = new Set(['caseworker', 'supervisor', 'liaison']);
+
+/** The standard forms (R26); the end-of-control proposal once the engine has drafted it (R19). */
+function PrintForms({ c }: { c: CaseView }) {
+  const file = useFileFetch();
+  const proposalDue = c.openTasks.some((x) => x.kind === 'end_of_control_proposal');
+  const kinds: DocumentKind[] = ['registration', 'agreement'];
+  if (proposalDue) kinds.push('end-of-control-proposal');
+  const print = async (kind: DocumentKind) => {
+    // The window opens on the tap itself (a popup opened after a wait is blocked), then gets the PDF.
+    const popup = window.open('', '_blank');
+    const shown = await file.run(`/v1/cases/${c.id}/documents/${kind}`, (fetched) => {
+      if (!popup) return saveFile(fetched);
+      const url = URL.createObjectURL(fetched.blob);
+      popup.location.href = url;
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    });
+    if (!shown) popup?.close();
+  };
+  return (
+    <section aria-labelledby="print-title">
+      <h2 id="print-title">{t('case.print')}</h2>
+      <p class="muted">{t('case.printHint')}</p>
+      <div class="event-buttons">
+        {kinds.map((kind) => (
+          <button key={kind} type="button" disabled={file.busy} onClick={() => void print(kind)}>
+            {t(`document.${kind}`)}
+          </button>
+        ))}
+      </div>
+      {file.busy && (
+        <p class="loading" role="status">
+          {t('case.printing')}
+        </p>
+      )}
+      {file.problem && <ProblemNote problem={file.problem} />}
+    </section>
+  );
+}
+
 export function CasePage({ id, task, user }: { id: string; task: string | null; user: User }) {
   const theCase = useResource<CaseView>(`/v1/cases/${id}`);
   const timeline = useResource<{ items: TimelineEntry[] }>(`/v1/cases/${id}/timeline`);
@@ -269,6 +322,7 @@ export function CasePage({ id, task, user }: { id: string; task: string | null; 
           {open && 'action' in open && (
             <ActionForm key={open.action} action={open.action} case={c} onDone={done} onCancel={cancel} />
           )}
+          {PRINTS.has(user.role) && <PrintForms c={c} />}
           <Toast message={toast} />
           <Loadable resource={timeline}>{({ items }) => <Timeline entries={items} />}</Loadable>
         </article>

@@ -1,8 +1,48 @@
 import { useState } from 'preact/hooks';
 import { PHASES } from '../../../schemas/codes';
-import type { CaseSummary } from '../api';
+import { currentSession, type CaseSummary } from '../api';
 import { label, relative, t } from '../i18n';
-import { Badge, CaseCard, Empty, Loadable, useJurisdictions, useResource } from '../ui';
+import {
+  Badge,
+  CaseCard,
+  Empty,
+  Loadable,
+  ProblemNote,
+  saveFile,
+  Toast,
+  useFileFetch,
+  useJurisdictions,
+  useResource,
+} from '../ui';
+
+/** The supervisor's export of the list as filtered (api.md "Reports, exports and documents"). */
+function ExportButtons({ query }: { query: string }) {
+  const file = useFileFetch();
+  const [saved, setSaved] = useState<string | null>(null);
+  const save = (format: 'csv' | 'xlsx') =>
+    void file.run(`/v1/cases/export?format=${format}${query}`, (fetched) => {
+      saveFile(fetched);
+      setSaved(t('cases.exported', { file: fetched.filename }));
+    });
+  return (
+    <section class="export" aria-labelledby="export-title">
+      <h2 id="export-title" class="sr-only">
+        {t('cases.export')}
+      </h2>
+      <p class="muted">{t('cases.exportHint')}</p>
+      <div class="event-buttons">
+        <button type="button" disabled={file.busy} onClick={() => save('xlsx')}>
+          {t('cases.exportXlsx')}
+        </button>
+        <button type="button" disabled={file.busy} onClick={() => save('csv')}>
+          {t('cases.exportCsv')}
+        </button>
+      </div>
+      {file.problem && <ProblemNote problem={file.problem} />}
+      <Toast message={saved} />
+    </section>
+  );
+}
 
 /** Every case within the caller's jurisdictions, searchable by name or ID number. */
 export function CasesPage() {
@@ -45,6 +85,7 @@ export function CasesPage() {
         </select>
         <button type="submit">{t('cases.searchButton')}</button>
       </form>
+      {currentSession()?.user.role === 'supervisor' && <ExportButtons query={query} />}
       <Loadable resource={resource}>
         {(list) =>
           list.items.length === 0 ? (
