@@ -45,9 +45,8 @@ const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock
         if (!(await latestTaskOfKind(db.db, row.id, 'end_of_control_proposal'))) {
           throw new HttpProblem(
             409,
-            'the end-of-control proposal is not due: the engine drafts it after three years without relapse (R19)',
-            undefined,
             'end_of_control_not_due',
+            'the end-of-control proposal is not due: the engine drafts it after three years without relapse (R19)',
           );
         }
         const drafted = (await timelineOfCase(db.db, row.id))
@@ -82,9 +81,8 @@ const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock
         request.log.error(error.message);
         throw new HttpProblem(
           503,
-          'printed forms are unavailable: the Chinese font is not installed on the server',
-          undefined,
           'forms_font_missing',
+          'printed forms are unavailable: the Chinese font is not installed on the server',
         );
       }
       await request.audit({ action: 'case.document', cases: [row] });

@@ -53,9 +53,8 @@ const exportRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }
       if (rows.length > EXPORT_ROW_CAP) {
         throw new HttpProblem(
           422,
-          `more than ${EXPORT_ROW_CAP} cases match; narrow the filters (jurisdiction, phase, tier…)`,
-          undefined,
           'export_too_large',
+          `more than ${EXPORT_ROW_CAP} cases match; narrow the filters (jurisdiction, phase, tier…)`,
         );
       }
       const names = await jurisdictionNames(db.db);

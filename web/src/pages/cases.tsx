@@ -15,8 +15,12 @@ import {
   useResource,
 } from '../ui';
 
-/** The supervisor's export of the list as filtered (api.md "Reports, exports and documents"). */
-function ExportButtons({ query }: { query: string }) {
+/**
+ * The supervisor's export of the list (api.md "Reports, exports and documents"), by the phase
+ * chosen; the search text stays out, since the export is a GET and a name must not be in a URL.
+ */
+function ExportButtons({ phase }: { phase?: string }) {
+  const query = phase ? `&phase=${phase}` : '';
   const file = useFileFetch();
   const [saved, setSaved] = useState<string | null>(null);
   const save = (format: 'csv' | 'xlsx') =>
@@ -48,15 +52,13 @@ function ExportButtons({ query }: { query: string }) {
 export function CasesPage() {
   const [q, setQ] = useState('');
   const [phase, setPhase] = useState('');
-  const [query, setQuery] = useState('');
-  const resource = useResource<{ items: CaseSummary[] }>(`/v1/cases?limit=100${query}`);
+  const [filters, setFilters] = useState<{ q?: string; phase?: string }>({});
+  // A name or ID number is searched by POST, never put in a URL (R21: URLs end up in logs).
+  const resource = useResource<{ items: CaseSummary[] }>('/v1/cases/search', { limit: 100, ...filters });
   const jurisdictions = useJurisdictions();
   const search = (e: Event) => {
     e.preventDefault();
-    const params = new URLSearchParams();
-    if (q.trim()) params.set('q', q.trim());
-    if (phase) params.set('phase', phase);
-    setQuery(params.size ? `&${params}` : '');
+    setFilters({ ...(q.trim() ? { q: q.trim() } : {}), ...(phase ? { phase } : {}) });
   };
   return (
     <section aria-labelledby="cases-title">
@@ -85,7 +87,7 @@ export function CasesPage() {
         </select>
         <button type="submit">{t('cases.searchButton')}</button>
       </form>
-      {currentSession()?.user.role === 'supervisor' && <ExportButtons query={query} />}
+      {currentSession()?.user.role === 'supervisor' && <ExportButtons phase={filters.phase} />}
       <Loadable resource={resource}>
         {(list) =>
           list.items.length === 0 ? (
