@@ -8,6 +8,10 @@ WORKDIR /app
 # while tsx relays it, so the worker drains and the API finishes its requests on `docker stop`.
 ENV PATH=/app/node_modules/.bin:$PATH
 
+# Printed forms (R26) embed Noto Sans CJK: without it the documents route answers 503.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk \
+  && rm -rf /var/lib/apt/lists/*
+
 COPY package.json package-lock.json ./
 # tsx is a runtime dependency, so the dev tools (TypeScript, Jest, ESLint...) stay out.
 RUN npm ci --omit=dev && npm cache clean --force
