@@ -52,6 +52,10 @@ const DETAILS: [RegExp, (match: RegExpMatchArray) => string][] = [
   [/^until must be after from$/, () => t('problem.untilAfterFrom')],
   [/^until must not be before from$/, () => t('problem.untilNotBeforeFrom')],
   [/^a valid bearer token is required/, () => t('problem.loginRequired')],
+  [/^a police-ordered case has no pickup/, () => t('problem.noPickup')],
+  [/^the decision date is in the future$/, () => t('problem.decisionFuture')],
+  [/^a police-ordered case is registered by/, () => t('problem.policeOrderWho')],
+  [/^a facility handover is opened by the facility liaison$/, () => t('problem.handoverWho')],
 ];
 
 /** The problem in the user's language: the known detail translated, else the status and the detail. */
