@@ -126,6 +126,10 @@ export const CaseView = z
       .string()
       .nullable()
       .meta({ description: 'the receiving jurisdiction while in transfer (R15)' }),
+    delegatedTo: z
+      .string()
+      .nullable()
+      .meta({ description: 'R23: the street doing the daily work; `jurisdiction` stays responsible' }),
     assignee: z.string().nullable(),
     expectedReleaseAt: z.string().nullable().meta({ description: 'null for a police order' }),
     releasedAt: z.string().nullable(),
@@ -160,6 +164,7 @@ export const CaseSummary = z
     tier: Tier,
     status: z.enum(['open', 'closed']),
     jurisdiction: z.string(),
+    delegatedTo: z.string().nullable(),
     assignee: z.string().nullable(),
     origin: z.enum(ORIGINS),
     expectedReleaseAt: z.string().nullable(),
@@ -198,7 +203,13 @@ export const InboxQuery = z.strictObject({
 
 /** An inbox line: the task and who it is about, so the list reads without opening each case. */
 export const InboxItem = TaskView.extend({
-  case: z.object({ name: z.string(), phase: Phase, tier: Tier, jurisdiction: z.string() }),
+  case: z.object({
+    name: z.string(),
+    phase: Phase,
+    tier: Tier,
+    jurisdiction: z.string(),
+    delegatedTo: z.string().nullable(),
+  }),
 }).meta({ id: 'InboxItem' });
 export const TaskList = z.object({ items: z.array(InboxItem) });
 

@@ -94,6 +94,8 @@ export interface CaseData {
   status: 'open' | 'closed';
   jurisdiction: string;
   transferTo: string | null;
+  /** R23; absent from snapshots taken before delegation existed. */
+  delegatedTo?: string | null;
   assignee: string | null;
   opening: 'pending' | 'recorded' | 'duplicate';
   duplicateOf: string | null;
@@ -150,6 +152,7 @@ export class CaseState {
       status: 'open',
       jurisdiction: opening.destination,
       transferTo: null,
+      delegatedTo: null,
       assignee: null,
       opening: 'pending',
       duplicateOf: null,
@@ -302,7 +305,7 @@ export class CaseState {
         this.complete('pickup', at);
         break;
       case 'reported_in':
-        if (this.d.phase === 'in_transfer') this.arriveFromTransfer(at);
+        if (this.d.phase === 'in_transfer') this.arriveFromTransfer(at, actor.username);
         else this.startTerm(at);
         break;
       case 'home_visit':
@@ -341,6 +344,7 @@ export class CaseState {
   refusalToTransfer(to: string): string | null {
     if (!['community', 'released_awaiting_report'].includes(this.d.phase))
       return `a transfer cannot start now: ${PHASE_WORDS[this.d.phase]}`;
+    if (this.d.delegatedTo) return 'end the delegation before a transfer';
     return to === this.d.jurisdiction ? 'the case is already in that jurisdiction' : null;
   }
 
@@ -356,6 +360,45 @@ export class CaseState {
     this.d.transferTo = to;
     this.setPhase('in_transfer', now);
     this.addTask('transfer_report_in', now, now + this.policy.deadlines.transferReportInWithin);
+    this.touch();
+    return entry;
+  }
+
+  refusalToDelegate(to: string): string | null {
+    if (this.d.phase === 'closed') return 'the case is closed';
+    if (this.d.phase === 'in_transfer')
+      return 'a case in transfer cannot be delegated; the receiving side takes it on arrival';
+    if (to === this.d.jurisdiction) return 'the case is already in that jurisdiction';
+    return to === this.d.delegatedTo ? 'the case is already delegated there' : null;
+  }
+
+  /** R23: the delegate street does the daily work; responsibility, term and counters stay. */
+  delegate(to: string, reason: string, actor: Actor, now: number): TimelineEntry {
+    const entry = this.append({
+      at: now,
+      kind: 'event',
+      type: 'delegated',
+      actor: actor.username,
+      data: { to, reason, ...(this.d.delegatedTo ? { from: this.d.delegatedTo } : {}) },
+    });
+    this.d.delegatedTo = to;
+    this.touch();
+    return entry;
+  }
+
+  refusalToEndDelegation(): string | null {
+    return this.d.delegatedTo ? null : 'the case is not delegated';
+  }
+
+  endDelegation(reason: string, actor: Actor, now: number): TimelineEntry {
+    const entry = this.append({
+      at: now,
+      kind: 'event',
+      type: 'delegation_ended',
+      actor: actor.username,
+      data: { from: this.d.delegatedTo, reason },
+    });
+    this.d.delegatedTo = null;
     this.touch();
     return entry;
   }
@@ -496,6 +539,7 @@ export class CaseState {
       status: this.d.status,
       jurisdiction: this.d.jurisdiction,
       transferTo: this.d.transferTo,
+      delegatedTo: this.d.delegatedTo ?? null,
       assignee: this.d.assignee,
       releasedAt: this.d.releasedAt,
       firstHomeVisitAt: this.d.firstHomeVisitAt ?? null,
@@ -547,13 +591,18 @@ export class CaseState {
     if (p.tests.unannouncedPerYear > 0) this.drawUnannounced(at);
   }
 
-  /** R15: the receiving side confirms; the term continues, a new agreement is signed. */
-  private arriveFromTransfer(at: number): void {
+  /**
+   * R15: the receiving side confirms; the term continues, a new agreement is signed. The receiving
+   * caseworker who records the arrival takes the case, so its tasks reach their inbox.
+   */
+  private arriveFromTransfer(at: number, receiver: string): void {
     const from = this.d.jurisdiction;
     this.d.jurisdiction = this.d.transferTo!;
     this.d.transferTo = null;
+    this.d.assignee = receiver;
+    for (const task of this.d.tasks) if (isOpen(task)) this.outbox.tasks.add(task.id);
     this.complete('transfer_report_in', at);
-    this.engine(at, 'transfer_completed', { rule: 'R15', from, to: this.d.jurisdiction });
+    this.engine(at, 'transfer_completed', { rule: 'R15', from, to: this.d.jurisdiction, assignee: receiver });
     if (this.d.termStartsAt === null) this.startTerm(at);
     else {
       this.addTask('agreement', at, at + this.policy.deadlines.agreementWithin);

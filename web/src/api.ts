@@ -103,7 +103,7 @@ export interface Task {
   escalationLevel: number;
 }
 export interface InboxItem extends Task {
-  case: { name: string; phase: Phase; tier: Tier; jurisdiction: string };
+  case: { name: string; phase: Phase; tier: Tier; jurisdiction: string; delegatedTo: string | null };
 }
 export interface CaseSummary {
   id: string;
@@ -112,6 +112,7 @@ export interface CaseSummary {
   tier: Tier;
   status: 'open' | 'closed';
   jurisdiction: string;
+  delegatedTo: string | null;
   assignee: string | null;
   origin: 'facility' | 'police_order';
   expectedReleaseAt: string | null;
@@ -160,6 +161,7 @@ export interface Caseload {
   openCases: number;
   byTier: Record<Tier, number>;
   overdueTasks: number;
+  delegatedCases: number;
   ratio: string;
   overRatio: boolean;
 }

@@ -3,7 +3,7 @@ import type { EventType } from '../../../schemas/events';
 import type { CaseView, TimelineEntry, User } from '../api';
 import { formatDate, formatTime, label, relative, t, type MessageKey } from '../i18n';
 import { Badge, Empty, Loadable, Toast, useJurisdictions, useResource } from '../ui';
-import { ACTIONS, ActionForm, type Action } from './actions';
+import { ACTIONS, ActionForm, actionsFor, type Action } from './actions';
 import { EventForm, TASK_EVENTS, eventTypesFor } from './record';
 
 type Open = { event: EventType; preset?: Record<string, unknown> } | { action: Action } | null;
@@ -114,6 +114,9 @@ function Facts({ c }: { c: CaseView }) {
     ['case.idNumber', c.person.idNumber],
     ['case.jurisdiction', jurisdictions.path(c.jurisdiction)],
     ...(c.transferTo ? [['case.transferTo', jurisdictions.path(c.transferTo)] as [MessageKey, string]] : []),
+    ...(c.delegatedTo
+      ? [['case.delegatedTo', jurisdictions.path(c.delegatedTo)] as [MessageKey, string]]
+      : []),
     ['case.assignee', c.assignee ?? t('case.unassigned')],
     ['case.measure', label('measure', c.measure)],
     ['case.residenceAddress', c.person.residenceAddress],
@@ -261,21 +264,18 @@ export function CasePage({ id, task, user }: { id: string; task: string | null; 
               </div>
             </section>
           )}
-          {c.status === 'open' &&
-            (Object.keys(ACTIONS) as Action[]).some((a) => ACTIONS[a].includes(user.role)) && (
-              <section aria-labelledby="actions-title">
-                <h2 id="actions-title">{t('case.actions')}</h2>
-                <div class="event-buttons">
-                  {(Object.keys(ACTIONS) as Action[])
-                    .filter((a) => ACTIONS[a].includes(user.role))
-                    .map((a) => (
-                      <button key={a} type="button" onClick={() => setOpen({ action: a })}>
-                        {t(`action.${a}`)}
-                      </button>
-                    ))}
-                </div>
-              </section>
-            )}
+          {c.status === 'open' && actionsFor(user.role, c).length > 0 && (
+            <section aria-labelledby="actions-title">
+              <h2 id="actions-title">{t('case.actions')}</h2>
+              <div class="event-buttons">
+                {actionsFor(user.role, c).map((a) => (
+                  <button key={a} type="button" onClick={() => setOpen({ action: a })}>
+                    {t(`action.${a}`)}
+                  </button>
+                ))}
+              </div>
+            </section>
+          )}
           {open && 'event' in open && (
             <EventForm
               key={open.event}
