@@ -110,6 +110,7 @@ describe('R23: delegated management (人户分离 · 委托管理)', () => {
     // Responsibility does not move: the delegate's supervisor cannot end, close or transfer it.
     const notTheirs = await post('supervisor.wuzhong', `/v1/cases/${id}/delegate/end`, { reason: '结束' });
     expect(notTheirs.statusCode).toBe(403);
+    expect(notTheirs.json().code).toBe('responsible_side_only');
     expect(notTheirs.json().detail).toBe(
       'the case is managed by its responsible jurisdiction, not the delegate',
     );
@@ -118,6 +119,7 @@ describe('R23: delegated management (人户分离 · 委托管理)', () => {
       reason: '迁居',
     });
     expect(transfer.statusCode).toBe(409);
+    expect(transfer.json().code).toBe('delegation_open');
     expect(transfer.json().detail).toBe('end the delegation before a transfer');
 
     const ended = await post('supervisor.gusu', `/v1/cases/${id}/delegate/end`, { reason: '已回户籍地居住' });
@@ -127,6 +129,7 @@ describe('R23: delegated management (人户分离 · 委托管理)', () => {
     expect(await inboxCases('worker.canglang')).toContain(id);
     const again = await post('supervisor.gusu', `/v1/cases/${id}/delegate/end`, { reason: '再次' });
     expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('not_delegated');
     expect(again.json().detail).toBe('the case is not delegated');
     expect((await life.timeline(id)).map((e) => e.type)).toEqual(
       expect.arrayContaining(['delegated', 'delegation_ended']),
@@ -143,10 +146,12 @@ describe('R23: delegated management (人户分离 · 委托管理)', () => {
       reason: '无',
     });
     expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().code).toBe('delegate_jurisdiction_unknown');
     expect(unknown.json().errors[0].path).toBe('body.to');
     await post('supervisor.gusu', `/v1/cases/${id}/transfer`, { to: CHANGQIAO, reason: '迁居' });
     const moving = await post('supervisor.gusu', `/v1/cases/${id}/delegate`, { to: CHANGQIAO, reason: '无' });
     expect(moving.statusCode).toBe(409);
+    expect(moving.json().code).toBe('delegation_in_transfer');
     expect(moving.json().detail).toBe(
       'a case in transfer cannot be delegated; the receiving side takes it on arrival',
     );

@@ -92,6 +92,7 @@ describe('registering a police order (POST /v1/cases, origin police_order)', () 
     }
     const liaison = await register('liaison', policeOrder());
     expect(liaison.statusCode).toBe(403);
+    expect(liaison.json().code).toBe('origin_not_for_role');
     expect(liaison.json().detail).toBe(
       'a police-ordered case is registered by a caseworker, supervisor or police officer',
     );
@@ -120,6 +121,7 @@ describe('registering a police order (POST /v1/cases, origin police_order)', () 
       policeOrder({ decision: { authority: '姑苏分局', decidedAt: life.iso((await life.now()) + days(1)) } }),
     );
     expect(future.statusCode).toBe(422);
+    expect(future.json().code).toBe('occurred_at_out_of_range');
     expect(future.json().errors[0].path).toBe('body.decision.decidedAt');
 
     const { decision: _d, ...noDecision } = policeOrder();
@@ -142,6 +144,7 @@ describe('a police-ordered case on its way to the community term', () => {
     opened.push(id);
     const pickup = await life.record(id, 'worker.canglang', { type: 'picked_up', by: '社工甲' });
     expect(pickup.statusCode).toBe(409);
+    expect(pickup.json().code).toBe('no_pickup_for_police_order');
     expect(pickup.json().detail).toBe(
       'a police-ordered case has no pickup: the person was never in a facility',
     );

@@ -52,7 +52,11 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       (code) => code !== null && isWithin(code, caller.jurisdictions),
     );
     if (!responsible)
-      throw new HttpProblem(403, 'the case is managed by its responsible jurisdiction, not the delegate');
+      throw new HttpProblem(
+        403,
+        'responsible_side_only',
+        'the case is managed by its responsible jurisdiction, not the delegate',
+      );
     return found;
   };
   const view = async (id: string, caller: Caller) =>
@@ -89,9 +93,12 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     async (request) => {
       const found = await load(request.params.id, request.user);
       if (!(await jurisdictionExists(db.db, request.body.to))) {
-        throw new HttpProblem(422, 'the receiving jurisdiction is not known', [
-          { path: 'body.to', message: `unknown jurisdiction: ${request.body.to}` },
-        ]);
+        throw new HttpProblem(
+          422,
+          'receiving_jurisdiction_unknown',
+          'the receiving jurisdiction is not known',
+          [{ path: 'body.to', message: `unknown jurisdiction: ${request.body.to}` }],
+        );
       }
       return act(request, found, transferUpdate, request.body);
     },
@@ -113,9 +120,12 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     async (request) => {
       const found = await loadResponsible(request.params.id, request.user);
       if (!(await jurisdictionExists(db.db, request.body.to))) {
-        throw new HttpProblem(422, 'the delegate jurisdiction is not known', [
-          { path: 'body.to', message: `unknown jurisdiction: ${request.body.to}` },
-        ]);
+        throw new HttpProblem(
+          422,
+          'delegate_jurisdiction_unknown',
+          'the delegate jurisdiction is not known',
+          [{ path: 'body.to', message: `unknown jurisdiction: ${request.body.to}` }],
+        );
       }
       return (await act(request, found, delegateUpdate, request.body)).case;
     },
@@ -191,7 +201,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       const found = await loadResponsible(request.params.id, request.user);
       const worker = await findUserByUsername(db.db, request.body.caseworker);
       if (!worker || worker.role !== 'caseworker' || !isWithin(found.jurisdiction, worker.jurisdictions)) {
-        throw new HttpProblem(422, 'not a caseworker of the case’s jurisdiction', [
+        throw new HttpProblem(422, 'not_caseworker_here', 'not a caseworker of the case’s jurisdiction', [
           {
             path: 'body.caseworker',
             message: `no caseworker ${request.body.caseworker} covers ${found.jurisdiction}`,
