@@ -10,8 +10,11 @@ export const AUDIT_REASON_MAX = 200;
 export interface AuditCall {
   /** What was done, e.g. `case.read`, `case.create`, `case.list`. */
   action: string;
-  /** The cases concerned, with the jurisdiction each is in; ids only, never personal data (R21). */
-  cases: { id: string; jurisdiction: string }[];
+  /**
+   * The cases concerned, with the jurisdiction each is in; ids only, never personal data (R21).
+   * A delegated case is recorded under the delegate street too, so both sides' trails show it (R23).
+   */
+  cases: { id: string; jurisdiction: string; delegatedTo?: string | null }[];
 }
 
 declare module 'fastify' {
@@ -53,21 +56,26 @@ const reasonProblem = (why: string) =>
 export const auditPlugin = fp<{ db: Db }>(async (app: FastifyInstance, { db }) => {
   app.decorateRequest('audit', async function (this: FastifyRequest, call: AuditCall) {
     const route = `${this.method} ${this.routeOptions.url ?? ''}`;
+    const cases = call.cases.flatMap(({ id, jurisdiction, delegatedTo }) =>
+      delegatedTo
+        ? [
+            { id, jurisdiction },
+            { id, jurisdiction: delegatedTo },
+          ]
+        : [{ id, jurisdiction }],
+    );
     await appendAudit(db, {
       at: new Date(),
       actorId: this.user.sub,
       actorUsername: this.user.username,
       actorRole: this.user.role,
       action: call.action,
-      cases: call.cases,
+      cases,
       route,
       reason: auditReason(this) ?? route,
       requestId: this.id,
     });
-    this.audited = {
-      action: call.action,
-      cases: call.cases.map(({ id, jurisdiction }) => ({ id, jurisdiction })),
-    };
+    this.audited = { action: call.action, cases };
   });
   app.addHook('preValidation', async (request) => {
     auditReason(request);
@@ -75,8 +83,6 @@ export const auditPlugin = fp<{ db: Db }>(async (app: FastifyInstance, { db }) =
 });
 
 /** The distinct cases of a list, for one audit entry about a list read. */
-export function casesOf(
-  rows: { id: string; jurisdiction: string }[],
-): { id: string; jurisdiction: string }[] {
+export function casesOf<T extends { id: string }>(rows: T[]): T[] {
   return [...new Map(rows.map((row) => [row.id, row])).values()];
 }

@@ -21,6 +21,7 @@ export async function applyCaseSync(db: Db, batch: CaseSync): Promise<void> {
         status: p.status,
         jurisdiction: p.jurisdiction,
         transferTo: p.transferTo,
+        delegatedTo: p.delegatedTo,
         assignee: p.assignee,
         releasedAt: date(p.releasedAt),
         firstHomeVisitAt: date(p.firstHomeVisitAt),

@@ -42,8 +42,19 @@ export async function findOpenCaseByIdNumber(db: Db, idNumber: string): Promise<
   return row ?? null;
 }
 
-/** Cases the caller may see: in their jurisdictions or below, or in transfer to them (R15). */
+/**
+ * Cases the caller may see: in their jurisdictions or below, in transfer to them (R15), or
+ * delegated to them for the daily work (R23).
+ */
 export function caseInScope(scope: readonly string[]): SQL {
+  return or(caseResponsibleInScope(scope), withinJurisdictions(cases.delegatedTo, scope))!;
+}
+
+/**
+ * Cases the caller's jurisdictions answer for (both sides of a transfer, R15), not those merely
+ * delegated to them (R23): what stalled views, caseloads and KPIs count.
+ */
+export function caseResponsibleInScope(scope: readonly string[]): SQL {
   return or(withinJurisdictions(cases.jurisdiction, scope), withinJurisdictions(cases.transferTo, scope))!;
 }
 

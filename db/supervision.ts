@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
-import { caseInScope } from './cases';
+import { caseResponsibleInScope } from './cases';
 import { withinJurisdictions } from './scope';
 import { cases, engineFaults, tasks, users, type CaseRow } from './schema';
 
@@ -13,7 +13,7 @@ export interface StallFilter {
 }
 
 function caseConditions(scope: readonly string[], filter: StallFilter): SQL[] {
-  const conditions = [caseInScope(scope), eq(cases.status, 'open')];
+  const conditions = [caseResponsibleInScope(scope), eq(cases.status, 'open')];
   if (filter.jurisdiction) conditions.push(withinJurisdictions(cases.jurisdiction, [filter.jurisdiction]));
   if (filter.caseworker) conditions.push(eq(cases.assignee, filter.caseworker));
   return conditions;
@@ -62,9 +62,14 @@ export async function caseworkers(db: Db) {
 
 export async function openCasesByAssignee(db: Db, scope: readonly string[]) {
   return db
-    .select({ assignee: cases.assignee, tier: cases.tier, count: sql<number>`count(*)::int` })
+    .select({
+      assignee: cases.assignee,
+      tier: cases.tier,
+      count: sql<number>`count(*)::int`,
+      delegated: sql<number>`(count(*) filter (where ${cases.delegatedTo} is not null))::int`,
+    })
     .from(cases)
-    .where(and(caseInScope(scope), eq(cases.status, 'open')))
+    .where(and(caseResponsibleInScope(scope), eq(cases.status, 'open')))
     .groupBy(cases.assignee, cases.tier);
 }
 
@@ -73,7 +78,9 @@ export async function overdueTasksByAssignee(db: Db, scope: readonly string[], n
     .select({ assignee: cases.assignee, count: sql<number>`count(*)::int` })
     .from(tasks)
     .innerJoin(cases, eq(cases.id, tasks.caseId))
-    .where(and(caseInScope(scope), inArray(tasks.status, ['open', 'overdue']), lt(tasks.dueAt, now)))
+    .where(
+      and(caseResponsibleInScope(scope), inArray(tasks.status, ['open', 'overdue']), lt(tasks.dueAt, now)),
+    )
     .groupBy(cases.assignee);
 }
 
@@ -105,7 +112,7 @@ const ms = (value: number) => sql`(${value}::double precision * interval '1 mill
 /** Every KPI's numerator and denominator in one pass over the read model (docs/kpis.md). */
 export async function kpiCounts(db: Db, scope: readonly string[], w: KpiWindow): Promise<KpiCounts> {
   const inScope = and(
-    caseInScope(scope),
+    caseResponsibleInScope(scope),
     w.jurisdiction ? withinJurisdictions(cases.jurisdiction, [w.jurisdiction]) : undefined,
   );
   const firstVisit = cases.firstHomeVisitAt;

@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, ne, or, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
-import { caseInScope } from './cases';
+import { caseInScope, caseResponsibleInScope } from './cases';
+import { withinJurisdictions } from './scope';
 import { cases, tasks, type TaskRow } from './schema';
 import type { Phase, Role, Tier } from '../schemas/common';
 
@@ -28,17 +29,38 @@ export async function inbox(
   db: Db,
   filter: InboxFilter,
   scope: readonly string[],
-): Promise<{ task: TaskRow; jurisdiction: string; personName: string; phase: Phase; tier: Tier }[]> {
+): Promise<
+  {
+    task: TaskRow;
+    jurisdiction: string;
+    delegatedTo: string | null;
+    personName: string;
+    phase: Phase;
+    tier: Tier;
+  }[]
+> {
   const conditions: (SQL | undefined)[] = [caseInScope(scope), inArray(tasks.status, [...OPEN])];
   if (filter.role) conditions.push(eq(tasks.role, filter.role));
-  // Mine: assigned to me, or unassigned work of my role in my jurisdictions.
-  if (filter.assignee) conditions.push(or(eq(tasks.assignee, filter.assignee), isNull(tasks.assignee)));
+  // Mine: assigned to me, or unassigned work of my role in my jurisdictions. A delegated case's
+  // caseworker tasks are the delegate street's; the rest stays with the responsible side (R23).
+  if (filter.assignee) {
+    const assignedToMe = or(eq(tasks.assignee, filter.assignee), isNull(tasks.assignee));
+    const street = eq(tasks.role, 'caseworker');
+    conditions.push(
+      or(
+        and(street, isNull(cases.delegatedTo), assignedToMe),
+        and(street, withinJurisdictions(cases.delegatedTo, scope)),
+        and(ne(tasks.role, 'caseworker'), assignedToMe, caseResponsibleInScope(scope)),
+      ),
+    );
+  }
   if (filter.status === 'overdue') conditions.push(lt(tasks.dueAt, filter.now));
   if (filter.dueBefore) conditions.push(lt(tasks.dueAt, filter.dueBefore));
   return db
     .select({
       task: tasks,
       jurisdiction: cases.jurisdiction,
+      delegatedTo: cases.delegatedTo,
       personName: cases.personName,
       phase: cases.phase,
       tier: cases.tier,

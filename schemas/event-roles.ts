@@ -5,7 +5,8 @@ import type { EventType } from './events';
 
 /** Who may record each event (api.md). */
 export const EVENT_ROLES: Record<EventType, readonly Role[]> = {
-  intervention: ['liaison'],
+  // The destination street's caseworkers go into the facilities too (seed 003).
+  intervention: ['liaison', 'caseworker'],
   agreement_signed: ['liaison', 'caseworker'],
   release_date_confirmed: ['liaison'],
   released: ['liaison'],

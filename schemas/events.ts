@@ -57,6 +57,10 @@ export const TransferBody = z.strictObject({
   to: JurisdictionCode,
   reason: z.string().trim().min(1).max(500),
 });
+export const DelegateBody = z.strictObject({
+  to: JurisdictionCode,
+  reason: z.string().trim().min(1).max(500),
+});
 export const CloseBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 export const TierBody = z.strictObject({ tier: Tier, reason: z.string().trim().min(1).max(500) });
 export const AssignBody = z.strictObject({ caseworker: z.string().trim().min(1).max(100) });

@@ -56,6 +56,15 @@ export const REFUSAL_CODES = {
   export_too_large: 'more than 10,000 cases match the export’s filters; narrow them',
   end_of_control_not_due: 'the end-of-control proposal (R19) is not due: the engine has not drafted it',
   forms_font_missing: 'the Chinese font printed forms need is not installed on the server (503)',
+  origin_not_for_role:
+    'the caller’s role may not open a case this way in (a handover: liaison; a police order: caseworker, supervisor, police)',
+  no_pickup_for_police_order: 'a police-ordered case has no pickup: the person was never in a facility (R22)',
+  delegate_jurisdiction_unknown: 'the jurisdiction a case is delegated to is not known',
+  responsible_side_only: 'only the responsible jurisdiction may do this; the delegate street may not (R23)',
+  delegation_open: 'a delegated case is not transferred; end the delegation first (R23)',
+  delegation_in_transfer: 'a case in transfer is not delegated; the receiving side takes it on arrival',
+  already_delegated: 'the case is already delegated to that jurisdiction',
+  not_delegated: 'the case is not delegated',
   // The engine (5xx)
   engine_timeout: 'the engine did not confirm in time; it applies the change when the worker catches up',
   unavailable: 'a service the request needs is unavailable; try again shortly',

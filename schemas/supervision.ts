@@ -53,6 +53,10 @@ export const Caseload = z
     openCases: z.number().int(),
     byTier: z.object({ stable: z.number().int(), key: z.number().int(), abnormal: z.number().int() }),
     overdueTasks: z.number().int(),
+    delegatedCases: z
+      .number()
+      .int()
+      .meta({ description: 'R23: of openCases, those whose daily work another street does' }),
     ratio: z.string().meta({ description: 'the policy ratio, e.g. 1:20' }),
     overRatio: z.boolean(),
   })

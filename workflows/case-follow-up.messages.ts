@@ -99,6 +99,8 @@ export interface CaseProjection {
   status: 'open' | 'closed';
   jurisdiction: string;
   transferTo: string | null;
+  /** R23: the street doing the daily work on behalf of `jurisdiction`, or null. */
+  delegatedTo: string | null;
   assignee: string | null;
   releasedAt: number | null;
   firstHomeVisitAt: number | null;
@@ -155,6 +157,11 @@ export const recordEventUpdate = defineUpdate<TimelineEntry, [EventBody, Actor]>
 export const transferUpdate = defineUpdate<TimelineEntry, [{ to: string; reason: string }, Actor]>(
   'transfer',
 );
+/** R23: a street that is not responsible for the case does its daily work. */
+export const delegateUpdate = defineUpdate<TimelineEntry, [{ to: string; reason: string }, Actor]>(
+  'delegate',
+);
+export const endDelegationUpdate = defineUpdate<TimelineEntry, [{ reason: string }, Actor]>('endDelegation');
 export const closeUpdate = defineUpdate<TimelineEntry, [{ reason: string }, Actor]>('close');
 export const setTierUpdate = defineUpdate<TimelineEntry, [{ tier: Tier; reason: string }, Actor]>('setTier');
 export const assignUpdate = defineUpdate<TimelineEntry, [{ caseworker: string }, Actor]>('assign');

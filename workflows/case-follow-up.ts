@@ -16,7 +16,9 @@ import {
   caseStatusQuery,
   closeUpdate,
   COMMAND_REFUSED,
+  delegateUpdate,
   DUPLICATE_OPEN_CASE,
+  endDelegationUpdate,
   extendTaskUpdate,
   openCaseUpdate,
   recordEventUpdate,
@@ -115,6 +117,24 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
     {
       validator: (c, _actor) => refuse(state.refusalToTransfer(c.to)),
     },
+  );
+  setHandler(
+    delegateUpdate,
+    (c, actor) =>
+      command(
+        () => state.refusalToDelegate(c.to),
+        () => state.delegate(c.to, c.reason, actor, Date.now()),
+      ),
+    { validator: (c, _actor) => refuse(state.refusalToDelegate(c.to)) },
+  );
+  setHandler(
+    endDelegationUpdate,
+    (c, actor) =>
+      command(
+        () => state.refusalToEndDelegation(),
+        () => state.endDelegation(c.reason, actor, Date.now()),
+      ),
+    { validator: (_c, _actor) => refuse(state.refusalToEndDelegation()) },
   );
   setHandler(
     closeUpdate,

@@ -116,10 +116,13 @@ export interface CaseData {
   status: 'open' | 'closed';
   jurisdiction: string;
   transferTo: string | null;
+  /** R23; absent from snapshots taken before delegation existed. */
+  delegatedTo?: string | null;
   assignee: string | null;
   opening: 'pending' | 'recorded' | 'duplicate';
   duplicateOf: string | null;
-  expectedReleaseAt: number;
+  /** Null for a police order (R22): the person is not inside a facility. */
+  expectedReleaseAt: number | null;
   releaseAt: number | null;
   releasedAt: number | null;
   /** For the KPIs: the first home visit and the first positive test after release. */
@@ -162,18 +165,20 @@ export class CaseState {
     private readonly random: () => number = Math.random,
   ) {
     this.policy = input.policy;
+    const opening = input.opening;
     this.d = (input.snapshot as unknown as CaseData | undefined) ?? {
-      phase: 'pre_release',
+      phase: opening.origin === 'police_order' ? 'released_awaiting_report' : 'pre_release',
       phaseBeforePause: null,
       tier: 'stable',
       tierBeforeLostContact: null,
       status: 'open',
-      jurisdiction: input.opening.destination,
+      jurisdiction: opening.destination,
       transferTo: null,
+      delegatedTo: null,
       assignee: null,
       opening: 'pending',
       duplicateOf: null,
-      expectedReleaseAt: Date.parse(input.opening.expectedReleaseAt),
+      expectedReleaseAt: opening.origin === 'police_order' ? null : Date.parse(opening.expectedReleaseAt),
       releaseAt: null,
       releasedAt: null,
       firstHomeVisitAt: null,
@@ -202,11 +207,21 @@ export class CaseState {
 
   // ── opening ────────────────────────────────────────────────────────────────
 
-  /** The case is in the read model: R1's first obligation starts (notice of the release date). */
+  /**
+   * The case is in the read model. A handover starts with R1 (notice of the release date); a
+   * police order (R22) with the report-in and first-visit clocks, run from the decision (R3, R6).
+   */
   recorded(now: number): void {
     this.d.opening = 'recorded';
     this.engine(now, 'case_opened', { policyVersion: this.policy.version });
-    const due = Math.max(now, this.d.expectedReleaseAt - this.policy.deadlines.releaseNoticeAtLeast);
+    const opening = this.input.opening;
+    if (opening.origin === 'police_order') {
+      const decidedAt = Date.parse(opening.decision.decidedAt);
+      this.addTask('report_in', now, decidedAt + this.policy.deadlines.reportInWithin); // R3
+      this.addTask('first_home_visit', now, decidedAt + this.policy.deadlines.firstHomeVisitWithin); // R6
+      return;
+    }
+    const due = Math.max(now, this.d.expectedReleaseAt! - this.policy.deadlines.releaseNoticeAtLeast);
     this.addTask('confirm_release_date', now, due);
   }
 
@@ -262,6 +277,11 @@ export class CaseState {
           ? no('release_before_confirmation', 'releaseAt is before the confirmation itself')
           : null;
       case 'picked_up':
+        if (this.input.opening.origin === 'police_order')
+          return no(
+            'no_pickup_for_police_order',
+            'a police-ordered case has no pickup: the person was never in a facility',
+          ); // R22
         return this.d.pickedUp ? no('pickup_already_recorded', 'the pickup is already recorded') : null;
       case 'reported_in': {
         const expected = this.d.phase === 'in_transfer' ? this.d.transferTo : this.d.jurisdiction;
@@ -328,7 +348,7 @@ export class CaseState {
         this.complete('pickup', at);
         break;
       case 'reported_in':
-        if (this.d.phase === 'in_transfer') this.arriveFromTransfer(at);
+        if (this.d.phase === 'in_transfer') this.arriveFromTransfer(at, actor.username);
         else this.startTerm(at);
         break;
       case 'home_visit':
@@ -367,6 +387,7 @@ export class CaseState {
   refusalToTransfer(to: string): Refusal | null {
     if (!['community', 'released_awaiting_report'].includes(this.d.phase))
       return no('transfer_not_allowed_now', `a transfer cannot start now: ${PHASE_WORDS[this.d.phase]}`);
+    if (this.d.delegatedTo) return no('delegation_open', 'end the delegation before a transfer');
     return to === this.d.jurisdiction
       ? no('same_jurisdiction', 'the case is already in that jurisdiction')
       : null;
@@ -384,6 +405,49 @@ export class CaseState {
     this.d.transferTo = to;
     this.setPhase('in_transfer', now);
     this.addTask('transfer_report_in', now, now + this.policy.deadlines.transferReportInWithin);
+    this.touch();
+    return entry;
+  }
+
+  refusalToDelegate(to: string): Refusal | null {
+    if (this.d.phase === 'closed') return no('case_closed', 'the case is closed');
+    if (this.d.phase === 'in_transfer')
+      return no(
+        'delegation_in_transfer',
+        'a case in transfer cannot be delegated; the receiving side takes it on arrival',
+      );
+    if (to === this.d.jurisdiction)
+      return no('same_jurisdiction', 'the case is already in that jurisdiction');
+    return to === this.d.delegatedTo ? no('already_delegated', 'the case is already delegated there') : null;
+  }
+
+  /** R23: the delegate street does the daily work; responsibility, term and counters stay. */
+  delegate(to: string, reason: string, actor: Actor, now: number): TimelineEntry {
+    const entry = this.append({
+      at: now,
+      kind: 'event',
+      type: 'delegated',
+      actor: actor.username,
+      data: { to, reason, ...(this.d.delegatedTo ? { from: this.d.delegatedTo } : {}) },
+    });
+    this.d.delegatedTo = to;
+    this.touch();
+    return entry;
+  }
+
+  refusalToEndDelegation(): Refusal | null {
+    return this.d.delegatedTo ? null : no('not_delegated', 'the case is not delegated');
+  }
+
+  endDelegation(reason: string, actor: Actor, now: number): TimelineEntry {
+    const entry = this.append({
+      at: now,
+      kind: 'event',
+      type: 'delegation_ended',
+      actor: actor.username,
+      data: { from: this.d.delegatedTo, reason },
+    });
+    this.d.delegatedTo = null;
     this.touch();
     return entry;
   }
@@ -528,6 +592,7 @@ export class CaseState {
       status: this.d.status,
       jurisdiction: this.d.jurisdiction,
       transferTo: this.d.transferTo,
+      delegatedTo: this.d.delegatedTo ?? null,
       assignee: this.d.assignee,
       releasedAt: this.d.releasedAt,
       firstHomeVisitAt: this.d.firstHomeVisitAt ?? null,
@@ -579,13 +644,18 @@ export class CaseState {
     if (p.tests.unannouncedPerYear > 0) this.drawUnannounced(at);
   }
 
-  /** R15: the receiving side confirms; the term continues, a new agreement is signed. */
-  private arriveFromTransfer(at: number): void {
+  /**
+   * R15: the receiving side confirms; the term continues, a new agreement is signed. The receiving
+   * caseworker who records the arrival takes the case, so its tasks reach their inbox.
+   */
+  private arriveFromTransfer(at: number, receiver: string): void {
     const from = this.d.jurisdiction;
     this.d.jurisdiction = this.d.transferTo!;
     this.d.transferTo = null;
+    this.d.assignee = receiver;
+    for (const task of this.d.tasks) if (isOpen(task)) this.outbox.tasks.add(task.id);
     this.complete('transfer_report_in', at);
-    this.engine(at, 'transfer_completed', { rule: 'R15', from, to: this.d.jurisdiction });
+    this.engine(at, 'transfer_completed', { rule: 'R15', from, to: this.d.jurisdiction, assignee: receiver });
     if (this.d.termStartsAt === null) this.startTerm(at);
     else {
       this.addTask('agreement', at, at + this.policy.deadlines.agreementWithin);

@@ -210,10 +210,14 @@ function registration(data: FormData): Form {
     .row(['出生日期', row.birthDate ?? ''], ['联系电话', row.phone ?? ''])
     .row(['身份证号', data.idNumber])
     .row(['现住址', row.residenceAddress])
+    .row(['户籍地址', row.registeredAddress ?? ''])
     .gap()
     .heading('二、执行情况')
     .row(['决定措施', data.measure], ['风险等级', data.tier])
-    .row(['原戒毒场所', row.facilityName], ['出所日期', dates.released || dates.expectedRelease])
+    .row(row.facilityName ? ['原戒毒场所', row.facilityName] : ['决定机关', row.decisionAuthority ?? ''], [
+      '出所日期',
+      dates.released || dates.expectedRelease,
+    ])
     .row(['执行期限', term(dates)])
     .row(['所属辖区', data.jurisdiction])
     .row(['责任社工', data.caseworker], ['当前阶段', data.phase])

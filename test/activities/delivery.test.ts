@@ -65,6 +65,7 @@ async function caseWithNotification(): Promise<string> {
       status: 'open' as const,
       jurisdiction: 'suzhou.gusu.canglang',
       transferTo: null,
+      delegatedTo: null,
       assignee: null,
       releasedAt: null,
       firstHomeVisitAt: null,

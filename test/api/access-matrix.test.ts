@@ -4,7 +4,7 @@ import { isWithin } from '../../db/scope';
 import { upsertUser } from '../../db/users';
 import type { Role } from '../../schemas/common';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../scripts/demo-data';
-import { handover } from '../helpers/fixtures';
+import { handover, policeOrder } from '../helpers/fixtures';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 // R21 and api.md "Auth": the role × route × jurisdiction matrix, every cell asserted, generated
@@ -74,6 +74,18 @@ const ROUTES: RouteRow[] = [
     ok: 201,
   },
   {
+    // R22: a police order is registered by the destination's caseworker or supervisor, or the police.
+    route: 'POST /v1/cases',
+    roles: ['caseworker', 'supervisor', 'police'],
+    request: ({ jurisdiction }) => ({
+      method: 'POST',
+      url: '/v1/cases',
+      payload: policeOrder({ destination: jurisdiction }),
+    }),
+    scope: 'create',
+    ok: 201,
+  },
+  {
     route: 'GET /v1/audit',
     roles: ['supervisor'],
     request: ({ caseId }) => ({ method: 'GET', url: `/v1/audit?caseId=${caseId}` }),
@@ -112,7 +124,7 @@ const ROUTES: RouteRow[] = [
   },
   {
     route: 'POST /v1/cases/:id/events',
-    roles: ['liaison'],
+    roles: ['liaison', 'caseworker'],
     request: ({ caseId }) => ({
       method: 'POST',
       url: `/v1/cases/${caseId}/events`,
@@ -136,6 +148,34 @@ const ROUTES: RouteRow[] = [
       method: 'POST',
       url: `/v1/cases/${caseId}/transfer`,
       payload: { to: 'suzhou.wuzhong.changqiao', reason: '迁居' },
+    }),
+    scope: 'case',
+    ok: 409,
+  },
+  {
+    // R23: delegating changes who sees the case, so each cell gets a case of its own.
+    route: 'POST /v1/cases/:id/delegate',
+    roles: ['supervisor'],
+    request: ({ caseId, jurisdiction }) => ({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/delegate`,
+      payload: {
+        to: jurisdiction === 'suzhou.gusu.shuangta' ? 'suzhou.gusu.canglang' : 'suzhou.gusu.shuangta',
+        reason: '人户分离',
+      },
+    }),
+    scope: 'case',
+    ok: 200,
+    fresh: true,
+  },
+  {
+    // A case never delegated: a caller who may ask reaches the workflow's 409.
+    route: 'POST /v1/cases/:id/delegate/end',
+    roles: ['supervisor'],
+    request: ({ caseId }) => ({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/delegate/end`,
+      payload: { reason: '结束' },
     }),
     scope: 'case',
     ok: 409,
@@ -310,7 +350,7 @@ describe('R21: role × route × jurisdiction, deny by default', () => {
     );
     const open = ['POST /v1/auth/login', 'GET /healthz', 'GET /readyz'];
     expect(documented.filter((route) => !open.includes(route)).sort()).toEqual(
-      ROUTES.map((r) => r.route).sort(),
+      [...new Set(ROUTES.map((r) => r.route))].sort(),
     );
   });
 

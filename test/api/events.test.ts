@@ -192,6 +192,7 @@ describe('inbox, supervision actions and notifications', () => {
       phase: 'released_awaiting_report',
       tier: 'stable',
       jurisdiction: 'suzhou.gusu.canglang',
+      delegatedTo: null,
     });
 
     const elsewhere = await system.as('worker.changqiao', { method: 'GET', url: '/v1/tasks?mine=true' });

@@ -100,7 +100,7 @@ describe('a whole case in the console, on the accelerated policy', () => {
     await liaison.getByRole('navigation').getByRole('link', { name: '新建交接' }).click();
     await liaison.getByLabel('姓名').fill(name);
     await liaison.getByLabel('身份证号').fill(makeIdNumber(Math.floor(Math.random() * 1000), '1992-02-29'));
-    await liaison.getByLabel('户籍/居住地址').fill('苏州市姑苏区沧浪街道人民路 3 号');
+    await liaison.getByLabel('现住址').fill('苏州市姑苏区沧浪街道人民路 3 号');
     await liaison.getByLabel('戒毒所名称').fill('苏州市强制隔离戒毒所');
     await liaison.getByLabel('接收辖区（街道）').selectOption({ label: '苏州市 › 姑苏区 › 沧浪街道' });
     await liaison.getByRole('button', { name: '建立交接' }).click();

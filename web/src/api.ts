@@ -125,7 +125,7 @@ export interface Task {
   escalationLevel: number;
 }
 export interface InboxItem extends Task {
-  case: { name: string; phase: Phase; tier: Tier; jurisdiction: string };
+  case: { name: string; phase: Phase; tier: Tier; jurisdiction: string; delegatedTo: string | null };
 }
 export interface CaseSummary {
   id: string;
@@ -134,14 +134,21 @@ export interface CaseSummary {
   tier: Tier;
   status: 'open' | 'closed';
   jurisdiction: string;
+  delegatedTo: string | null;
   assignee: string | null;
-  expectedReleaseAt: string;
+  origin: 'facility' | 'police_order';
+  expectedReleaseAt: string | null;
   releasedAt: string | null;
   nextDueAt: string | null;
 }
 export interface CaseView extends CaseSummary {
-  person: CaseSummary['person'] & { phone: string | null; residenceAddress: string };
-  facility: { name: string };
+  person: CaseSummary['person'] & {
+    phone: string | null;
+    residenceAddress: string;
+    registeredAddress: string | null;
+  };
+  facility: { name: string } | null;
+  decision: { authority: string; decidedAt: string; documentNo: string | null } | null;
   measure: string;
   transferTo: string | null;
   term: { startsAt: string | null; endsAt: string | null; pausedDays: number };
@@ -176,6 +183,7 @@ export interface Caseload {
   openCases: number;
   byTier: Record<Tier, number>;
   overdueTasks: number;
+  delegatedCases: number;
   ratio: string;
   overRatio: boolean;
 }

@@ -9,6 +9,7 @@ import { CasesPage } from './pages/cases';
 import { HandoverPage } from './pages/handover';
 import { InboxPage } from './pages/inbox';
 import { LoginPage } from './pages/login';
+import { PoliceOrderPage } from './pages/police-order';
 import { ReleasesPage } from './pages/releases';
 import { SupervisorPage } from './pages/supervisor';
 
@@ -22,12 +23,17 @@ const MENUS: Record<Role, [string, MessageKey][]> = {
   caseworker: [
     ['#/inbox', 'nav.inbox'],
     ['#/cases', 'nav.cases'],
+    ['#/police-order', 'nav.policeOrder'],
   ],
   supervisor: [
     ['#/supervisor', 'nav.supervisor'],
     ['#/cases', 'nav.cases'],
+    ['#/police-order', 'nav.policeOrder'],
   ],
-  police: [['#/cases', 'nav.cases']],
+  police: [
+    ['#/cases', 'nav.cases'],
+    ['#/police-order', 'nav.policeOrder'],
+  ],
 };
 
 function useHash(): string {
@@ -50,6 +56,8 @@ function Page({ hash, session }: { hash: string; session: Session }) {
       return <ReleasesPage />;
     case '/handover':
       return <HandoverPage />;
+    case '/police-order':
+      return <PoliceOrderPage />;
     case '/inbox':
       return <InboxPage />;
     case '/supervisor':

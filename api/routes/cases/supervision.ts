@@ -10,6 +10,7 @@ import { CaseParams, CaseView, TaskParams, TaskView } from '../../../schemas/cas
 import {
   AssignBody,
   CloseBody,
+  DelegateBody,
   ExtendBody,
   TierBody,
   TimelineEntryView,
@@ -20,6 +21,8 @@ import type { Caller } from '../../auth';
 import {
   assignUpdate,
   closeUpdate,
+  delegateUpdate,
+  endDelegationUpdate,
   extendTaskUpdate,
   setTierUpdate,
   transferUpdate,
@@ -40,6 +43,20 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
   const load = async (id: string, caller: Caller) => {
     const found = await findCase(db.db, id, caller.jurisdictions);
     if (!found) throw notFound();
+    return found;
+  };
+  /** A supervisor's step on a case: only its responsible side (both sides of a transfer) may take it (R23). */
+  const loadResponsible = async (id: string, caller: Caller) => {
+    const found = await load(id, caller);
+    const responsible = [found.jurisdiction, found.transferTo].some(
+      (code) => code !== null && isWithin(code, caller.jurisdictions),
+    );
+    if (!responsible)
+      throw new HttpProblem(
+        403,
+        'responsible_side_only',
+        'the case is managed by its responsible jurisdiction, not the delegate',
+      );
     return found;
   };
   const view = async (id: string, caller: Caller) =>
@@ -88,6 +105,51 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
   );
 
   app.post(
+    '/:id/delegate',
+    {
+      config: { roles: ['supervisor'], idempotent: true },
+      schema: {
+        tags: ['supervision'],
+        summary:
+          'R23: let another street do the daily work (tests, contacts, visits); the case stays with its jurisdiction',
+        params: CaseParams,
+        body: DelegateBody,
+        response: { 200: CaseView, ...errors },
+      },
+    },
+    async (request) => {
+      const found = await loadResponsible(request.params.id, request.user);
+      if (!(await jurisdictionExists(db.db, request.body.to))) {
+        throw new HttpProblem(
+          422,
+          'delegate_jurisdiction_unknown',
+          'the delegate jurisdiction is not known',
+          [{ path: 'body.to', message: `unknown jurisdiction: ${request.body.to}` }],
+        );
+      }
+      return (await act(request, found, delegateUpdate, request.body)).case;
+    },
+  );
+
+  app.post(
+    '/:id/delegate/end',
+    {
+      config: { roles: ['supervisor'], idempotent: true },
+      schema: {
+        tags: ['supervision'],
+        summary: 'R23: end the delegation; the responsible street does the daily work again',
+        params: CaseParams,
+        body: CloseBody,
+        response: { 200: CaseView, ...errors },
+      },
+    },
+    async (request) => {
+      const found = await loadResponsible(request.params.id, request.user);
+      return (await act(request, found, endDelegationUpdate, request.body)).case;
+    },
+  );
+
+  app.post(
     '/:id/close',
     {
       config: { roles: ['supervisor'], idempotent: true },
@@ -100,7 +162,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       },
     },
     async (request) => {
-      const found = await load(request.params.id, request.user);
+      const found = await loadResponsible(request.params.id, request.user);
       return act(request, found, closeUpdate, request.body);
     },
   );
@@ -118,7 +180,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       },
     },
     async (request) => {
-      const found = await load(request.params.id, request.user);
+      const found = await loadResponsible(request.params.id, request.user);
       return act(request, found, setTierUpdate, request.body);
     },
   );
@@ -136,7 +198,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       },
     },
     async (request) => {
-      const found = await load(request.params.id, request.user);
+      const found = await loadResponsible(request.params.id, request.user);
       const worker = await findUserByUsername(db.db, request.body.caseworker);
       if (!worker || worker.role !== 'caseworker' || !isWithin(found.jurisdiction, worker.jurisdictions)) {
         throw new HttpProblem(422, 'not_caseworker_here', 'not a caseworker of the case’s jurisdiction', [
@@ -163,7 +225,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       },
     },
     async (request) => {
-      const found = await load(request.params.id, request.user);
+      const found = await loadResponsible(request.params.id, request.user);
       await sendToCase(temporal, found.id, extendTaskUpdate, [
         { taskId: request.params.taskId, ...request.body },
         actor(request.user),

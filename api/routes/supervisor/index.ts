@@ -100,19 +100,27 @@ const supervisorRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, pol
       const ratio = policy.caseload.personsPerCaseworker;
       const loads = new Map<
         string | null,
-        { displayName: string | null; byTier: Record<string, number>; overdue: number }
+        { displayName: string | null; byTier: Record<string, number>; overdue: number; delegated: number }
       >();
       const load = (username: string | null, displayName: string | null = null) => {
         if (!loads.has(username))
-          loads.set(username, { displayName, byTier: { stable: 0, key: 0, abnormal: 0 }, overdue: 0 });
+          loads.set(username, {
+            displayName,
+            byTier: { stable: 0, key: 0, abnormal: 0 },
+            overdue: 0,
+            delegated: 0,
+          });
         return loads.get(username)!;
       };
       for (const worker of await caseworkers(db.db)) {
         if (worker.jurisdictions.some((code) => isWithin(code, scope)))
           load(worker.username, worker.displayName);
       }
-      for (const row of await openCasesByAssignee(db.db, scope))
-        load(row.assignee).byTier[row.tier] = row.count;
+      for (const row of await openCasesByAssignee(db.db, scope)) {
+        const l = load(row.assignee);
+        l.byTier[row.tier] = row.count;
+        l.delegated += row.delegated;
+      }
       for (const row of await overdueTasksByAssignee(db.db, scope, new Date(await clock())))
         load(row.assignee).overdue = row.count;
       await request.audit({ action: 'supervisor.caseloads', cases: [] });
@@ -125,6 +133,7 @@ const supervisorRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, pol
             openCases,
             byTier: { stable: l.byTier.stable!, key: l.byTier.key!, abnormal: l.byTier.abnormal! },
             overdueTasks: l.overdue,
+            delegatedCases: l.delegated,
             ratio: `1:${ratio}`,
             overRatio: caseworker !== null && openCases > ratio,
           };

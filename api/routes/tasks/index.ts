@@ -37,12 +37,20 @@ const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }) 
       );
       await request.audit({
         action: 'task.list',
-        cases: casesOf(rows.map((r) => ({ id: r.task.caseId, jurisdiction: r.jurisdiction }))),
+        cases: casesOf(
+          rows.map((r) => ({ id: r.task.caseId, jurisdiction: r.jurisdiction, delegatedTo: r.delegatedTo })),
+        ),
       });
       return {
         items: rows.map((row) => ({
           ...toTaskView(row.task, now),
-          case: { name: row.personName, phase: row.phase, tier: row.tier, jurisdiction: row.jurisdiction },
+          case: {
+            name: row.personName,
+            phase: row.phase,
+            tier: row.tier,
+            jurisdiction: row.jurisdiction,
+            delegatedTo: row.delegatedTo,
+          },
         })),
       };
     },

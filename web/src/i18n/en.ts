@@ -32,6 +32,7 @@ export const en: Record<MessageKey, string> = {
   'nav.inbox': 'Inbox',
   'nav.cases': 'Cases',
   'nav.supervisor': 'Supervision',
+  'nav.policeOrder': 'Register a police order',
 
   'role.liaison': 'Facility liaison',
   'role.caseworker': 'Caseworker',
@@ -52,6 +53,8 @@ export const en: Record<MessageKey, string> = {
 
   'measure.community_rehabilitation': 'Community rehabilitation',
   'measure.community_detox': 'Community detox',
+  'origin.facility': 'Facility handover',
+  'origin.police_order': 'Police-ordered community detox',
 
   'task.confirm_release_date': 'Confirm the release date',
   'task.confirm_release': 'Confirm the release',
@@ -85,6 +88,8 @@ export const en: Record<MessageKey, string> = {
   'event.detained': 'Detained',
   'event.freed': 'Freed',
   'event.sentenced': 'Sentenced',
+  'event.delegated': 'Delegated',
+  'event.delegation_ended': 'Delegation ended',
 
   'engine.case_opened': 'Case opened',
   'engine.late_release_notice': 'Release notice came late',
@@ -129,6 +134,7 @@ export const en: Record<MessageKey, string> = {
   'field.tier': 'Tier',
   'field.caseworker': 'Caseworker',
   'field.to': 'Receiving jurisdiction',
+  'field.delegateTo': 'Delegate street (where the person lives)',
   'field.rule': 'Rule',
   'field.dueAt': 'Due',
   'field.task': 'Task',
@@ -163,7 +169,7 @@ export const en: Record<MessageKey, string> = {
   'handover.birthDate': 'Birth date',
   'handover.sex': 'Sex',
   'handover.phone': 'Phone',
-  'handover.address': 'Residence address',
+  'handover.address': 'Lives at',
   'handover.facility': 'Facility',
   'handover.measure': 'Measure',
   'handover.expectedReleaseAt': 'Expected release',
@@ -174,6 +180,16 @@ export const en: Record<MessageKey, string> = {
   'handover.busy': 'Sending…',
   'handover.duplicate': 'This person already has an open case.',
   'handover.openDuplicate': 'Open that case',
+  'handover.registeredAddress': 'Registered address',
+  'policeOrder.title': 'Register a police-ordered community detox',
+  'policeOrder.intro':
+    'A person ordered into community detox by the police has no facility and no pickup, and must report to the street office within 15 days of the decision.',
+  'policeOrder.decision': 'The decision',
+  'policeOrder.authority': 'Deciding authority',
+  'policeOrder.decidedAt': 'Date of the decision',
+  'policeOrder.decidedAtHint': 'The 15 days to report in run from this date',
+  'policeOrder.documentNo': 'Decision document number',
+  'policeOrder.submit': 'Register',
 
   'releases.title': 'Due for release',
   'releases.intro':
@@ -191,6 +207,7 @@ export const en: Record<MessageKey, string> = {
   'inbox.hideLater': 'Hide later tasks',
   'inbox.empty': 'Nothing due today and nothing overdue.',
   'inbox.due': 'due {when}',
+  'inbox.delegated': 'On behalf of {jurisdiction}',
   'inbox.escalated': 'escalated to level {level}',
 
   'cases.title': 'Cases',
@@ -225,9 +242,15 @@ export const en: Record<MessageKey, string> = {
   'case.unassigned': 'Unassigned',
   'case.jurisdiction': 'Jurisdiction',
   'case.transferTo': 'Transferring to',
+  'case.delegatedTo': 'Daily work delegated to',
   'case.facility': 'Facility',
   'case.measure': 'Measure',
   'case.expectedRelease': 'Expected release',
+  'case.origin': 'Way in',
+  'case.decision': 'Police decision',
+  'case.decisionText': '{authority}, {date}',
+  'case.registeredAddress': 'Registered address',
+  'case.residenceAddress': 'Lives at',
   'case.released': 'Released',
   'case.term': 'Term',
   'case.termDates': '{from} to {to}',
@@ -258,6 +281,8 @@ export const en: Record<MessageKey, string> = {
   'action.transfer': 'Transfer',
   'action.close': 'Close',
   'action.extend': 'Extend a task',
+  'action.delegate': 'Delegate',
+  'action.endDelegation': 'End delegation',
   'action.done': 'Done: {what}',
   'action.chooseCaseworker': 'Choose a caseworker',
   'action.chooseTask': 'Choose a task',
@@ -373,6 +398,17 @@ export const en: Record<MessageKey, string> = {
   'refusal.forms_font_missing':
     'The server has no Chinese font installed, so forms cannot be printed now; tell the administrator.',
   'refusal.case_closed': 'The case is closed.',
+  'refusal.origin_not_for_role':
+    'A handover is opened by the facility liaison; a police order is registered by a caseworker, supervisor or police officer.',
+  'refusal.no_pickup_for_police_order':
+    'A police-ordered case has no pickup: the person was never in a facility.',
+  'refusal.delegate_jurisdiction_unknown': 'The delegate jurisdiction is not known.',
+  'refusal.responsible_side_only': 'The case is managed by its responsible jurisdiction, not the delegate.',
+  'refusal.delegation_open': 'End the delegation before a transfer.',
+  'refusal.delegation_in_transfer':
+    'A case in transfer cannot be delegated; the receiving side takes it on arrival.',
+  'refusal.already_delegated': 'The case is already delegated there.',
+  'refusal.not_delegated': 'The case is not delegated.',
   'refusal.report_in_before_release': 'The person has not been released yet; record the release first.',
   'refusal.event_not_allowed_now': 'This cannot be recorded in the case’s current phase.',
   'refusal.community_agreement_before_report_in': 'A community agreement is signed after report-in.',

@@ -15,14 +15,22 @@ import {
 
 // The supervisor's actions on a case (api.md "Supervision"); a caseworker may start a transfer.
 
-export type Action = 'assign' | 'tier' | 'transfer' | 'close' | 'extend';
+export type Action = 'assign' | 'tier' | 'transfer' | 'delegate' | 'endDelegation' | 'close' | 'extend';
 export const ACTIONS: Record<Action, readonly Role[]> = {
   assign: ['supervisor'],
   tier: ['supervisor'],
   transfer: ['caseworker', 'supervisor'],
+  delegate: ['supervisor'],
+  endDelegation: ['supervisor'],
   close: ['supervisor'],
   extend: ['supervisor'],
 };
+
+/** The actions that make sense for this case now, for this role. */
+export const actionsFor = (role: Role, c: CaseView): Action[] =>
+  (Object.keys(ACTIONS) as Action[]).filter(
+    (a) => ACTIONS[a].includes(role) && (a !== 'endDelegation' || c.delegatedTo !== null),
+  );
 
 function Caseworkers({
   jurisdiction,
@@ -79,11 +87,13 @@ export function ActionForm(props: {
         ? ['assign', { caseworker: values.caseworker }]
         : action === 'tier'
           ? ['tier', { tier: values.tier, reason }]
-          : action === 'transfer'
-            ? ['transfer', { to: values.to, reason }]
-            : action === 'close'
-              ? ['close', { reason }]
-              : [`tasks/${values.taskId}/extend`, { until: fromLocalInput(values.until!), reason }];
+          : action === 'transfer' || action === 'delegate'
+            ? [action, { to: values.to, reason }]
+            : action === 'endDelegation'
+              ? ['delegate/end', { reason }]
+              : action === 'close'
+                ? ['close', { reason }]
+                : [`tasks/${values.taskId}/extend`, { until: fromLocalInput(values.until!), reason }];
     await api('POST', `/v1/cases/${c.id}/${path}`, body, key);
     props.onDone(title);
   });
@@ -112,12 +122,17 @@ export function ActionForm(props: {
           </select>
         </Field>
       )}
-      {action === 'transfer' && (
-        <Field id="action-to" label={t('field.to')} required error={errors.to}>
+      {(action === 'transfer' || action === 'delegate') && (
+        <Field
+          id="action-to"
+          label={t(action === 'delegate' ? 'field.delegateTo' : 'field.to')}
+          required
+          error={errors.to}
+        >
           <select id="action-to" value={values.to} onChange={set('to')}>
             <option value="">{t('action.chooseJurisdiction')}</option>
             {jurisdictions.items
-              .filter((j) => j.code !== c.jurisdiction)
+              .filter((j) => j.code !== c.jurisdiction && j.code !== c.delegatedTo)
               .map((j) => (
                 <option key={j.code} value={j.code}>
                   {jurisdictions.path(j.code)}

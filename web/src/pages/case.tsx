@@ -13,7 +13,7 @@ import {
   useJurisdictions,
   useResource,
 } from '../ui';
-import { ACTIONS, ActionForm, type Action } from './actions';
+import { ACTIONS, ActionForm, actionsFor, type Action } from './actions';
 import { EventForm, TASK_EVENTS, eventTypesFor } from './record';
 
 type Open = { event: EventType; preset?: Record<string, unknown> } | { action: Action } | null;
@@ -124,11 +124,34 @@ function Facts({ c }: { c: CaseView }) {
     ['case.idNumber', c.person.idNumber],
     ['case.jurisdiction', jurisdictions.path(c.jurisdiction)],
     ...(c.transferTo ? [['case.transferTo', jurisdictions.path(c.transferTo)] as [MessageKey, string]] : []),
+    ...(c.delegatedTo
+      ? [['case.delegatedTo', jurisdictions.path(c.delegatedTo)] as [MessageKey, string]]
+      : []),
     ['case.assignee', c.assignee ?? t('case.unassigned')],
     ['case.measure', label('measure', c.measure)],
-    ['case.facility', c.facility.name],
-    ['case.expectedRelease', formatTime(c.expectedReleaseAt)],
-    ['case.released', formatTime(c.releasedAt)],
+    ['case.residenceAddress', c.person.residenceAddress],
+    ...(c.person.registeredAddress
+      ? [['case.registeredAddress', c.person.registeredAddress] as [MessageKey, string]]
+      : []),
+    ['case.origin', label('origin', c.origin)],
+    ...(c.decision
+      ? [
+          [
+            'case.decision',
+            t('case.decisionText', {
+              authority: c.decision.authority,
+              date: formatDate(c.decision.decidedAt),
+            }) + (c.decision.documentNo ? ` · ${c.decision.documentNo}` : ''),
+          ] as [MessageKey, string],
+        ]
+      : []),
+    ...(c.facility
+      ? ([
+          ['case.facility', c.facility.name],
+          ['case.expectedRelease', formatTime(c.expectedReleaseAt)],
+          ['case.released', formatTime(c.releasedAt)],
+        ] as [MessageKey, string][])
+      : []),
     [
       'case.term',
       c.term.startsAt && c.term.endsAt
@@ -294,21 +317,18 @@ export function CasePage({ id, task, user }: { id: string; task: string | null; 
               </div>
             </section>
           )}
-          {c.status === 'open' &&
-            (Object.keys(ACTIONS) as Action[]).some((a) => ACTIONS[a].includes(user.role)) && (
-              <section aria-labelledby="actions-title">
-                <h2 id="actions-title">{t('case.actions')}</h2>
-                <div class="event-buttons">
-                  {(Object.keys(ACTIONS) as Action[])
-                    .filter((a) => ACTIONS[a].includes(user.role))
-                    .map((a) => (
-                      <button key={a} type="button" onClick={() => setOpen({ action: a })}>
-                        {t(`action.${a}`)}
-                      </button>
-                    ))}
-                </div>
-              </section>
-            )}
+          {c.status === 'open' && actionsFor(user.role, c).length > 0 && (
+            <section aria-labelledby="actions-title">
+              <h2 id="actions-title">{t('case.actions')}</h2>
+              <div class="event-buttons">
+                {actionsFor(user.role, c).map((a) => (
+                  <button key={a} type="button" onClick={() => setOpen({ action: a })}>
+                    {t(`action.${a}`)}
+                  </button>
+                ))}
+              </div>
+            </section>
+          )}
           {open && 'event' in open && (
             <EventForm
               key={open.event}

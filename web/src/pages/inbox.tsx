@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { InboxItem } from '../api';
 import { label, relative, t } from '../i18n';
-import { Badge, Empty, Loadable, useResource } from '../ui';
+import { Badge, Empty, Loadable, useJurisdictions, useResource } from '../ui';
 
 function endOfToday(now: number): number {
   const end = new Date(now);
@@ -10,6 +10,7 @@ function endOfToday(now: number): number {
 }
 
 function TaskLine({ task, now }: { task: InboxItem; now: number }) {
+  const jurisdictions = useJurisdictions();
   return (
     <li>
       <a class={`card task ${task.status}`} href={`#/cases/${task.caseId}?task=${task.id}`}>
@@ -19,6 +20,11 @@ function TaskLine({ task, now }: { task: InboxItem; now: number }) {
           {t('inbox.due', { when: relative(task.dueAt, now) })}
         </span>
         <Badge kind="tier" code={task.case.tier} />
+        {task.case.delegatedTo && (
+          <span class="muted">
+            {t('inbox.delegated', { jurisdiction: jurisdictions.path(task.case.jurisdiction) })}
+          </span>
+        )}
         {task.escalationLevel > 0 && (
           <span class="muted">{t('inbox.escalated', { level: task.escalationLevel })}</span>
         )}
