@@ -40,6 +40,8 @@ export interface AppDeps {
   policyDocument: Record<string, unknown>;
   tokenSecret: string;
   tokenTtlSeconds: number;
+  /** The audit chain's HMAC key (`AUDIT_KEY`). */
+  auditKey: string;
   /**
    * The engine's clock, for what is due or overdue. Real time in production; tests on the
    * time-skipping server pass that server's clock, so the API and the workflows agree on "now".
@@ -154,7 +156,7 @@ export async function buildApp(
     ttlSeconds: deps.tokenTtlSeconds,
     db: deps.db.db,
   });
-  await app.register(auditPlugin, { db: deps.db.db });
+  await app.register(auditPlugin, { db: deps.db.db, key: deps.auditKey });
   await app.register(idempotencyPlugin, { db: deps.db.db });
   // Only routes that ask for it (login); in memory, per process.
   await app.register(fastifyRateLimit, {

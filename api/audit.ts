@@ -50,10 +50,10 @@ const reasonProblem = (why: string) =>
   ]);
 
 /** Decorates every request with `audit()`; the reason header is checked before any handler runs. */
-export const auditPlugin = fp<{ db: Db }>(async (app: FastifyInstance, { db }) => {
+export const auditPlugin = fp<{ db: Db; key: string }>(async (app: FastifyInstance, { db, key }) => {
   app.decorateRequest('audit', async function (this: FastifyRequest, call: AuditCall) {
     const route = `${this.method} ${this.routeOptions.url ?? ''}`;
-    await appendAudit(db, {
+    await appendAudit(db, key, {
       at: new Date(),
       actorId: this.user.sub,
       actorUsername: this.user.username,

@@ -65,6 +65,7 @@ export class BenchSystem {
       TEMPORAL_ADDRESS: this.temporal.address,
       TEMPORAL_TASK_QUEUE: this.taskQueue,
       TOKEN_SECRET: this.tokenSecret,
+      AUDIT_KEY: randomBytes(32).toString('base64url'),
       PAYLOAD_KEYS: this.payloadKeys,
       // Per-request log lines would go through this process's pipe; production writes them to stdout.
       LOG_LEVEL: 'warn',

@@ -26,6 +26,8 @@ export const TEST_PAYLOAD_KEY = {
   key: createHash('sha256').update('rehab-followup test payload key').digest(),
 };
 export const TEST_PAYLOAD_CODEC = new EncryptionCodec([TEST_PAYLOAD_KEY]);
+/** The tests' audit chain key (`AUDIT_KEY`): a test key protects nothing. */
+export const TEST_AUDIT_KEY = 'rehab-followup test audit key, not a secret';
 
 export const POLICIES = {
   standard: join(__dirname, '..', '..', 'policies', 'standard.json'),
@@ -80,6 +82,8 @@ export async function startTestSystem(
     channels?: NotificationChannel[];
     /** Receives the API's log lines (JSON), as production writes them. */
     logStream?: { write(line: string): void };
+    /** The API and the worker connect as a least-privilege role, as in production (test/helpers/database). */
+    appRole?: boolean;
   } = {},
 ): Promise<TestSystem> {
   const payloadCodec = TEST_PAYLOAD_CODEC;
@@ -91,7 +95,7 @@ export async function startTestSystem(
         client: { dataConverter },
       });
   const channel = recordingChannel();
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ appRole: options.appRole });
   await seedDemoData(db.database.db);
   const taskQueue = `test-${randomUUID()}`;
   const worker: Worker = await createWorker({
@@ -114,6 +118,7 @@ export async function startTestSystem(
       policyDocument: document,
       tokenSecret: randomUUID() + randomUUID(),
       tokenTtlSeconds: 3_600,
+      auditKey: TEST_AUDIT_KEY,
       payloadCodec,
       codecCorsOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'],
       clock: () => env.currentTimeMs(),
