@@ -108,7 +108,7 @@ export async function buildApp(
     void parseJson(request, body as string, (error, value) => {
       if (error) return done(error);
       if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
-        return done(new HttpProblem(400, 'the request body must be a JSON object'));
+        return done(new HttpProblem(400, 'body_not_object', 'the request body must be a JSON object'));
       }
       done(null, value);
     });
@@ -120,7 +120,7 @@ export async function buildApp(
       nulPath(request.query, 'querystring') ??
       nulPath(request.body, 'body');
     if (path) {
-      throw new HttpProblem(400, 'text must not contain NUL characters', [
+      throw new HttpProblem(400, 'nul_character', 'text must not contain NUL characters', [
         { path, message: 'contains \\u0000' },
       ]);
     }
@@ -162,7 +162,11 @@ export async function buildApp(
   await app.register(fastifyRateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      new HttpProblem(429, `too many attempts; try again in ${Math.ceil(context.ttl / 1000)} s`),
+      new HttpProblem(
+        429,
+        'rate_limited',
+        `too many attempts; try again in ${Math.ceil(context.ttl / 1000)} s`,
+      ),
   });
 
   const routeDeps: RouteDeps = { ...deps, clock: deps.clock ?? (async () => Date.now()) };

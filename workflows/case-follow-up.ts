@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
+import type { Refusal } from '../schemas/refusal-codes';
 import {
   assignUpdate,
   caseStatusQuery,
@@ -41,8 +42,15 @@ const { deliverNotification } = proxyActivities<CaseActivities>({
 /** Patch id (workflows/README.md): commands that arrive before the case is recorded wait for it. */
 const COMMANDS_WAIT_FOR_THE_RECORD = 'commands-wait-for-the-record';
 
-function refuse(reason: string | null): void {
-  if (reason) throw ApplicationFailure.create({ type: COMMAND_REFUSED, message: reason, nonRetryable: true });
+/** A refused command: its English detail as the message; its code and field as the details. */
+function refuse(refusal: Refusal | null): void {
+  if (refusal)
+    throw ApplicationFailure.create({
+      type: COMMAND_REFUSED,
+      message: refusal.detail,
+      details: refusal.field ? [refusal.code, refusal.field] : [refusal.code],
+      nonRetryable: true,
+    });
 }
 
 /** One person's case, from the handover inside the facility to the end of the community term. */
@@ -69,15 +77,18 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
    * retried after a crash between the record and its report finds the case and goes on) waits
    * for the record, then is checked again: nothing is applied to a case that is not open yet.
    */
-  const command = <T>(check: () => string | null, change: () => T): Promise<T> =>
+  const command = <T>(check: () => Refusal | null, change: () => T): Promise<T> =>
     state.opening === 'recorded'
       ? journal.write(change)
       : afterRecord(check).then(() => journal.write(change));
-  async function afterRecord(check: () => string | null): Promise<void> {
+  async function afterRecord(check: () => Refusal | null): Promise<void> {
     if (!patched(COMMANDS_WAIT_FOR_THE_RECORD)) return;
     await condition(() => state.opening !== 'pending');
     if (state.opening === 'duplicate')
-      refuse('this handover was not opened: the person already has an open case');
+      refuse({
+        code: 'duplicate_open_case',
+        detail: 'this handover was not opened: the person already has an open case',
+      });
     refuse(check());
   }
 

@@ -67,7 +67,11 @@ const codecRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, payloadCod
         try {
           result = await payloadCodec[operation](payloads);
         } catch {
-          throw new HttpProblem(422, `the payloads could not be ${operation}d (wrong key or damaged data)`);
+          throw new HttpProblem(
+            422,
+            'codec_failed',
+            `the payloads could not be ${operation}d (wrong key or damaged data)`,
+          );
         }
         if (operation === 'decode') await request.audit({ action: 'payload.decode', cases });
         return toJson(result);
@@ -81,7 +85,7 @@ const codecRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, payloadCod
     payloads: Payload[],
   ): Promise<{ id: string; jurisdiction: string }[]> {
     if (!payloads.every(isEncrypted)) {
-      throw new HttpProblem(422, 'only encrypted payloads are decoded here');
+      throw new HttpProblem(422, 'codec_not_encrypted', 'only encrypted payloads are decoded here');
     }
     const ids = new Set<string>();
     for (const payload of payloads) {
