@@ -59,6 +59,8 @@ export interface TestSystem {
   env: TestWorkflowEnvironment;
   db: TestDatabase;
   taskQueue: string;
+  /** The API's token secret (a second API process on the same database shares it). */
+  tokenSecret: string;
   /** The codec the worker and the client share (a fresh key per test file). */
   payloadCodec: EncryptionCodec;
   /** A bearer token for a demo user (api.md "Identity and demo data"). */
@@ -109,6 +111,7 @@ export async function startTestSystem(
   });
   const workerRun = worker.run();
   const { policy, document } = loadPolicy(POLICIES[options.policy ?? 'standard']);
+  const tokenSecret = randomUUID() + randomUUID();
   const app = await buildApp(
     {
       db: db.database,
@@ -116,7 +119,7 @@ export async function startTestSystem(
       taskQueue,
       policy,
       policyDocument: document,
-      tokenSecret: randomUUID() + randomUUID(),
+      tokenSecret,
       tokenTtlSeconds: 3_600,
       auditKey: TEST_AUDIT_KEY,
       payloadCodec,
@@ -148,6 +151,7 @@ export async function startTestSystem(
     db,
     taskQueue,
     payloadCodec,
+    tokenSecret,
     tokenFor,
     async as(username, injectOptions) {
       const token = await tokenFor(username);
