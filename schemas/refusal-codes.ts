@@ -29,6 +29,7 @@ export const REFUSAL_CODES = {
   unauthenticated: 'no valid bearer token; log in at POST /v1/auth/login',
   wrong_credentials: 'wrong username or password',
   forbidden: 'the caller’s role may not do this',
+  id_number_search_forbidden: 'the caller’s role sees ID numbers masked and may not search by one',
   rate_limited: 'too many attempts; try again after the time the detail gives',
   not_found: 'no such resource, or a case outside the caller’s jurisdictions',
   // The case (the workflow's refusals and the API's checks around them)

@@ -48,7 +48,8 @@ const ROUTES: RouteRow[] = [
   },
   {
     route: 'GET /v1/cases',
-    roles: ALL,
+    // A search by full ID number: only the roles that see it in full (R21); supervisors get 403.
+    roles: ['liaison', 'caseworker', 'police'],
     request: ({ idNumber }) => ({ method: 'GET', url: `/v1/cases?q=${idNumber}` }),
     scope: 'list',
     ok: 200,

@@ -23,7 +23,9 @@ import { CaseJurisdiction, CasePhase, CaseTier } from '../../../workflows/search
 import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
 import { withDeadline } from './commands';
-import { decodeCursor, encodeCursor, toCaseSummary, toCaseView } from './views';
+import { decodeCursor, encodeCursor, seesFullIdNumber, toCaseSummary, toCaseView } from './views';
+
+const ID_NUMBER_LIKE = /^\d{17}[\dX]$/i;
 
 const duplicate = (caseId: string) =>
   new HttpProblem(409, 'duplicate_open_case', `this person already has an open case: ${caseId}`, [
@@ -122,12 +124,22 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         tags: ['cases'],
         summary: 'Cases within your jurisdictions, newest first',
         querystring: CaseListQuery,
-        response: { 200: CaseList, 400: Problem },
+        response: { 200: CaseList, 400: Problem, 403: Problem },
       },
     },
     async (request) => {
       const query = request.query;
       const caller = request.user;
+      // A full ID number matches exactly: for a role that sees it masked, a search would recover
+      // the hidden digits by guessing (R21).
+      const byIdNumber = query.q !== undefined && ID_NUMBER_LIKE.test(query.q);
+      if (byIdNumber && !seesFullIdNumber(caller.role)) {
+        throw new HttpProblem(
+          403,
+          'id_number_search_forbidden',
+          `the ${caller.role} role sees ID numbers masked and may not search by one`,
+        );
+      }
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
       if (after === null) {
         throw new HttpProblem(400, 'cursor_invalid', 'the cursor is not one this API returned', [
@@ -150,7 +162,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
       );
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
-      await request.audit({ action: 'case.list', cases: page });
+      await request.audit({ action: byIdNumber ? 'case.search.idNumber' : 'case.list', cases: page });
       return {
         items: page.map((row) => toCaseSummary(row, caller.role)),
         nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,

@@ -346,6 +346,7 @@ export const en: Record<MessageKey, string> = {
   'refusal.unauthenticated': 'Your session has expired; please log in again.',
   'refusal.wrong_credentials': 'Wrong username or password.',
   'refusal.forbidden': 'Your role may not do this.',
+  'refusal.id_number_search_forbidden': 'Your role sees ID numbers masked and cannot search by one.',
   'refusal.rate_limited': 'Too many attempts; try again later.',
   'refusal.not_found': 'Not found, or outside your jurisdictions.',
   'refusal.duplicate_open_case': 'This person already has an open case.',

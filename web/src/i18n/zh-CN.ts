@@ -342,6 +342,7 @@ export const zhCN = {
   'refusal.unauthenticated': '登录已过期，请重新登录。',
   'refusal.wrong_credentials': '用户名或密码错误。',
   'refusal.forbidden': '您的角色无权进行此操作。',
+  'refusal.id_number_search_forbidden': '您的角色只能看到隐去部分号码的身份证号，不能按身份证号查询。',
   'refusal.rate_limited': '尝试次数过多，请稍后再试。',
   'refusal.not_found': '没有找到，或不在您的辖区内。',
   'refusal.duplicate_open_case': '此人已有在办案件。',
