@@ -12,6 +12,8 @@ export interface AuditCall {
   action: string;
   /** The cases concerned, with the jurisdiction each is in; ids only, never personal data (R21). */
   cases: { id: string; jurisdiction: string }[];
+  /** The jurisdictions the request covered; default: the caller's. */
+  scope?: string[];
 }
 
 declare module 'fastify' {
@@ -60,6 +62,7 @@ export const auditPlugin = fp<{ db: Db; key: string }>(async (app: FastifyInstan
       actorRole: this.user.role,
       action: call.action,
       cases: call.cases,
+      scope: call.scope ?? this.user.jurisdictions,
       route,
       reason: auditReason(this) ?? route,
       requestId: this.id,

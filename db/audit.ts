@@ -12,6 +12,8 @@ export interface AuditEntry {
   action: string;
   /** The cases concerned, each with the jurisdiction it was in (for scoping the trail). */
   cases: { id: string; jurisdiction: string }[];
+  /** The jurisdictions the request covered (for entries that name no case: KPIs, empty searches). */
+  scope: string[];
   route: string;
   reason: string;
   requestId: string;
@@ -31,7 +33,7 @@ type Content = Omit<AuditRow, 'id' | 'hash' | 'prevHash'>;
  * plain sha256 (`key` null).
  */
 export function chainHash(key: string | null, prevHash: string, row: Content): string {
-  const canonical = JSON.stringify([
+  const fields = [
     row.at.toISOString(),
     row.actorId,
     row.actorUsername,
@@ -42,7 +44,9 @@ export function chainHash(key: string | null, prevHash: string, row: Content): s
     row.route,
     row.reason,
     row.requestId,
-  ]);
+  ];
+  // Keyed rows also cover the scope column, which came with the key.
+  const canonical = JSON.stringify(key === null ? fields : [...fields, row.scope]);
   const hash = key === null ? createHash('sha256') : createHmac('sha256', key);
   return hash.update(prevHash).update('\n').update(canonical).digest('hex');
 }
@@ -63,6 +67,7 @@ export async function appendAudit(db: Db, key: string, entry: AuditEntry): Promi
       action: entry.action,
       caseIds: entry.cases.map((c) => c.id),
       caseJurisdictions: entry.cases.map((c) => c.jurisdiction),
+      scope: entry.scope,
       route: entry.route,
       reason: entry.reason,
       requestId: entry.requestId,
@@ -87,12 +92,17 @@ export interface AuditFilter {
   limit: number;
 }
 
-/** Entries about at least one case within the given jurisdictions, newest first. */
+/**
+ * Entries about at least one case within the given jurisdictions, and entries that name no case
+ * but covered jurisdictions within them (a KPI read, an empty search), newest first.
+ */
 export async function listAudit(db: Db, filter: AuditFilter, scope: readonly string[]): Promise<AuditRow[]> {
   const within = scope.flatMap((code) => [sql`j = ${code}`, sql`j like ${`${escapeLike(code)}.%`}`]);
+  const anyWithin = (column: SQL) =>
+    sql`exists (select 1 from unnest(${column}) as j where ${sql.join(within, sql` or `)})`;
   const conditions: (SQL | undefined)[] = [
     within.length
-      ? sql`exists (select 1 from unnest(${auditLog.caseJurisdictions}) as j where ${sql.join(within, sql` or `)})`
+      ? sql`(${anyWithin(sql`${auditLog.caseJurisdictions}`)} or (cardinality(${auditLog.caseIds}) = 0 and ${anyWithin(sql`${auditLog.scope}`)}))`
       : sql`false`,
   ];
   if (filter.caseId) conditions.push(sql`${filter.caseId} = any(${auditLog.caseIds})`);

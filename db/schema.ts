@@ -205,6 +205,11 @@ export const auditLog = pgTable(
     /** The cases concerned and, index by index, the jurisdiction each was in. */
     caseIds: text('case_ids').array().notNull(),
     caseJurisdictions: text('case_jurisdictions').array().notNull(),
+    /** The jurisdictions the request covered: who may see an entry that names no case (a KPI read). */
+    scope: text('scope')
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
     route: text('route').notNull(),
     reason: text('reason').notNull(),
     requestId: text('request_id').notNull(),

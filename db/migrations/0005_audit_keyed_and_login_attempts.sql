@@ -7,6 +7,7 @@ CREATE TABLE "login_attempts" (
 );
 --> statement-breakpoint
 ALTER TABLE "audit_head" ADD COLUMN "keyed_from" bigint DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "audit_log" ADD COLUMN "scope" text[] DEFAULT '{}' NOT NULL;--> statement-breakpoint
 CREATE INDEX "login_attempts_user" ON "login_attempts" USING btree ("user_tag","at");--> statement-breakpoint
 CREATE INDEX "login_attempts_address" ON "login_attempts" USING btree ("address","at");--> statement-breakpoint
 -- Hand-added. The chain is HMAC-keyed from here on; rows already there keep their plain sha256.

@@ -140,6 +140,33 @@ describe('R21: every read and change of a case leaves a trace (GET /v1/audit)', 
     expect((await trail('supervisor.gusu', `caseId=${id}`)).map((e) => e.action)).toEqual(['case.create']);
   });
 
+  it('R21: reads that return no case (KPIs, caseloads, an empty search) and reads of the trail are audited, for the jurisdictions they covered', async () => {
+    const as = (username: string, url: string) => system.as(username, { method: 'GET', url });
+    expect((await as('supervisor.gusu', '/v1/supervisor/kpis?jurisdiction=suzhou.gusu')).statusCode).toBe(
+      200,
+    );
+    expect((await as('supervisor.gusu', '/v1/supervisor/caseloads')).statusCode).toBe(200);
+    const empty = await as('worker.canglang', `/v1/cases?q=${encodeURIComponent('无此人某某')}`);
+    expect(empty.json().items).toEqual([]);
+    await trail('supervisor.gusu', 'actor=supervisor.gusu');
+
+    const gusu = await trail('supervisor.gusu', 'limit=50');
+    const seen = (items: typeof gusu, actor: string, action: string) =>
+      items.some((e) => e.actor.username === actor && e.action === action && e.caseIds.length === 0);
+    expect(seen(gusu, 'supervisor.gusu', 'supervisor.kpis')).toBe(true);
+    expect(seen(gusu, 'supervisor.gusu', 'supervisor.caseloads')).toBe(true);
+    expect(seen(gusu, 'worker.canglang', 'case.list')).toBe(true);
+    expect(seen(gusu, 'supervisor.gusu', 'audit.read')).toBe(true);
+    // The city's supervisor sees what was read in Gusu; another district's reads are not Gusu's.
+    expect(
+      seen(await trail('supervisor.city', 'actor=supervisor.gusu'), 'supervisor.gusu', 'supervisor.kpis'),
+    ).toBe(true);
+    await as('worker.changqiao', `/v1/cases?q=${encodeURIComponent('无此人某某')}`);
+    expect(
+      seen(await trail('supervisor.gusu', 'actor=worker.changqiao'), 'worker.changqiao', 'case.list'),
+    ).toBe(false);
+  });
+
   it('keeps the chain whole under concurrent reads', async () => {
     const { id } = await open();
     const replies = await Promise.all(
@@ -267,6 +294,7 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
       action: 'case.read',
       caseIds: [],
       caseJurisdictions: [],
+      scope: [],
       route: 'GET /v1/cases/:id',
       reason: 'routine',
       requestId: 'forged',
@@ -290,6 +318,7 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
       action: 'case.read',
       caseIds: [],
       caseJurisdictions: [],
+      scope: [],
       route: 'x',
       reason: 'x',
       requestId: 'x',
