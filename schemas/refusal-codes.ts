@@ -11,6 +11,7 @@ export const REFUSAL_CODES = {
     'a timestamp is not a real instant within the accepted range (years 1970–2100, offset within ±14:00, not in the future for what has happened, not before the case allows); errors[] names it',
   malformed_json: 'the body is not valid JSON',
   body_not_object: 'the body is JSON but not an object',
+  body_too_deep: 'the body nests objects or arrays deeper than any the API takes (32 levels)',
   nul_character: 'a text field holds a NUL character',
   payload_too_large: 'the body is larger than the API accepts',
   unsupported_media_type: 'the body is not of a media type the route accepts',

@@ -2,6 +2,7 @@ import type { Policy } from '../config/policy';
 import type { Phase, Role, Tier } from '../schemas/common';
 import type { EventBody } from '../schemas/events';
 import type { Refusal, RefusalCode } from '../schemas/refusal-codes';
+import { FUTURE_TOLERANCE_MS, instantOf } from '../schemas/time-bounds';
 import type {
   Actor,
   CaseInput,
@@ -87,8 +88,25 @@ const PHASE_WORDS: Record<Phase, string> = {
   closed: 'the case is closed',
 };
 
-/** Clock skew allowed for `occurredAt` in the future. */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
+/** The event's timestamps that name what has already happened (the rest may lie ahead). */
+const PAST_FIELDS = new Set(['occurredAt', 'absence_found.from', 'absence_found.until']);
+
+/**
+ * api.md "Time bounds", again here so that nothing the API let through by mistake enters the
+ * history: every timestamp a real instant within 1970–2100, what has happened not in the future.
+ */
+function outOfBounds(event: EventBody, now: number): Refusal | null {
+  for (const [field, value] of Object.entries(event)) {
+    if (!['occurredAt', 'releaseAt', 'from', 'until'].includes(field) || value === undefined) continue;
+    const at = instantOf(value);
+    if (at === null)
+      return no('occurred_at_out_of_range', `${field} is not an instant the engine accepts`, field);
+    const past = PAST_FIELDS.has(field) || PAST_FIELDS.has(`${event.type}.${field}`);
+    if (past && at > now + FUTURE_TOLERANCE_MS)
+      return no('occurred_at_out_of_range', `${field} is in the future`, field);
+  }
+  return null;
+}
 
 export interface CaseData {
   phase: Phase;
@@ -215,9 +233,9 @@ export class CaseState {
 
   /** Why `event` cannot be recorded now, as a code and plain words; null when it can. */
   refusal(event: EventBody, now: number): Refusal | null {
+    const outOfRange = outOfBounds(event, now);
+    if (outOfRange) return outOfRange;
     const at = event.occurredAt ? Date.parse(event.occurredAt) : now;
-    if (at > now + FUTURE_TOLERANCE_MS)
-      return no('occurred_at_out_of_range', 'occurredAt is in the future', 'occurredAt');
     if (!ALLOWED[event.type].includes(this.d.phase)) {
       if (event.type === 'reported_in' && PRE_RELEASE.includes(this.d.phase))
         return no('report_in_before_release', 'the person has not been released yet; record released first');
@@ -425,7 +443,10 @@ export class CaseState {
     return entry;
   }
 
-  refusalToExtend(taskId: string, until: number, now: number): Refusal | null {
+  refusalToExtend(taskId: string, untilText: string, now: number): Refusal | null {
+    const until = instantOf(untilText);
+    if (until === null)
+      return no('occurred_at_out_of_range', 'until is not an instant the engine accepts', 'until');
     const task = this.d.tasks.find((t) => t.id === taskId);
     if (!task) return no('no_such_task', `the case has no task ${taskId}`);
     if (!isOpen(task)) return no('task_not_open', `task ${taskId} is ${task.status}`);

@@ -56,6 +56,15 @@ const ROUTES: RouteRow[] = [
     includes: (reply, { caseId }) => reply.json().items.some((item: { id: string }) => item.id === caseId),
   },
   {
+    route: 'POST /v1/cases/search',
+    // As GET: a search by full ID number is for the roles that see it in full (R21).
+    roles: ['liaison', 'caseworker', 'police'],
+    request: ({ idNumber }) => ({ method: 'POST', url: '/v1/cases/search', payload: { q: idNumber } }),
+    scope: 'list',
+    ok: 200,
+    includes: (reply, { caseId }) => reply.json().items.some((item: { id: string }) => item.id === caseId),
+  },
+  {
     route: 'POST /v1/cases',
     roles: ['liaison'],
     request: ({ jurisdiction }) => ({

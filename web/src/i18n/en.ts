@@ -329,6 +329,7 @@ export const en: Record<MessageKey, string> = {
     'A time is outside the accepted range: not later than now, nor earlier than the case allows.',
   'refusal.malformed_json': 'What was sent could not be read.',
   'refusal.body_not_object': 'What was sent is not in the right form.',
+  'refusal.body_too_deep': 'What was sent is nested too deeply.',
   'refusal.nul_character': 'The text contains a control character that is not allowed.',
   'refusal.payload_too_large': 'What you sent is too large.',
   'refusal.unsupported_media_type': 'This kind of content is not accepted here.',

@@ -325,6 +325,7 @@ export const zhCN = {
   'refusal.occurred_at_out_of_range': '时间超出允许范围：不能晚于现在，也不能早于案件允许的时间。',
   'refusal.malformed_json': '提交的内容无法读取。',
   'refusal.body_not_object': '提交的内容格式不正确。',
+  'refusal.body_too_deep': '提交的内容层级过深。',
   'refusal.nul_character': '文字中含有不允许的控制字符。',
   'refusal.payload_too_large': '提交的内容过大。',
   'refusal.unsupported_media_type': '提交的内容类型不受支持。',
