@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import fastifyHelmet from '@fastify/helmet';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
@@ -42,6 +41,8 @@ export interface AppDeps {
   policyDocument: Record<string, unknown>;
   tokenSecret: string;
   tokenTtlSeconds: number;
+  /** The audit chain's HMAC key (`AUDIT_KEY`). */
+  auditKey: string;
   /**
    * The engine's clock, for what is due or overdue. Real time in production; tests on the
    * time-skipping server pass that server's clock, so the API and the workflows agree on "now".
@@ -192,18 +193,8 @@ export async function buildApp(
     ttlSeconds: deps.tokenTtlSeconds,
     db: deps.db.db,
   });
-  await app.register(auditPlugin, { db: deps.db.db });
+  await app.register(auditPlugin, { db: deps.db.db, key: deps.auditKey });
   await app.register(idempotencyPlugin, { db: deps.db.db });
-  // Only routes that ask for it (login); in memory, per process.
-  await app.register(fastifyRateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new HttpProblem(
-        429,
-        'rate_limited',
-        `too many attempts; try again in ${Math.ceil(context.ttl / 1000)} s`,
-      ),
-  });
 
   const routeDeps: RouteDeps = { ...deps, clock: deps.clock ?? (async () => Date.now()) };
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -15,6 +15,8 @@ export interface AuditCall {
    * A delegated case is recorded under the delegate street too, so both sides' trails show it (R23).
    */
   cases: { id: string; jurisdiction: string; delegatedTo?: string | null }[];
+  /** The jurisdictions the request covered; default: the caller's. */
+  scope?: string[];
 }
 
 declare module 'fastify' {
@@ -53,7 +55,7 @@ const reasonProblem = (why: string) =>
   ]);
 
 /** Decorates every request with `audit()`; the reason header is checked before any handler runs. */
-export const auditPlugin = fp<{ db: Db }>(async (app: FastifyInstance, { db }) => {
+export const auditPlugin = fp<{ db: Db; key: string }>(async (app: FastifyInstance, { db, key }) => {
   app.decorateRequest('audit', async function (this: FastifyRequest, call: AuditCall) {
     const route = `${this.method} ${this.routeOptions.url ?? ''}`;
     const cases = call.cases.flatMap(({ id, jurisdiction, delegatedTo }) =>
@@ -64,13 +66,14 @@ export const auditPlugin = fp<{ db: Db }>(async (app: FastifyInstance, { db }) =
           ]
         : [{ id, jurisdiction }],
     );
-    await appendAudit(db, {
+    await appendAudit(db, key, {
       at: new Date(),
       actorId: this.user.sub,
       actorUsername: this.user.username,
       actorRole: this.user.role,
       action: call.action,
       cases,
+      scope: call.scope ?? this.user.jurisdictions,
       route,
       reason: auditReason(this) ?? route,
       requestId: this.id,

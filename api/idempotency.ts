@@ -3,8 +3,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import type { Db } from '../db/client';
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../db/idempotency';
-import { HttpProblem } from './errors';
+import { findCase } from '../db/cases';
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  purgeIdempotencyKeys,
+  releaseIdempotencyKey,
+} from '../db/idempotency';
+import { HttpProblem, notFound } from './errors';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,7 +36,7 @@ export interface IdempotencyOptions {
   db: Db;
   /** How long a duplicate waits for the first request to finish before a 409. */
   waitMs?: number;
-  /** How long a finished key is remembered. */
+  /** How long a finished key and its stored reply are kept (then replaced on reuse, and deleted). */
   ttlSeconds?: number;
   /** A claim running longer than this is taken to be abandoned (its process died). */
   staleSeconds?: number;
@@ -60,6 +66,8 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
   const { db } = options;
   const waitMs = options.waitMs ?? 30_000;
   const limits = { ttlSeconds: options.ttlSeconds ?? 86_400, staleSeconds: options.staleSeconds ?? 120 };
+  // Expired replies are deleted at most once a minute per process, by the next idempotent request.
+  let purgedAt = 0;
 
   app.addHook('onRoute', (route) => {
     if (route.config?.idempotent && !route.schema?.headers) {
@@ -79,7 +87,13 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
         [{ path: 'headers.idempotency-key', message: 'must be 1 to 200 visible ASCII characters' }],
       );
     }
-    const scope = `${request.user.sub} ${request.method} ${request.url.split('?')[0]}`;
+    if (Date.now() - purgedAt > 60_000) {
+      purgedAt = Date.now();
+      await purgeIdempotencyKeys(db, limits);
+    }
+    // The role is part of the scope: a reply rendered for one role (a full ID number) is never
+    // replayed to the same user under another.
+    const scope = `${request.user.sub} ${request.user.role} ${request.method} ${request.url.split('?')[0]}`;
     const requestHash = createHash('sha256')
       .update(canonical(request.body ?? null))
       .digest('hex');
@@ -101,6 +115,11 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
           );
         }
         if (row.statusCode !== null) {
+          // The caller's access now, not when the reply was stored: a case that has left their
+          // jurisdictions is not shown again (R21).
+          for (const { id } of row.audit?.cases ?? []) {
+            if (!(await findCase(db, id, request.user.jurisdictions))) throw notFound();
+          }
           // The replay shows the same case again: a read like the first (R21).
           if (row.audit)
             await request.audit({ action: `${row.audit.action}.replay`, cases: row.audit.cases });

@@ -33,6 +33,7 @@ runMain(async () => {
       policyDocument: document,
       tokenSecret: config.tokenSecret!,
       tokenTtlSeconds: config.tokenTtlSeconds,
+      auditKey: config.auditKey!,
       payloadCodec,
       codecCorsOrigins: config.codecCorsOrigins,
     },

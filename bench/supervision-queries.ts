@@ -84,6 +84,7 @@ async function main() {
       policyDocument: document,
       tokenSecret: 'bench-secret-bench-secret-bench-secret',
       tokenTtlSeconds: 3_600,
+      auditKey: 'bench-audit-key-bench-audit-key-bench',
       payloadCodec: new EncryptionCodec([{ id: 'bench', key: randomBytes(32) }]),
       codecCorsOrigins: [],
     });

@@ -18,6 +18,10 @@ const Env = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  DATABASE_OWNER_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   TEMPORAL_ADDRESS: z
     .string()
     .regex(/^[^\s:/]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233')
@@ -28,6 +32,7 @@ const Env = z.object({
   TEMPORAL_UI_PORT: Port.default(8233),
   POLICY: z.string().min(1).default('policies/standard.json'),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUDIT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
   NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   PAYLOAD_KEYS: z
@@ -61,6 +66,8 @@ export interface Config {
   dataDir: string;
   /** Unset: embedded PGlite in `dataDir` (only `npm start`). */
   databaseUrl?: string;
+  /** The tables' owner: runs the migrations and grants `databaseUrl`'s role its rights. Unset: migrations run over `databaseUrl`. */
+  databaseOwnerUrl?: string;
   /** Unset: `npm start` runs the embedded Temporal dev server here. */
   temporalAddress?: string;
   temporalNamespace: string;
@@ -72,6 +79,8 @@ export interface Config {
   /** Unset: `npm start` keeps a generated secret in `dataDir`. */
   tokenSecret?: string;
   tokenTtlSeconds: number;
+  /** The audit chain's HMAC key, never stored in the database; unset: `npm start` keeps one in `dataDir`. */
+  auditKey?: string;
   /** Notifications are also POSTed here (an SMS gateway or police system adapter) when set. */
   notifyWebhookUrl?: string;
   /** Payload encryption keys, the first encrypts; unset: `npm start` keeps a generated key in `dataDir`. */
@@ -83,7 +92,7 @@ export interface Config {
 
 const REQUIRED: Record<Mode, (keyof z.infer<typeof Env>)[]> = {
   embedded: [],
-  api: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TOKEN_SECRET', 'PAYLOAD_KEYS'],
+  api: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TOKEN_SECRET', 'AUDIT_KEY', 'PAYLOAD_KEYS'],
   worker: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'PAYLOAD_KEYS'],
 };
 
@@ -109,6 +118,7 @@ export function loadConfig(mode: Mode, env: NodeJS.ProcessEnv = process.env): Co
     port: e.PORT,
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    databaseOwnerUrl: e.DATABASE_OWNER_URL,
     temporalAddress: e.TEMPORAL_ADDRESS,
     temporalNamespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.TEMPORAL_TASK_QUEUE,
@@ -117,6 +127,7 @@ export function loadConfig(mode: Mode, env: NodeJS.ProcessEnv = process.env): Co
     policyPath: resolve(e.POLICY),
     tokenSecret: e.TOKEN_SECRET,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+    auditKey: e.AUDIT_KEY,
     notifyWebhookUrl: e.NOTIFY_WEBHOOK_URL,
     payloadKeys: e.PAYLOAD_KEYS,
     codecCorsOrigins: e.CODEC_CORS_ORIGINS ?? [

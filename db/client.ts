@@ -23,18 +23,53 @@ export interface Database {
 const migrationsFolder = join(__dirname, 'migrations');
 
 /**
+ * What the application's role may do (R21): read and write its tables, but on the audit trail only
+ * read and append: no UPDATE, DELETE or TRUNCATE, nothing on the chain head but SELECT (a trigger
+ * moves it), and, not owning the tables, it cannot alter or disable their triggers.
+ */
+export async function grantApplicationRole(db: Db, role: string): Promise<void> {
+  const who = sql.identifier(role);
+  await db.execute(sql`grant usage on schema public to ${who}`);
+  await db.execute(sql`grant select, insert, update, delete on all tables in schema public to ${who}`);
+  await db.execute(sql`grant usage, select on all sequences in schema public to ${who}`);
+  await db.execute(sql`revoke insert, update, delete, truncate on audit_head from ${who}`);
+  await db.execute(sql`revoke update, delete, truncate on audit_log from ${who}`);
+}
+
+/** Applies pending migrations as the owner, and grants the application's role its rights. */
+async function migrateAsOwner(ownerUrl: string, appUrl: string): Promise<void> {
+  const pool = new Pool({ connectionString: ownerUrl, max: 1, connectionTimeoutMillis: 5_000 });
+  try {
+    const db = drizzlePg(pool, { schema });
+    await migratePg(db, { migrationsFolder });
+    const role = decodeURIComponent(new URL(appUrl).username);
+    const [owner] = (await db.execute<{ name: string }>(sql`select current_user as name`)).rows;
+    if (role && role !== owner?.name) await grantApplicationRole(db as unknown as Db, role);
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
  * PostgreSQL through `pg` when a URL is given; otherwise embedded PGlite in `<dataDir>/pglite`
  * (one process only: `npm start` runs the worker and the API in the same process for that).
- * Pending migrations are applied before anything else touches the database.
+ * Pending migrations are applied before anything else touches the database: as the owner
+ * (`databaseOwnerUrl`, which then grants the application's role its rights) when given, else
+ * over the application's own connection.
  */
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+export async function openDatabase(options: {
+  databaseUrl?: string;
+  databaseOwnerUrl?: string;
+  dataDir: string;
+}): Promise<Database> {
   if (options.databaseUrl) {
+    if (options.databaseOwnerUrl) await migrateAsOwner(options.databaseOwnerUrl, options.databaseUrl);
     // A database that stops answering must fail a request (503) instead of hanging it.
     const pool = new Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     const db = drizzlePg(pool, { schema });
-    await migratePg(db, { migrationsFolder });
+    if (!options.databaseOwnerUrl) await migratePg(db, { migrationsFolder });
     return {
       db: db as unknown as Db,
       kind: 'postgres',

@@ -70,6 +70,17 @@ export async function completeIdempotencyKey(
     .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
 }
 
+/** Deletes finished keys older than `ttlSeconds` and abandoned claims: stored replies hold personal data. */
+export async function purgeIdempotencyKeys(
+  db: Db,
+  limits: { ttlSeconds: number; staleSeconds: number },
+): Promise<void> {
+  await db.delete(idempotencyKeys).where(
+    sql`(${idempotencyKeys.completedAt} is not null and ${idempotencyKeys.createdAt} < now() - make_interval(secs => ${limits.ttlSeconds}))
+        or (${idempotencyKeys.completedAt} is null and ${idempotencyKeys.createdAt} < now() - make_interval(secs => ${limits.staleSeconds}))`,
+  );
+}
+
 /** Gives a key up after a failure that may succeed on retry (5xx), so the retry runs again. */
 export async function releaseIdempotencyKey(db: Db, scope: string, key: string): Promise<void> {
   await db

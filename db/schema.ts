@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -217,6 +218,11 @@ export const auditLog = pgTable(
     /** The cases concerned and, index by index, the jurisdiction each was in. */
     caseIds: text('case_ids').array().notNull(),
     caseJurisdictions: text('case_jurisdictions').array().notNull(),
+    /** The jurisdictions the request covered: who may see an entry that names no case (a KPI read). */
+    scope: text('scope')
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
     route: text('route').notNull(),
     reason: text('reason').notNull(),
     requestId: text('request_id').notNull(),
@@ -226,11 +232,16 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_at').on(t.at), index('audit_log_case_ids').using('gin', t.caseIds)],
 );
 
-/** The chain's head, updated with every append: a deleted last row no longer matches it. */
+/**
+ * The chain's head, one row. Only the database moves it (a trigger on each append, which refuses a
+ * row not chained to the head); it cannot be deleted or moved anywhere but to its next row, so a
+ * trail whose tail was cut off no longer ends at it. Rows before `keyedFrom` predate the audit key.
+ */
 export const auditHead = pgTable('audit_head', {
   id: integer('id').primaryKey(),
   lastId: bigint('last_id', { mode: 'number' }).notNull(),
   lastHash: text('last_hash').notNull(),
+  keyedFrom: bigint('keyed_from', { mode: 'number' }).notNull().default(1),
 });
 
 /**
@@ -256,3 +267,22 @@ export const idempotencyKeys = pgTable(
 );
 
 export type AuditRow = typeof auditLog.$inferSelect;
+
+/**
+ * Login attempts, for throttling across API processes (api/routes/auth): the username as a keyed
+ * tag (never the name an attacker typed), the client address, success or failure. Kept 30 days.
+ */
+export const loginAttempts = pgTable(
+  'login_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamptz('at').notNull().defaultNow(),
+    userTag: text('user_tag').notNull(),
+    address: text('address').notNull(),
+    ok: boolean('ok').notNull(),
+  },
+  (t) => [
+    index('login_attempts_user').on(t.userTag, t.at),
+    index('login_attempts_address').on(t.address, t.at),
+  ],
+);

@@ -25,10 +25,12 @@ export const REFUSAL_CODES = {
   idempotency_key_reused: 'this Idempotency-Key was already used with a different request body',
   idempotency_in_progress: 'a request with this Idempotency-Key is still in progress',
   codec_failed: 'the payloads could not be encoded or decoded (wrong key or damaged data)',
+  codec_not_encrypted: 'the codec endpoint decodes only encrypted payloads',
   // Who may ask
   unauthenticated: 'no valid bearer token; log in at POST /v1/auth/login',
   wrong_credentials: 'wrong username or password',
   forbidden: 'the caller’s role may not do this',
+  id_number_search_forbidden: 'the caller’s role sees ID numbers masked and may not search by one',
   rate_limited: 'too many attempts; try again after the time the detail gives',
   not_found: 'no such resource, or a case outside the caller’s jurisdictions',
   // The case (the workflow's refusals and the API's checks around them)
@@ -37,6 +39,8 @@ export const REFUSAL_CODES = {
   receiving_jurisdiction_unknown: 'the receiving jurisdiction of a transfer is not known',
   not_caseworker_here: 'the person assigned is not a caseworker of the case’s jurisdiction',
   report_in_by_receiver: 'during a transfer, the report-in is recorded by the receiving jurisdiction',
+  receiving_side_before_arrival:
+    'during a transfer, the receiving jurisdiction may only read the case and record reported_in until the person arrives',
   case_closed: 'the case is closed',
   report_in_before_release: 'the person has not been released yet; record released first',
   event_not_allowed_now: 'the event makes no sense in the case’s phase (the detail names the phase)',

@@ -21,6 +21,7 @@ import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
 import { createWorker } from '../worker/worker';
 import { DEMO_PASSWORD, seedDemoData } from './demo-data';
+import { embeddedAuditKey } from './embedded-keys';
 import { runMain } from './run-main';
 import { startDevServer } from './temporal-dev-server';
 
@@ -97,6 +98,7 @@ runMain(async () => {
       policyDocument: document,
       tokenSecret: config.tokenSecret ?? embeddedTokenSecret(config.dataDir),
       tokenTtlSeconds: config.tokenTtlSeconds,
+      auditKey: config.auditKey ?? embeddedAuditKey(config.dataDir, { create: true }),
       payloadCodec,
       codecCorsOrigins: config.codecCorsOrigins,
     },

@@ -30,6 +30,7 @@ export class BenchSystem {
   readonly taskQueue = 'case-follow-up';
   readonly rawTaskQueue = 'bench-raw';
   private readonly tokenSecret = randomBytes(32).toString('base64url');
+  private readonly auditKey = randomBytes(32).toString('base64url');
   private readonly payloadKeys = formatPayloadKey({ id: 'bench-1', key: randomBytes(32) });
   db!: TestDatabase;
   worker?: Proc;
@@ -65,6 +66,7 @@ export class BenchSystem {
       TEMPORAL_ADDRESS: this.temporal.address,
       TEMPORAL_TASK_QUEUE: this.taskQueue,
       TOKEN_SECRET: this.tokenSecret,
+      AUDIT_KEY: this.auditKey,
       PAYLOAD_KEYS: this.payloadKeys,
       // Per-request log lines would go through this process's pipe; production writes them to stdout.
       LOG_LEVEL: 'warn',

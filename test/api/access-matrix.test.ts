@@ -48,7 +48,8 @@ const ROUTES: RouteRow[] = [
   },
   {
     route: 'GET /v1/cases',
-    roles: ALL,
+    // A search by full ID number: only the roles that see it in full (R21); supervisors get 403.
+    roles: ['liaison', 'caseworker', 'police'],
     request: ({ idNumber }) => ({ method: 'GET', url: `/v1/cases?q=${idNumber}` }),
     scope: 'list',
     ok: 200,
@@ -56,7 +57,8 @@ const ROUTES: RouteRow[] = [
   },
   {
     route: 'POST /v1/cases/search',
-    roles: ALL,
+    // As GET: a search by full ID number is for the roles that see it in full (R21).
+    roles: ['liaison', 'caseworker', 'police'],
     request: ({ idNumber }) => ({ method: 'POST', url: '/v1/cases/search', payload: { q: idNumber } }),
     scope: 'list',
     ok: 200,

@@ -1,16 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
 import { Client as PgClient } from 'pg';
-import { verifyAuditChain } from '../../db/audit';
-import { auditLog } from '../../db/schema';
+import { chainHash, GENESIS_HASH, verifyAuditChain } from '../../db/audit';
+import { auditHead, auditLog } from '../../db/schema';
 import { handover } from '../helpers/fixtures';
-import { startTestSystem, type TestSystem } from '../helpers/system';
+import { startTestSystem, TEST_AUDIT_KEY, type TestSystem } from '../helpers/system';
 
 let system: TestSystem;
 beforeAll(async () => {
-  system = await startTestSystem();
+  // The API and the worker as in production: a role that may append to the trail and nothing more.
+  system = await startTestSystem({ appRole: true });
 });
+const verifyChain = () => verifyAuditChain(system.db.database.db, TEST_AUDIT_KEY);
 afterAll(async () => {
   await system?.close();
 });
@@ -139,6 +140,33 @@ describe('R21: every read and change of a case leaves a trace (GET /v1/audit)', 
     expect((await trail('supervisor.gusu', `caseId=${id}`)).map((e) => e.action)).toEqual(['case.create']);
   });
 
+  it('R21: reads that return no case (KPIs, caseloads, an empty search) and reads of the trail are audited, for the jurisdictions they covered', async () => {
+    const as = (username: string, url: string) => system.as(username, { method: 'GET', url });
+    expect((await as('supervisor.gusu', '/v1/supervisor/kpis?jurisdiction=suzhou.gusu')).statusCode).toBe(
+      200,
+    );
+    expect((await as('supervisor.gusu', '/v1/supervisor/caseloads')).statusCode).toBe(200);
+    const empty = await as('worker.canglang', `/v1/cases?q=${encodeURIComponent('无此人某某')}`);
+    expect(empty.json().items).toEqual([]);
+    await trail('supervisor.gusu', 'actor=supervisor.gusu');
+
+    const gusu = await trail('supervisor.gusu', 'limit=50');
+    const seen = (items: typeof gusu, actor: string, action: string) =>
+      items.some((e) => e.actor.username === actor && e.action === action && e.caseIds.length === 0);
+    expect(seen(gusu, 'supervisor.gusu', 'supervisor.kpis')).toBe(true);
+    expect(seen(gusu, 'supervisor.gusu', 'supervisor.caseloads')).toBe(true);
+    expect(seen(gusu, 'worker.canglang', 'case.list')).toBe(true);
+    expect(seen(gusu, 'supervisor.gusu', 'audit.read')).toBe(true);
+    // The city's supervisor sees what was read in Gusu; another district's reads are not Gusu's.
+    expect(
+      seen(await trail('supervisor.city', 'actor=supervisor.gusu'), 'supervisor.gusu', 'supervisor.kpis'),
+    ).toBe(true);
+    await as('worker.changqiao', `/v1/cases?q=${encodeURIComponent('无此人某某')}`);
+    expect(
+      seen(await trail('supervisor.gusu', 'actor=worker.changqiao'), 'worker.changqiao', 'case.list'),
+    ).toBe(false);
+  });
+
   it('keeps the chain whole under concurrent reads', async () => {
     const { id } = await open();
     const replies = await Promise.all(
@@ -147,32 +175,46 @@ describe('R21: every read and change of a case leaves a trace (GET /v1/audit)', 
       ),
     );
     expect(replies.every((reply) => reply.statusCode === 200)).toBe(true);
-    expect((await verifyAuditChain(system.db.database.db)).problem).toBeNull();
+    expect((await verifyChain()).problem).toBeNull();
     expect(await trail('supervisor.gusu', `caseId=${id}`)).toHaveLength(21);
   });
 });
 
 describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
   const root = join(__dirname, '..', '..');
-  const verify = () =>
+  const verify = (env: NodeJS.ProcessEnv = {}) =>
     spawnSync(join(root, 'node_modules', '.bin', 'tsx'), ['scripts/audit-verify.ts'], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: system.db.url },
+      env: {
+        ...process.env,
+        DATABASE_URL: system.db.appUrl,
+        DATABASE_OWNER_URL: system.db.url,
+        AUDIT_KEY: TEST_AUDIT_KEY,
+        ...env,
+      },
       encoding: 'utf8',
     });
-
-  // Tampering as someone with the table owner's rights would: around the append-only trigger.
-  async function tamper(statement: string): Promise<void> {
-    const client = new PgClient({ connectionString: system.db.url });
+  async function as<T>(url: string, fn: (client: PgClient) => Promise<T>): Promise<T> {
+    const client = new PgClient({ connectionString: url });
     await client.connect();
     try {
-      await client.query('alter table audit_log disable trigger user');
-      await client.query(statement);
+      return await fn(client);
     } finally {
-      await client.query('alter table audit_log enable trigger user');
       await client.end();
     }
   }
+  // Tampering as someone with the table owner's rights would: around the triggers.
+  const tamper = (statement: string) =>
+    as(system.db.url, async (client) => {
+      await client.query('alter table audit_log disable trigger user');
+      await client.query('alter table audit_head disable trigger user');
+      try {
+        await client.query(statement);
+      } finally {
+        await client.query('alter table audit_log enable trigger user');
+        await client.query('alter table audit_head enable trigger user');
+      }
+    });
 
   let ids: number[];
   beforeEach(async () => {
@@ -180,17 +222,39 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
     for (let i = 0; i < 3; i++) await system.as('worker.canglang', { method: 'GET', url: `/v1/cases/${id}` });
     const rows = await system.db.database.db.select({ id: auditLog.id }).from(auditLog).orderBy(auditLog.id);
     ids = rows.map((row) => row.id);
-    expect((await verifyAuditChain(system.db.database.db)).problem).toBeNull();
+    expect((await verifyChain()).problem).toBeNull();
   });
   afterEach(async () => {
     // Each scenario starts from an intact trail.
-    await tamper('delete from audit_log');
-    await system.db.database.db.execute(sql`delete from audit_head`);
+    await tamper(`delete from audit_log; update audit_head set last_id = 0, last_hash = '${GENESIS_HASH}'`);
   });
 
-  it('the application cannot change or delete a row', async () => {
-    await expect(system.db.database.db.execute(sql`update audit_log set reason = 'x'`)).rejects.toThrow();
-    await expect(system.db.database.db.execute(sql`delete from audit_log`)).rejects.toThrow();
+  it('the application’s role cannot change, delete or truncate a row, move the head, or switch the triggers off', async () => {
+    for (const statement of [
+      `update audit_log set reason = 'x'`,
+      'delete from audit_log',
+      'truncate audit_log',
+      `update audit_head set last_id = 0, last_hash = '${GENESIS_HASH}'`,
+      'delete from audit_head',
+      'alter table audit_log disable trigger user',
+      'alter table audit_log disable trigger audit_log_append_only',
+      'drop trigger audit_log_append_only on audit_log',
+      'alter table audit_head disable trigger user',
+    ]) {
+      await expect(as(system.db.appUrl, (client) => client.query(statement))).rejects.toThrow(
+        /permission denied|must be owner/,
+      );
+    }
+    expect((await verifyChain()).problem).toBeNull();
+  });
+
+  it('the head cannot be moved back, even with the owner’s rights while the triggers are on', async () => {
+    await expect(
+      as(system.db.url, (client) => client.query(`update audit_head set last_id = ${ids.at(-2)}`)),
+    ).rejects.toThrow(/moves only forward/);
+    await expect(as(system.db.url, (client) => client.query('delete from audit_head'))).rejects.toThrow(
+      /never deleted/,
+    );
   });
 
   it('an intact trail verifies, with progress and the head hash', () => {
@@ -198,6 +262,18 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/rows verified/);
     expect(run.stdout).toMatch(/ok: \d+ rows, chain intact; head hash [0-9a-f]{64}/);
+  });
+
+  it('verifies one snapshot: reads appended during the walk are not taken for a cut-off tail', async () => {
+    const { id } = await open();
+    const reads = Promise.all(
+      Array.from({ length: 30 }, () =>
+        system.as('worker.canglang', { method: 'GET', url: `/v1/cases/${id}` }),
+      ),
+    );
+    const results = await Promise.all(Array.from({ length: 10 }, () => verifyChain()));
+    await reads;
+    expect(results.map((result) => result.problem)).toEqual(results.map(() => null));
   });
 
   it('an edited row is found and named', async () => {
@@ -208,21 +284,65 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
     expect(run.stdout).toContain(`TAMPERED: row ${target} edited`);
   });
 
+  it('a row forged without the key is found, though the database accepted its link', async () => {
+    const [head] = await system.db.database.db.select().from(auditHead);
+    const content = {
+      at: new Date(),
+      actorId: 'x',
+      actorUsername: 'supervisor.gusu',
+      actorRole: 'supervisor',
+      action: 'case.read',
+      caseIds: [],
+      caseJurisdictions: [],
+      scope: [],
+      route: 'GET /v1/cases/:id',
+      reason: 'routine',
+      requestId: 'forged',
+    };
+    // Chained to the head as the database demands, hashed as well as one can without the key.
+    const hash = chainHash('a guessed key', head!.lastHash, content);
+    const [row] = await system.db.database.db
+      .insert(auditLog)
+      .values({ ...content, prevHash: head!.lastHash, hash })
+      .returning();
+    expect((await verifyChain()).problem).toMatchObject({ rowId: row!.id, kind: 'edited' });
+    expect(verify({ AUDIT_KEY: 'another key, the one an attacker would try' }).status).toBe(2);
+  });
+
+  it('a row not chained to the head is refused by the database', async () => {
+    const content = {
+      at: new Date(),
+      actorId: 'x',
+      actorUsername: 'x',
+      actorRole: 'supervisor',
+      action: 'case.read',
+      caseIds: [],
+      caseJurisdictions: [],
+      scope: [],
+      route: 'x',
+      reason: 'x',
+      requestId: 'x',
+    };
+    await expect(
+      system.db.database.db.insert(auditLog).values({
+        ...content,
+        prevHash: GENESIS_HASH,
+        hash: chainHash(TEST_AUDIT_KEY, GENESIS_HASH, content),
+      }),
+    ).rejects.toThrow();
+  });
+
   it('a deleted row is found and named by the row that follows it', async () => {
     const target = ids.at(-3)!;
     await tamper(`delete from audit_log where id = ${target}`);
-    expect((await verifyAuditChain(system.db.database.db)).problem).toMatchObject({
-      rowId: ids.at(-2),
-      kind: 'deleted',
-    });
+    expect((await verifyChain()).problem).toMatchObject({ rowId: ids.at(-2), kind: 'deleted' });
   });
 
-  it('a deleted last row is found against the chain head', async () => {
-    await tamper(`delete from audit_log where id = ${ids.at(-1)}`);
-    expect((await verifyAuditChain(system.db.database.db)).problem).toMatchObject({
-      rowId: ids.at(-1),
-      kind: 'deleted',
-    });
+  it('a cut-off tail is found against the chain head', async () => {
+    await tamper(`delete from audit_log where id >= ${ids.at(-2)}`);
+    const run = verify();
+    expect(run.status).toBe(2);
+    expect(run.stdout).toContain(`TAMPERED: row ${ids.at(-1)} truncated`);
   });
 
   it('two swapped rows are found as reordered', async () => {

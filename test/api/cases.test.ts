@@ -170,10 +170,12 @@ describe('opening a handover (POST /v1/cases)', () => {
 describe('reading cases within jurisdictions', () => {
   let caseId: string;
   let idNumber: string;
+  let birthDate: string;
   beforeAll(async () => {
     const body = handover();
     idNumber = body.person.idNumber;
-    caseId = (await open(body)).json().id;
+    birthDate = `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}`;
+    caseId = (await open({ ...body, person: { ...body.person, birthDate } })).json().id;
   });
 
   it.each(['liaison', 'worker.canglang', 'supervisor.gusu', 'supervisor.city', 'police.gusu'])(
@@ -203,6 +205,35 @@ describe('reading cases within jurisdictions', () => {
       `${idNumber.slice(0, 4)}**********${idNumber.slice(-4)}`,
     );
     expect((await get(caseId, 'worker.canglang')).json().person.idNumber).toBe(idNumber);
+  });
+
+  it('R21: hides the birth date (which the ID number holds) from supervisors, as it masks the ID number', async () => {
+    const supervisor = (await get(caseId, 'supervisor.gusu')).body;
+    expect(JSON.parse(supervisor).person.birthDate).toBe('****-**-**');
+    expect(supervisor).not.toContain(birthDate);
+    expect((await get(caseId, 'worker.canglang')).json().person.birthDate).toBe(birthDate);
+  });
+
+  it('R21: only roles that see ID numbers in full may search by one (403 otherwise), and the search is audited', async () => {
+    const refused = await list(`q=${idNumber}`, 'supervisor.gusu');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'id_number_search_forbidden' });
+    expect(refused.body).not.toContain(idNumber);
+    const byPost = await system.as('supervisor.gusu', {
+      method: 'POST',
+      url: '/v1/cases/search',
+      payload: { q: idNumber },
+    });
+    expect(byPost.statusCode).toBe(403);
+    const found = await list(`q=${idNumber.toLowerCase()}`, 'worker.canglang');
+    expect(found.json().items.map((c: { id: string }) => c.id)).toEqual([caseId]);
+    const trail = await system.as('supervisor.gusu', { method: 'GET', url: `/v1/audit?caseId=${caseId}` });
+    expect(trail.json().items).toContainEqual(
+      expect.objectContaining({
+        action: 'case.search.idNumber',
+        actor: expect.objectContaining({ username: 'worker.canglang' }),
+      }),
+    );
   });
 
   it('answers a malformed case id with 400 naming the id', async () => {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { buildApp } from '../../api/app';
 import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
-import { POLICIES, startTestSystem, type TestSystem } from '../helpers/system';
+import { POLICIES, startTestSystem, TEST_AUDIT_KEY, type TestSystem } from '../helpers/system';
 
 // Recording events through the API on the real Temporal dev server: every event type, the
 // refusals, and the views that follow from them (timeline, inbox, notifications).
@@ -319,6 +319,7 @@ describe('policy versions', () => {
       policyDocument: loaded.document,
       tokenSecret: 'x'.repeat(40),
       tokenTtlSeconds: 600,
+      auditKey: TEST_AUDIT_KEY,
       payloadCodec: new EncryptionCodec([{ id: 'other', key: randomBytes(32) }]),
       codecCorsOrigins: [],
     });

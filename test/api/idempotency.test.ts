@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../../api/passwords';
+import { inArray, sql } from 'drizzle-orm';
+import { purgeIdempotencyKeys } from '../../db/idempotency';
+import { idempotencyKeys } from '../../db/schema';
 import { upsertUser } from '../../db/users';
 import { handover } from '../helpers/fixtures';
 import { startTestSystem, type TestSystem } from '../helpers/system';
@@ -20,7 +23,7 @@ const open = (body: object, key?: string, username = 'liaison') =>
     headers: key === undefined ? {} : { 'idempotency-key': key },
   });
 const casesOf = async (idNumber: string) =>
-  (await system.as('supervisor.city', { method: 'GET', url: `/v1/cases?q=${idNumber}` })).json().items;
+  (await system.as('police.gusu', { method: 'GET', url: `/v1/cases?q=${idNumber}` })).json().items;
 
 describe('Idempotency-Key on POST /v1/cases (api.md)', () => {
   it('a retried handover with the same key returns the first result and opens one case', async () => {
@@ -102,6 +105,72 @@ describe('Idempotency-Key on POST /v1/cases (api.md)', () => {
     expect(mine.statusCode).toBe(201);
     expect(theirs.statusCode).toBe(201);
     expect(theirs.json().id).not.toBe(mine.json().id);
+  });
+
+  it('R21: a replay re-checks the caller’s access now: a case that left their jurisdictions is a 404', async () => {
+    const user = {
+      username: 'liaison.moved',
+      displayName: '调岗联络员',
+      role: 'liaison' as const,
+      jurisdictions: ['suzhou'],
+      passwordHash: await hashPassword('demo-password'),
+    };
+    await upsertUser(system.db.database.db, user);
+    const body = handover();
+    const key = randomUUID();
+    expect((await open(body, key, 'liaison.moved')).statusCode).toBe(201);
+    await upsertUser(system.db.database.db, { ...user, jurisdictions: ['suzhou.wuzhong'] });
+    const again = await open(body, key, 'liaison.moved');
+    expect(again.statusCode).toBe(404);
+    expect(again.body).not.toContain(body.person.idNumber);
+  });
+
+  it('R21: a reply stored for one role is not replayed to the same user under another', async () => {
+    const user = {
+      username: 'liaison.to.police',
+      displayName: '转岗人员',
+      role: 'liaison' as const,
+      jurisdictions: ['suzhou'],
+      passwordHash: await hashPassword('demo-password'),
+    };
+    await upsertUser(system.db.database.db, user);
+    const created = await open(handover(), undefined, 'liaison.to.police');
+    const record = () =>
+      system.as('liaison.to.police', {
+        method: 'POST',
+        url: `/v1/cases/${created.json().id}/events`,
+        payload: { type: 'intervention', kind: 'intake', occurredAt: new Date().toISOString() },
+        headers: { 'idempotency-key': 'intake-1' },
+      });
+    expect((await record()).statusCode).toBe(201);
+    await upsertUser(system.db.database.db, { ...user, role: 'police' });
+    const again = await record();
+    expect(again.statusCode).toBe(403);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('stored replies expire after 24 hours: the key runs again, and expired replies are deleted', async () => {
+    const body = handover();
+    const key = randomUUID();
+    expect((await open(body, key)).statusCode).toBe(201);
+    const db = system.db.database.db;
+    await db.execute(
+      sql`update idempotency_keys set created_at = now() - interval '25 hours' where key = ${key}`,
+    );
+    const again = await open(body, key);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect(again.statusCode).toBe(409); // run again: the person's case is open
+    const fresh = randomUUID();
+    expect((await open(handover(), fresh)).statusCode).toBe(201);
+    await db.execute(
+      sql`update idempotency_keys set created_at = now() - interval '25 hours' where key = ${key}`,
+    );
+    await purgeIdempotencyKeys(db, { ttlSeconds: 86_400, staleSeconds: 120 });
+    const left = await db
+      .select({ key: idempotencyKeys.key })
+      .from(idempotencyKeys)
+      .where(inArray(idempotencyKeys.key, [key, fresh]));
+    expect(left.map((row) => row.key)).toEqual([fresh]);
   });
 
   it.each([

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { users } from '../../db/schema';
 import { handover } from '../helpers/fixtures';
-import { startTestSystem, type TestSystem } from '../helpers/system';
+import { buildApp } from '../../api/app';
+import { loadPolicy } from '../../config/policy';
+import { POLICIES, startTestSystem, TEST_AUDIT_KEY, type TestSystem } from '../helpers/system';
 
 let system: TestSystem;
 let logs = '';
@@ -14,20 +16,10 @@ afterAll(async () => {
   await system?.close();
 });
 
-const login = (username: string, password: string) =>
-  system.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username, password } });
+const login = (username: string, password: string, remoteAddress = '127.0.0.1', app = system.app) =>
+  app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username, password }, remoteAddress });
 
-describe('logging in is rate-limited and failures are logged without names', () => {
-  it('refuses the 11th attempt in a minute for one username with 429, and other users still log in', async () => {
-    for (let i = 0; i < 10; i++) expect((await login('police.gusu', `guess-${i}`)).statusCode).toBe(401);
-    const blocked = await login('police.gusu', 'demo-password');
-    expect(blocked.statusCode).toBe(429);
-    expect(blocked.headers['content-type']).toContain('application/problem+json');
-    expect(blocked.json()).toMatchObject({ status: 429, title: 'Too many requests' });
-    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
-    expect((await login('supervisor.gusu', 'demo-password')).statusCode).toBe(200);
-  });
-
+describe('failed logins are logged without names', () => {
   it('R21: logs a failed login with a tag, never the username or the password', async () => {
     await login('someone.unknown', 'the-password-typed');
     const failures = logs.split('\n').filter((line) => line.includes('login_failed'));
@@ -173,5 +165,56 @@ describe('tokens follow the user record', () => {
     expect((await system.as('supervisor.gusu', { method: 'GET', url: `/v1/cases/${id}` })).statusCode).toBe(
       404,
     );
+  });
+});
+
+// Last in the file: these lock users out of some addresses for the rest of the window.
+describe('login throttling in the database: brute force and password spraying, without lock-outs for everyone', () => {
+  it('5 failures for one user from one address lock that pair only (429, Retry-After), in every API process', async () => {
+    for (let i = 0; i < 5; i++)
+      expect((await login('police.gusu', `guess-${i}`, '10.0.0.1')).statusCode).toBe(401);
+    const blocked = await login('police.gusu', 'demo-password', '10.0.0.1');
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.headers['content-type']).toContain('application/problem+json');
+    expect(blocked.json()).toMatchObject({ status: 429, detail: 'too many failed logins; try again later' });
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    // A second API process on the same database counts the same failures.
+    const loaded = loadPolicy(POLICIES.standard);
+    const other = await buildApp({
+      db: system.db.database,
+      temporal: system.env.client,
+      taskQueue: system.taskQueue,
+      policy: loaded.policy,
+      policyDocument: loaded.document,
+      tokenSecret: system.tokenSecret,
+      tokenTtlSeconds: 600,
+      auditKey: TEST_AUDIT_KEY,
+      payloadCodec: system.payloadCodec,
+      codecCorsOrigins: [],
+    });
+    try {
+      expect((await login('police.gusu', 'demo-password', '10.0.0.1', other)).statusCode).toBe(429);
+    } finally {
+      await other.close();
+    }
+    expect((await login('police.gusu', 'demo-password', '10.0.0.2')).statusCode).toBe(200);
+    expect((await login('supervisor.gusu', 'demo-password', '10.0.0.1')).statusCode).toBe(200);
+  });
+
+  it('20 failures from one address over many usernames (spraying) lock that address', async () => {
+    for (let i = 0; i < 20; i++)
+      expect((await login(`user.${i}`, 'Summer2026!', '10.0.1.1')).statusCode).toBe(401);
+    expect((await login('supervisor.city', 'demo-password', '10.0.1.1')).statusCode).toBe(429);
+    expect((await login('supervisor.city', 'demo-password', '10.0.1.2')).statusCode).toBe(200);
+  });
+
+  it('20 failures for one user from many addresses lock new addresses, but the user still logs in from a known one', async () => {
+    expect((await login('liaison', 'demo-password', '10.0.2.99')).statusCode).toBe(200);
+    for (let i = 0; i < 20; i++) {
+      expect((await login('liaison', `guess-${i}`, `10.0.2.${i}`)).statusCode).toBe(401);
+    }
+    expect((await login('liaison', 'demo-password', '10.0.2.50')).statusCode).toBe(429);
+    expect((await login('liaison', 'demo-password', '10.0.2.99')).statusCode).toBe(200);
+    expect((await login('liaison', 'a-guess', '10.0.2.99')).statusCode).toBe(401);
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
-import { EncryptionCodec, parsePayloadKeys } from '../../codec/encryption-codec';
+import { EncryptionCodec, isEncrypted, parsePayloadKeys } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
 import { auditLog } from '../../db/schema';
 import { CASE_WORKFLOW_TYPE, caseWorkflowId, type CaseInput } from '../../workflows/case-follow-up.messages';
@@ -131,15 +131,73 @@ describe('the codec endpoint for the Temporal Web UI (POST /codec/decode, /codec
       ? system.as(username, { method: 'POST', url: `/codec/${operation}`, payload, headers: { ...headers } })
       : system.app.inject({ method: 'POST', url: `/codec/${operation}`, payload });
 
-  it('round-trips payloads for a supervisor, in the protobuf JSON the Web UI sends', async () => {
+  const toJson = (payloads: Payload[]) => ({
+    payloads: payloads.map((p) => ({
+      metadata: Object.fromEntries(
+        Object.entries(p.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+      ),
+      data: Buffer.from(p.data!).toString('base64'),
+    })),
+  });
+  /** The encrypted payloads of a new case's history, as the Web UI sends them. */
+  async function payloadsOfNewCase(destination = 'suzhou.gusu.canglang') {
+    const body = handover({ destination });
+    const created = await system.as('liaison', { method: 'POST', url: '/v1/cases', payload: body });
+    expect(created.statusCode).toBe(201);
+    const id: string = created.json().id;
+    const history = await system.env.client.workflow.getHandle(`case-${id}`).fetchHistory();
+    // Search attributes stay plaintext (they hold no personal data): only encrypted payloads.
+    return { id, body, payloads: payloadsIn(history).filter(isEncrypted) };
+  }
+
+  it('R21: decodes a case of the supervisor’s jurisdiction, and the audit trail names the case', async () => {
+    const { id, body, payloads } = await payloadsOfNewCase();
+    expect(
+      payloads.every((p) => Buffer.from(p.metadata!['encryption-scope']!).toString() === `case-${id}`),
+    ).toBe(true);
+    const decoded = await codec('decode', 'supervisor.gusu', toJson(payloads));
+    expect(decoded.statusCode).toBe(200);
+    const plain = decoded
+      .json()
+      .payloads.map((p: { data: string }) => Buffer.from(p.data, 'base64').toString())
+      .join('\n');
+    expect(plain).toContain(body.person.idNumber);
+    const trail = await system.as('supervisor.gusu', { method: 'GET', url: `/v1/audit?caseId=${id}` });
+    expect(trail.json().items.map((e: { action: string }) => e.action)).toContain('payload.decode');
+  });
+
+  it('R21: a supervisor cannot decode a case of another jurisdiction (404), and the attempt is traced', async () => {
+    const { id, body, payloads } = await payloadsOfNewCase('suzhou.wuzhong.changqiao');
+    const refused = await codec('decode', 'supervisor.gusu', toJson(payloads));
+    expect(refused.statusCode).toBe(404);
+    expect(refused.body).not.toContain(body.person.idNumber);
+    const city = await system.as('supervisor.city', { method: 'GET', url: `/v1/audit?caseId=${id}` });
+    expect(city.json().items.map((e: { action: string }) => e.action)).toContain('payload.decode.denied');
+  });
+
+  it('R21: a scope tag moved onto another case’s ciphertext does not decode (422)', async () => {
+    const mine = await payloadsOfNewCase();
+    const theirs = await payloadsOfNewCase('suzhou.wuzhong.changqiao');
+    const forged = theirs.payloads.map((p) => ({
+      ...p,
+      metadata: { ...p.metadata, 'encryption-scope': mine.payloads[0]!.metadata!['encryption-scope']! },
+    }));
+    const reply = await codec('decode', 'supervisor.gusu', toJson(forged));
+    expect(reply.statusCode).toBe(422);
+    expect(reply.body).not.toContain(theirs.body.person.idNumber);
+  });
+
+  it('refuses unencrypted input and payloads that name no case', async () => {
     const plain = { payloads: [{ metadata: { encoding: b64('json/plain') }, data: b64('"苏州市姑苏区"') }] };
+    const unencrypted = await codec('decode', 'supervisor.city', plain);
+    expect(unencrypted.statusCode).toBe(422);
+    expect(unencrypted.json().detail).toBe('only encrypted payloads are decoded here');
     const encoded = await codec('encode', 'supervisor.gusu', plain, { 'x-namespace': 'default' });
     expect(encoded.statusCode).toBe(200);
     const [ciphertext] = encoded.json().payloads;
     expect(Buffer.from(ciphertext.metadata.encoding, 'base64').toString()).toBe('binary/encrypted');
     expect(Buffer.from(ciphertext.data, 'base64').toString()).not.toContain('苏州市姑苏区');
-    const decoded = await codec('decode', 'supervisor.gusu', encoded.json());
-    expect(decoded.json()).toEqual(plain);
+    expect((await codec('decode', 'supervisor.city', encoded.json())).statusCode).toBe(404);
   });
 
   it('takes `{}` as no payloads, as the Temporal CLI sends an empty list in protobuf JSON', async () => {
@@ -163,16 +221,10 @@ describe('the codec endpoint for the Temporal Web UI (POST /codec/decode, /codec
   });
 
   it('refuses a damaged payload with 422 problem+json', async () => {
-    const [payload] = await system.payloadCodec.encode([{ metadata: {}, data: Buffer.from('x') }]);
+    const { payloads } = await payloadsOfNewCase();
+    const [first] = toJson(payloads.slice(0, 1)).payloads;
     const reply = await codec('decode', 'supervisor.gusu', {
-      payloads: [
-        {
-          metadata: Object.fromEntries(
-            Object.entries(payload!.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
-          ),
-          data: Buffer.from('garbage-garbage-garbage-garbage').toString('base64'),
-        },
-      ],
+      payloads: [{ ...first, data: Buffer.from('garbage-garbage-garbage-garbage').toString('base64') }],
     });
     expect(reply.statusCode).toBe(422);
     expect(reply.headers['content-type']).toContain('application/problem+json');

@@ -17,7 +17,7 @@ import { DEMO_PASSWORD, seedDemoData } from '../../scripts/demo-data';
 import { startDevServer, type DevServer } from '../../scripts/temporal-dev-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { freePort } from '../helpers/net';
-import { POLICIES, TEST_PAYLOAD_CODEC, TEST_PAYLOAD_KEY } from '../helpers/system';
+import { POLICIES, TEST_AUDIT_KEY, TEST_PAYLOAD_CODEC, TEST_PAYLOAD_KEY } from '../helpers/system';
 
 // The fault suite's harness: the real parts as separate processes it can kill — a Temporal dev
 // server on a SQLite file of its own, the worker (`tsx test/faults/worker-with-faults.ts`), the
@@ -307,6 +307,7 @@ export class FaultSystem {
       policyDocument: document,
       tokenSecret: this.tokenSecret,
       tokenTtlSeconds: 3_600,
+      auditKey: TEST_AUDIT_KEY,
       payloadCodec: TEST_PAYLOAD_CODEC,
       codecCorsOrigins: [],
     });
@@ -321,6 +322,7 @@ export class FaultSystem {
       POLICY: POLICIES[this.options.policy],
       NOTIFY_WEBHOOK_URL: this.receiver.url,
       TOKEN_SECRET: this.tokenSecret,
+      AUDIT_KEY: TEST_AUDIT_KEY,
       PAYLOAD_KEYS: formatPayloadKey(TEST_PAYLOAD_KEY),
       LOG_LEVEL: 'warn',
       ...extra,

@@ -18,24 +18,43 @@ async function admin<T>(fn: (client: PgClient) => Promise<T>): Promise<T> {
 }
 
 export interface TestDatabase {
+  /** The owner's connection (the server's user). */
   url: string;
+  /** The application's connection: the same as `url` unless created with `appRole`. */
+  appUrl: string;
   database: Database;
   drop(): Promise<void>;
 }
 
-/** A fresh database with every migration applied. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh database with every migration applied. With `appRole`, as in production: the tables
+ * belong to the server's user (`url`), and `database` connects as a new least-privilege role of
+ * its own (`appUrl`) that the migrations granted its rights to.
+ */
+export async function createTestDatabase(options: { appRole?: boolean } = {}): Promise<TestDatabase> {
   const name = `rehab_test_${randomBytes(6).toString('hex')}`;
   await admin((client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(adminDatabaseUrl());
   url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '/nonexistent' });
+  const appUrl = new URL(url);
+  if (options.appRole) {
+    appUrl.username = `${name}_app`;
+    appUrl.password = '';
+    await admin((client) => client.query(`CREATE ROLE ${appUrl.username} LOGIN`));
+  }
+  const database = await openDatabase({
+    databaseUrl: appUrl.toString(),
+    databaseOwnerUrl: options.appRole ? url.toString() : undefined,
+    dataDir: '/nonexistent',
+  });
   return {
     url: url.toString(),
+    appUrl: appUrl.toString(),
     database,
     async drop() {
       await database.close();
       await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      if (options.appRole) await admin((client) => client.query(`DROP ROLE IF EXISTS ${appUrl.username}`));
     },
   };
 }

@@ -26,6 +26,8 @@ export const TEST_PAYLOAD_KEY = {
   key: createHash('sha256').update('rehab-followup test payload key').digest(),
 };
 export const TEST_PAYLOAD_CODEC = new EncryptionCodec([TEST_PAYLOAD_KEY]);
+/** The tests' audit chain key (`AUDIT_KEY`): a test key protects nothing. */
+export const TEST_AUDIT_KEY = 'rehab-followup test audit key, not a secret';
 
 export const POLICIES = {
   standard: join(__dirname, '..', '..', 'policies', 'standard.json'),
@@ -57,6 +59,8 @@ export interface TestSystem {
   env: TestWorkflowEnvironment;
   db: TestDatabase;
   taskQueue: string;
+  /** The API's token secret (a second API process on the same database shares it). */
+  tokenSecret: string;
   /** The codec the worker and the client share (a fresh key per test file). */
   payloadCodec: EncryptionCodec;
   /** A bearer token for a demo user (api.md "Identity and demo data"). */
@@ -80,6 +84,8 @@ export async function startTestSystem(
     channels?: NotificationChannel[];
     /** Receives the API's log lines (JSON), as production writes them. */
     logStream?: { write(line: string): void };
+    /** The API and the worker connect as a least-privilege role, as in production (test/helpers/database). */
+    appRole?: boolean;
   } = {},
 ): Promise<TestSystem> {
   const payloadCodec = TEST_PAYLOAD_CODEC;
@@ -91,7 +97,7 @@ export async function startTestSystem(
         client: { dataConverter },
       });
   const channel = recordingChannel();
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ appRole: options.appRole });
   await seedDemoData(db.database.db);
   const taskQueue = `test-${randomUUID()}`;
   const worker: Worker = await createWorker({
@@ -105,6 +111,7 @@ export async function startTestSystem(
   });
   const workerRun = worker.run();
   const { policy, document } = loadPolicy(POLICIES[options.policy ?? 'standard']);
+  const tokenSecret = randomUUID() + randomUUID();
   const app = await buildApp(
     {
       db: db.database,
@@ -112,8 +119,9 @@ export async function startTestSystem(
       taskQueue,
       policy,
       policyDocument: document,
-      tokenSecret: randomUUID() + randomUUID(),
+      tokenSecret,
       tokenTtlSeconds: 3_600,
+      auditKey: TEST_AUDIT_KEY,
       payloadCodec,
       codecCorsOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'],
       clock: () => env.currentTimeMs(),
@@ -143,6 +151,7 @@ export async function startTestSystem(
     db,
     taskQueue,
     payloadCodec,
+    tokenSecret,
     tokenFor,
     async as(username, injectOptions) {
       const token = await tokenFor(username);

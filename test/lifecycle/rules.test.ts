@@ -342,6 +342,49 @@ describe('moving, pausing and ending', () => {
     expect((await life.view(id, 'supervisor.gusu')).status).toBe(404);
   });
 
+  it('R15: before arrival the receiving caseworker may read the case and record reported_in, nothing else (409)', async () => {
+    const id = track(await life.inCommunity());
+    const moved = await system.as('supervisor.gusu', {
+      method: 'POST',
+      url: `/v1/cases/${id}/transfer`,
+      payload: { to: 'suzhou.wuzhong.changqiao', reason: '迁居' },
+    });
+    expect(moved.statusCode).toBe(200);
+    const record = (username: string, event: object) =>
+      system.as(username, {
+        method: 'POST',
+        url: `/v1/cases/${id}/events`,
+        payload: { occurredAt: new Date().toISOString(), ...event },
+      });
+    for (const event of [
+      { type: 'test', method: 'urine', result: 'positive', unannounced: false },
+      { type: 'sentenced' },
+      { type: 'contact', channel: 'phone', reached: true },
+    ]) {
+      const refused = await record('worker.changqiao', event);
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().detail).toBe(
+        'the person has not reported in here yet: until then the receiving jurisdiction may only record reported_in',
+      );
+    }
+    expect((await life.view(id, 'worker.changqiao')).body).toMatchObject({
+      phase: 'in_transfer',
+      counters: { testsRefused: 0 },
+    });
+    // The sending side stays responsible until the report-in.
+    expect(
+      (await record('worker.canglang', { type: 'contact', channel: 'phone', reached: true })).statusCode,
+    ).toBe(201);
+    const arrived = await record('worker.changqiao', {
+      type: 'reported_in',
+      jurisdiction: 'suzhou.wuzhong.changqiao',
+    });
+    expect(arrived.statusCode).toBe(201);
+    expect(
+      (await record('worker.changqiao', { type: 'contact', channel: 'phone', reached: true })).statusCode,
+    ).toBe(201);
+  });
+
   it('R15: a transfer nobody receives within 15 days escalates', async () => {
     const id = track(await life.inCommunity());
     await system.as('worker.canglang', {

@@ -18,6 +18,17 @@ describe('configuration', () => {
     );
   });
 
+  it('R21: the production API refuses to start without the audit key, and DATABASE_OWNER_URL must be a postgres URL', () => {
+    expect(() => loadConfig('api', {})).toThrow(/AUDIT_KEY: required for `npm run api`/);
+    expect(() => loadConfig('embedded', { AUDIT_KEY: 'short' })).toThrow(
+      'AUDIT_KEY: must be at least 32 characters',
+    );
+    expect(() => loadConfig('embedded', { DATABASE_OWNER_URL: 'mysql://x' })).toThrow(
+      'DATABASE_OWNER_URL: must be a postgres:// URL',
+    );
+    expect(loadConfig('embedded', { AUDIT_KEY: 'k'.repeat(32) }).auditKey).toBe('k'.repeat(32));
+  });
+
   it('names a bad value and says what it must be', () => {
     expect(() =>
       loadConfig('worker', { DATABASE_URL: 'mysql://x', TEMPORAL_ADDRESS: '127.0.0.1:7233' }),

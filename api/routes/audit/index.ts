@@ -33,6 +33,8 @@ const auditRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) => {
         scope,
       );
       const page = rows.slice(0, limit);
+      // Reading the trail is itself on the trail.
+      await request.audit({ action: 'audit.read', cases: [] });
       return {
         items: page.map((row) => ({
           id: row.id,

@@ -11,7 +11,7 @@ import { Problem } from '../../../schemas/problem';
 import { recordEventUpdate } from '../../../workflows/case-follow-up.messages';
 import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
-import { sendToCase } from './commands';
+import { refuseBeforeArrival, sendToCase } from './commands';
 import { toCaseView, toTimelineView } from './views';
 
 const EventReply = z.object({ event: TimelineEntryView, case: CaseView });
@@ -37,6 +37,7 @@ const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal
       }
       const found = await findCase(db.db, request.params.id, caller.jurisdictions);
       if (!found) throw notFound();
+      if (event.type !== 'reported_in') refuseBeforeArrival(found, caller);
       if (event.type === 'reported_in' && !isWithin(event.jurisdiction, caller.jurisdictions)) {
         throw new HttpProblem(
           422,

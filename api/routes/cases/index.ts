@@ -26,7 +26,9 @@ import { CaseJurisdiction, CasePhase, CaseTier } from '../../../workflows/search
 import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
 import { withDeadline } from './commands';
-import { decodeCursor, encodeCursor, toCaseSummary, toCaseView } from './views';
+import { decodeCursor, encodeCursor, seesFullIdNumber, toCaseSummary, toCaseView } from './views';
+
+const ID_NUMBER_LIKE = /^\d{17}[\dX]$/i;
 
 const duplicate = (caseId: string) =>
   new HttpProblem(409, 'duplicate_open_case', `this person already has an open case: ${caseId}`, [
@@ -142,6 +144,16 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
   /** The list, from a query string (GET) or a search body (POST, so a name never sits in a URL). */
   async function list(request: FastifyRequest, query: CaseListQuery, where: 'querystring' | 'body') {
     const caller = request.user;
+    // A full ID number matches exactly: for a role that sees it masked, a search would recover
+    // the hidden digits by guessing (R21).
+    const byIdNumber = query.q !== undefined && ID_NUMBER_LIKE.test(query.q);
+    if (byIdNumber && !seesFullIdNumber(caller.role)) {
+      throw new HttpProblem(
+        403,
+        'id_number_search_forbidden',
+        `the ${caller.role} role sees ID numbers masked and may not search by one`,
+      );
+    }
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (after === null) {
       throw new HttpProblem(400, 'cursor_invalid', 'the cursor is not one this API returned', [
@@ -164,7 +176,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
     );
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
-    await request.audit({ action: 'case.list', cases: page });
+    await request.audit({ action: byIdNumber ? 'case.search.idNumber' : 'case.list', cases: page });
     return {
       items: page.map((row) => toCaseSummary(row, caller.role)),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
@@ -179,7 +191,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         tags: ['cases'],
         summary: 'Cases within your jurisdictions, newest first',
         querystring: CaseListQuery,
-        response: { 200: CaseList, 400: Problem },
+        response: { 200: CaseList, 400: Problem, 403: Problem },
       },
     },
     async (request) => list(request, request.query, 'querystring'),
@@ -194,7 +206,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         summary:
           'The same list, its filters in the body: a search by name or ID number never appears in a URL, a log or a browser history',
         body: CaseListQuery,
-        response: { 200: CaseList, 400: Problem, 422: Problem },
+        response: { 200: CaseList, 400: Problem, 403: Problem, 422: Problem },
       },
     },
     async (request) => list(request, request.body, 'body'),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { findCase } from '../../../db/cases';
+import type { CaseRow } from '../../../db/schema';
 import { jurisdictionExists } from '../../../db/jurisdictions';
 import { isWithin } from '../../../db/scope';
 import { openTasksOfCase } from '../../../db/tasks';
@@ -32,7 +33,7 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
-import { sendToCase } from './commands';
+import { refuseBeforeArrival, sendToCase } from './commands';
 import { toCaseView, toTaskView, toTimelineView } from './views';
 
 const ActionReply = z.object({ event: TimelineEntryView, case: CaseView });
@@ -69,10 +70,11 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
   /** Sends the supervisor's step to the workflow; answers with its timeline entry and the case. */
   const act = async <B>(
     request: FastifyRequest,
-    found: { id: string; jurisdiction: string },
+    found: CaseRow,
     update: UpdateDefinition<TimelineEntry, [B, Actor]>,
     body: B,
   ) => {
+    refuseBeforeArrival(found, request.user);
     const entry = await sendToCase(temporal, found.id, update, [body, actor(request.user)]);
     await request.audit({ action: `case.${update.name}`, cases: [found] });
     return { event: toTimelineView(entry), case: await view(found.id, request.user) };
@@ -226,6 +228,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     },
     async (request) => {
       const found = await loadResponsible(request.params.id, request.user);
+      refuseBeforeArrival(found, request.user);
       await sendToCase(temporal, found.id, extendTaskUpdate, [
         { taskId: request.params.taskId, ...request.body },
         actor(request.user),

@@ -7,12 +7,18 @@ import { instantOf } from '../../../schemas/time-bounds';
 // Who sees a person's ID number in full: those who must identify the person (the liaison at the
 // facility, the caseworker at the gate and at home, the police). Supervisors manage the case
 // and see it masked (R21: least privilege).
+// The birth date is in the ID number, so it is shown or hidden with it.
 const FULL_ID_NUMBER: ReadonlySet<Role> = new Set(['liaison', 'caseworker', 'police']);
+export const seesFullIdNumber = (role: Role): boolean => FULL_ID_NUMBER.has(role);
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 export function idNumberFor(row: CaseRow, role: Role): string {
-  return FULL_ID_NUMBER.has(role) ? row.idNumber : maskIdNumber(row.idNumber);
+  return seesFullIdNumber(role) ? row.idNumber : maskIdNumber(row.idNumber);
+}
+
+function birthDateFor(row: CaseRow, role: Role): string | null {
+  return row.birthDate && !seesFullIdNumber(role) ? '****-**-**' : row.birthDate;
 }
 
 export function toCaseView(row: CaseRow, role: Role, openTasks: TaskRow[], now: Date): CaseView {
@@ -21,7 +27,7 @@ export function toCaseView(row: CaseRow, role: Role, openTasks: TaskRow[], now: 
     person: {
       name: row.personName,
       idNumber: idNumberFor(row, role),
-      birthDate: row.birthDate,
+      birthDate: birthDateFor(row, role),
       sex: row.sex,
       phone: row.phone,
       residenceAddress: row.residenceAddress,

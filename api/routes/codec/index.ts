@@ -1,10 +1,15 @@
 import fastifyCors from '@fastify/cors';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import type { Payload } from '@temporalio/common';
+import { isEncrypted, payloadScope } from '../../../codec/encryption-codec';
+import { findCase, findCaseJurisdiction } from '../../../db/cases';
 import { CodecPayloads } from '../../../schemas/codec';
 import { Problem } from '../../../schemas/problem';
 import type { AppDeps } from '../../app';
-import { HttpProblem } from '../../errors';
+import { HttpProblem, notFound } from '../../errors';
+
+const CASE_SCOPE = /^case-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 const fromJson = ({ payloads }: CodecPayloads): Payload[] =>
   payloads.map((p) => ({
@@ -29,9 +34,10 @@ const toJson = (payloads: Payload[]): CodecPayloads => ({
 /**
  * The codec server protocol of Temporal (`POST …/encode`, `POST …/decode`), so an authorised
  * operator's Temporal Web UI or CLI can show the plaintext of encrypted payloads. Supervisors
- * only, and every decode is audited: a decoded payload is a read of personal data (R21).
+ * only; a decode names its cases (each payload's scope tag, bound to its ciphertext), answers 404
+ * unless every one is within the caller's jurisdictions, and is audited as a read of each (R21).
  */
-const codecRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { payloadCodec, codecCorsOrigins }) => {
+const codecRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, payloadCodec, codecCorsOrigins }) => {
   await app.register(fastifyCors, {
     origin: codecCorsOrigins,
     methods: ['POST'],
@@ -51,11 +57,12 @@ const codecRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { payloadCodec, 
           tags: ['codec'],
           summary: `Temporal codec server: ${operation} payloads (AES-256-GCM)`,
           body: CodecPayloads,
-          response: { 200: CodecPayloads, 400: Problem, 422: Problem },
+          response: { 200: CodecPayloads, 400: Problem, 404: Problem, 422: Problem },
         },
       },
       async (request) => {
         const payloads = fromJson(request.body);
+        const cases = operation === 'decode' ? await casesToDecode(request, payloads) : [];
         let result: Payload[];
         try {
           result = await payloadCodec[operation](payloads);
@@ -66,10 +73,38 @@ const codecRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { payloadCodec, 
             `the payloads could not be ${operation}d (wrong key or damaged data)`,
           );
         }
-        if (operation === 'decode') await request.audit({ action: 'payload.decode', cases: [] });
+        if (operation === 'decode') await request.audit({ action: 'payload.decode', cases });
         return toJson(result);
       },
     );
+  }
+
+  /** The cases whose payloads these are, each within the caller's jurisdictions, or a refusal. */
+  async function casesToDecode(
+    request: FastifyRequest,
+    payloads: Payload[],
+  ): Promise<{ id: string; jurisdiction: string }[]> {
+    if (!payloads.every(isEncrypted)) {
+      throw new HttpProblem(422, 'codec_not_encrypted', 'only encrypted payloads are decoded here');
+    }
+    const ids = new Set<string>();
+    for (const payload of payloads) {
+      const id = CASE_SCOPE.exec(payloadScope(payload) ?? '')?.[1];
+      // A payload that names no case (encrypted before scope tags) belongs to no jurisdiction.
+      if (!id) throw notFound('case for these payloads');
+      ids.add(id);
+    }
+    const cases = [];
+    for (const id of ids) {
+      const found = await findCase(db.db, id, request.user.jurisdictions);
+      if (!found) {
+        const elsewhere = await findCaseJurisdiction(db.db, id);
+        await request.audit({ action: 'payload.decode.denied', cases: elsewhere ? [elsewhere] : [] });
+        throw notFound('case for these payloads');
+      }
+      cases.push({ id: found.id, jurisdiction: found.jurisdiction });
+    }
+    return cases;
   }
 };
 

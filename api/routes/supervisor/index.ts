@@ -123,7 +123,7 @@ const supervisorRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, pol
       }
       for (const row of await overdueTasksByAssignee(db.db, scope, new Date(await clock())))
         load(row.assignee).overdue = row.count;
-      await request.audit({ action: 'supervisor.caseloads', cases: [] });
+      await request.audit({ action: 'supervisor.caseloads', cases: [], scope });
       return [...loads.entries()]
         .map(([caseworker, l]) => {
           const openCases = l.byTier.stable! + l.byTier.key! + l.byTier.abnormal!;
@@ -171,7 +171,7 @@ const supervisorRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, pol
         firstVisitMs: policy.deadlines.firstHomeVisitWithin,
         abstinenceMs: policy.endOfControlAfterAbstinence,
       });
-      await request.audit({ action: 'supervisor.kpis', cases: [] });
+      await request.audit({ action: 'supervisor.kpis', cases: [], scope });
       const median = k.releaseToFirstVisit;
       return {
         from: from.toISOString(),

@@ -381,9 +381,11 @@ export const en: Record<MessageKey, string> = {
   'refusal.idempotency_key_reused': 'This submission key was used for different content; submit again.',
   'refusal.idempotency_in_progress': 'The same request is still in progress; try again shortly.',
   'refusal.codec_failed': 'The data could not be decrypted or encrypted.',
+  'refusal.codec_not_encrypted': 'Only encrypted data can be decrypted here.',
   'refusal.unauthenticated': 'Your session has expired; please log in again.',
   'refusal.wrong_credentials': 'Wrong username or password.',
   'refusal.forbidden': 'Your role may not do this.',
+  'refusal.id_number_search_forbidden': 'Your role sees ID numbers masked and cannot search by one.',
   'refusal.rate_limited': 'Too many attempts; try again later.',
   'refusal.not_found': 'Not found, or outside your jurisdictions.',
   'refusal.duplicate_open_case': 'This person already has an open case.',
@@ -397,6 +399,8 @@ export const en: Record<MessageKey, string> = {
     'Three years without relapse have not passed: the end-of-control proposal cannot be printed yet (R19).',
   'refusal.forms_font_missing':
     'The server has no Chinese font installed, so forms cannot be printed now; tell the administrator.',
+  'refusal.receiving_side_before_arrival':
+    'The person has not reported in here yet: until then you may only record the report-in.',
   'refusal.case_closed': 'The case is closed.',
   'refusal.origin_not_for_role':
     'A handover is opened by the facility liaison; a police order is registered by a caseworker, supervisor or police officer.',
