@@ -126,6 +126,24 @@ export interface CaseView extends CaseSummary {
   counters: { testsRefused: number; leavesWithoutNotice: number; daysAwayWithoutNotice: number };
   openTasks: Task[];
   policyVersion: string;
+  parties?: Party[];
+  services?: ServicePlanLine[];
+}
+export interface Party {
+  id: string;
+  role: string;
+  name: string;
+  phone: string | null;
+  relation: string | null;
+  username: string | null;
+}
+export interface ServicePlanLine {
+  area: string;
+  assessedAt: string | null;
+  referredAt: string | null;
+  providedAt: string | null;
+  achievedAt: string | null;
+  agency: string | null;
 }
 export interface TimelineEntry {
   seq: number;

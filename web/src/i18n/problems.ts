@@ -52,6 +52,9 @@ const DETAILS: [RegExp, (match: RegExpMatchArray) => string][] = [
   [/^until must be after from$/, () => t('problem.untilAfterFrom')],
   [/^until must not be before from$/, () => t('problem.untilNotBeforeFrom')],
   [/^a valid bearer token is required/, () => t('problem.loginRequired')],
+  [/^no end-of-control proposal is awaiting approval$/, () => t('problem.noProposal')],
+  [/^after release, services are recorded by the caseworker$/, () => t('problem.serviceByCaseworker')],
+  [/^the username is not a police officer of the case’s jurisdiction$/, () => t('problem.officerNotHere')],
 ];
 
 /** The problem in the user's language: the known detail translated, else the status and the detail. */

@@ -15,14 +15,17 @@ import {
 
 // The supervisor's actions on a case (api.md "Supervision"); a caseworker may start a transfer.
 
-export type Action = 'assign' | 'tier' | 'transfer' | 'close' | 'extend';
+export type Action = 'assign' | 'tier' | 'transfer' | 'close' | 'extend' | 'approve';
 export const ACTIONS: Record<Action, readonly Role[]> = {
   assign: ['supervisor'],
   tier: ['supervisor'],
   transfer: ['caseworker', 'supervisor'],
   close: ['supervisor'],
   extend: ['supervisor'],
+  approve: ['supervisor'],
 };
+/** Offered from their task only: approving R19's proposal. */
+export const TASK_ONLY: ReadonlySet<Action> = new Set(['approve']);
 
 function Caseworkers({
   jurisdiction,
@@ -83,7 +86,9 @@ export function ActionForm(props: {
             ? ['transfer', { to: values.to, reason }]
             : action === 'close'
               ? ['close', { reason }]
-              : [`tasks/${values.taskId}/extend`, { until: fromLocalInput(values.until!), reason }];
+              : action === 'approve'
+                ? ['end-of-control/approve', { note: reason }]
+                : [`tasks/${values.taskId}/extend`, { until: fromLocalInput(values.until!), reason }];
     await api('POST', `/v1/cases/${c.id}/${path}`, body, key);
     props.onDone(title);
   });
@@ -143,7 +148,12 @@ export function ActionForm(props: {
         </>
       )}
       {action !== 'assign' && (
-        <Field id="action-reason" label={t('field.reason')} required error={errors.reason}>
+        <Field
+          id="action-reason"
+          label={t(action === 'approve' ? 'field.note' : 'field.reason')}
+          required
+          error={errors.reason ?? errors.note}
+        >
           <textarea
             id="action-reason"
             required

@@ -3,7 +3,7 @@ import type { EventType } from '../../../schemas/events';
 import type { CaseView, TimelineEntry, User } from '../api';
 import { formatDate, formatTime, label, relative, t, type MessageKey } from '../i18n';
 import { Badge, Empty, Loadable, Toast, useJurisdictions, useResource } from '../ui';
-import { ACTIONS, ActionForm, type Action } from './actions';
+import { ACTIONS, ActionForm, TASK_ONLY, type Action } from './actions';
 import { EventForm, TASK_EVENTS, eventTypesFor } from './record';
 
 type Open = { event: EventType; preset?: Record<string, unknown> } | { action: Action } | null;
@@ -19,7 +19,7 @@ const QUIET = new Set([
 const PAGE = 50;
 
 /** The supervisor's tasks, done by an action: the tier review (R10) and the end-of-control proposal (R19). */
-const TASK_ACTIONS: Record<string, Action> = { tier_review: 'tier', end_of_control_proposal: 'close' };
+const TASK_ACTIONS: Record<string, Action> = { tier_review: 'tier', end_of_control_proposal: 'approve' };
 
 /** One line of what an entry holds, in the user's words: "社区执行中 → 已结案", "结果：阴性". */
 function describe(entry: TimelineEntry, place: (code: string) => string): string {
@@ -108,6 +108,72 @@ function Timeline({ entries }: { entries: TimelineEntry[] }) {
   );
 }
 
+const STEPS = ['assessedAt', 'referredAt', 'providedAt', 'achievedAt'] as const;
+
+/** R24: the service plan, area by area, with the date each step was last recorded. */
+function ServicePlan({ c }: { c: CaseView }) {
+  const lines = c.services ?? [];
+  return (
+    <section aria-labelledby="plan-title">
+      <h2 id="plan-title">{t('case.plan')}</h2>
+      {lines.length === 0 ? (
+        <Empty>{t('case.planEmpty')}</Empty>
+      ) : (
+        <div class="table-wrap">
+          <table class="plan">
+            <thead>
+              <tr>
+                <th scope="col">{t('field.area')}</th>
+                {STEPS.map((step) => (
+                  <th key={step} scope="col">
+                    {label('option', step.replace(/At$/, ''))}
+                  </th>
+                ))}
+                <th scope="col">{t('field.agency')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {lines.map((line) => (
+                <tr key={line.area}>
+                  <th scope="row">{label('option', line.area)}</th>
+                  {STEPS.map((step) => (
+                    <td key={step}>{line[step] ? formatDate(line[step]) : '—'}</td>
+                  ))}
+                  <td>{line.agency ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** R24: the four-party group. */
+function Parties({ c }: { c: CaseView }) {
+  const parties = c.parties ?? [];
+  return (
+    <section aria-labelledby="parties-title">
+      <h2 id="parties-title">{t('case.parties')}</h2>
+      {parties.length === 0 ? (
+        <Empty>{t('case.partiesEmpty')}</Empty>
+      ) : (
+        <ul class="parties">
+          {parties.map((p) => (
+            <li key={p.id}>
+              <strong>{label('party', p.role)}</strong> {p.name}
+              {p.relation ? ` · ${p.relation}` : ''}
+              {p.phone ? ` · ${p.phone}` : ''}
+              {p.username ? ` · ${t('case.officerNotified')}` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 function Facts({ c }: { c: CaseView }) {
   const jurisdictions = useJurisdictions();
   const rows: [MessageKey, string][] = [
@@ -188,6 +254,8 @@ export function CasePage({ id, task, user }: { id: string; task: string | null; 
               ))}
             </div>
           </section>
+          <ServicePlan c={c} />
+          <Parties c={c} />
           <section aria-labelledby="tasks-title">
             <h2 id="tasks-title">{t('case.openTasks')}</h2>
             {c.openTasks.length === 0 ? (
@@ -242,12 +310,14 @@ export function CasePage({ id, task, user }: { id: string; task: string | null; 
             </section>
           )}
           {c.status === 'open' &&
-            (Object.keys(ACTIONS) as Action[]).some((a) => ACTIONS[a].includes(user.role)) && (
+            (Object.keys(ACTIONS) as Action[]).some(
+              (a) => !TASK_ONLY.has(a) && ACTIONS[a].includes(user.role),
+            ) && (
               <section aria-labelledby="actions-title">
                 <h2 id="actions-title">{t('case.actions')}</h2>
                 <div class="event-buttons">
                   {(Object.keys(ACTIONS) as Action[])
-                    .filter((a) => ACTIONS[a].includes(user.role))
+                    .filter((a) => !TASK_ONLY.has(a) && ACTIONS[a].includes(user.role))
                     .map((a) => (
                       <button key={a} type="button" onClick={() => setOpen({ action: a })}>
                         {t(`action.${a}`)}
