@@ -24,6 +24,7 @@ import authRoutes from './routes/auth';
 import caseRoutes from './routes/cases';
 import eventRoutes from './routes/cases/events';
 import supervisionRoutes from './routes/cases/supervision';
+import partyRoutes from './routes/cases/parties';
 import notificationRoutes from './routes/notifications';
 import supervisorRoutes from './routes/supervisor';
 import taskRoutes from './routes/tasks';
@@ -31,6 +32,7 @@ import codecRoutes from './routes/codec';
 import healthRoutes from './routes/health';
 import jurisdictionRoutes from './routes/jurisdictions';
 import policyRoutes from './routes/policies';
+import reportRoutes from './routes/reports';
 
 export interface AppDeps {
   db: Database;
@@ -170,10 +172,12 @@ export async function buildApp(
   await app.register(caseRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(eventRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(supervisionRoutes, { ...routeDeps, prefix: '/v1/cases' });
+  await app.register(partyRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(taskRoutes, { ...routeDeps, prefix: '/v1/tasks' });
   await app.register(notificationRoutes, { ...routeDeps, prefix: '/v1/notifications' });
   await app.register(supervisorRoutes, { ...routeDeps, prefix: '/v1/supervisor' });
   await app.register(policyRoutes, { ...routeDeps, prefix: '/v1/policies' });
+  await app.register(reportRoutes, { ...routeDeps, prefix: '/v1/reports' });
   await app.register(jurisdictionRoutes, { ...routeDeps, prefix: '/v1/jurisdictions' });
   await app.register(auditRoutes, { ...routeDeps, prefix: '/v1/audit' });
   await app.register(codecRoutes, { ...routeDeps, prefix: '/codec' });

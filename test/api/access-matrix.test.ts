@@ -219,6 +219,13 @@ const ROUTES: RouteRow[] = [
     scope: 'none',
     ok: 200,
   },
+  {
+    route: 'GET /v1/reports/monthly',
+    roles: ['supervisor'],
+    request: () => ({ method: 'GET', url: '/v1/reports/monthly' }),
+    scope: 'none',
+    ok: 200,
+  },
   ...['stalled', 'caseloads', 'kpis'].map((name) => ({
     route: `GET /v1/supervisor/${name}`,
     roles: ['supervisor'] as const,
