@@ -90,6 +90,28 @@ export async function api<T>(
 
 export const newKey = () => crypto.randomUUID();
 
+/** Saves a file the API sends (a workbook), with the user's token, under `filename`. */
+export async function download(path: string, filename: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  if (session) headers.authorization = `Bearer ${session.token}`;
+  let reply: Response;
+  try {
+    reply = await fetch(path, { headers });
+  } catch {
+    throw new ApiError({ status: 0 });
+  }
+  if (!reply.ok) {
+    const problem = (await reply.json().catch(() => ({}))) as Partial<Problem>;
+    throw new ApiError({ ...problem, status: reply.status });
+  }
+  const url = URL.createObjectURL(await reply.blob());
+  const link = Object.assign(document.createElement('a'), { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 // The shapes the console reads (api.md; the OpenAPI document at /docs has them all).
 
 export interface Task {

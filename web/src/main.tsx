@@ -10,6 +10,8 @@ import { HandoverPage } from './pages/handover';
 import { InboxPage } from './pages/inbox';
 import { LoginPage } from './pages/login';
 import { ReleasesPage } from './pages/releases';
+import { ReportPage } from './pages/report';
+import { NotificationsPage } from './pages/notifications';
 import { SupervisorPage } from './pages/supervisor';
 
 // Each role's menu; the first entry is where that role lands after login.
@@ -25,9 +27,13 @@ const MENUS: Record<Role, [string, MessageKey][]> = {
   ],
   supervisor: [
     ['#/supervisor', 'nav.supervisor'],
+    ['#/report', 'nav.report'],
     ['#/cases', 'nav.cases'],
   ],
-  police: [['#/cases', 'nav.cases']],
+  police: [
+    ['#/notifications', 'nav.notifications'],
+    ['#/cases', 'nav.cases'],
+  ],
 };
 
 function useHash(): string {
@@ -54,6 +60,10 @@ function Page({ hash, session }: { hash: string; session: Session }) {
       return <InboxPage />;
     case '/supervisor':
       return <SupervisorPage />;
+    case '/report':
+      return <ReportPage />;
+    case '/notifications':
+      return <NotificationsPage />;
     case '/cases':
       return <CasesPage />;
     default:

@@ -49,6 +49,10 @@ function describe(entry: TimelineEntry, place: (code: string) => string): string
 
 const SHOWN = [
   'kind',
+  'area',
+  'action',
+  'agency',
+  'joint',
   'channel',
   'method',
   'result',
