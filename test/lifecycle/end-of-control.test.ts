@@ -45,7 +45,9 @@ it('R19: a proposal that falls due after the term closed the case can be approve
   });
   await life.skip(days(1086));
   await eventually(async () => expect((await life.view(id)).body.phase).toBe('closed'));
-  expect(await approve(id)).toMatchObject({ statusCode: 409 });
+  const early = await approve(id);
+  expect(early.statusCode).toBe(409);
+  expect(early.json()).toMatchObject({ code: 'no_end_of_control_proposal' });
 
   await life.skip(days(10));
   await eventually(async () =>

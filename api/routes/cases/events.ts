@@ -34,17 +34,24 @@ const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal
       const event = request.body;
       const caller = request.user;
       if (!EVENT_ROLES[event.type].includes(caller.role)) {
-        throw new HttpProblem(403, `the ${caller.role} role may not record ${event.type}`);
+        throw new HttpProblem(403, 'forbidden', `the ${caller.role} role may not record ${event.type}`);
       }
       const found = await findCase(db.db, request.params.id, caller.jurisdictions);
       if (!found) throw notFound();
       if (event.type === 'reported_in' && !isWithin(event.jurisdiction, caller.jurisdictions)) {
-        throw new HttpProblem(422, 'a report-in is recorded by the receiving jurisdiction', [
-          { path: 'body.jurisdiction', message: `outside your jurisdictions: ${event.jurisdiction}` },
-        ]);
+        throw new HttpProblem(
+          422,
+          'report_in_by_receiver',
+          'a report-in is recorded by the receiving jurisdiction',
+          [{ path: 'body.jurisdiction', message: `outside your jurisdictions: ${event.jurisdiction}` }],
+        );
       }
       if (event.type === 'service' && caller.role === 'liaison' && !PRE_RELEASE.has(found.phase)) {
-        throw new HttpProblem(409, 'after release, services are recorded by the caseworker');
+        throw new HttpProblem(
+          409,
+          'service_after_release_by_caseworker',
+          'after release, services are recorded by the caseworker',
+        );
       }
       // R24: a home visit the police record is one they made with the caseworker.
       const recorded =

@@ -12,6 +12,7 @@ import { partiesOfCase } from '../../../db/parties';
 import { timelineOfCase } from '../../../db/timeline';
 import { isWithin } from '../../../db/scope';
 import { CaseList, CaseListQuery, CaseParams, CaseView, CreateCaseBody } from '../../../schemas/case';
+import type { FastifyRequest } from 'fastify';
 import { ROLES } from '../../../schemas/common';
 import { Problem } from '../../../schemas/problem';
 import {
@@ -28,7 +29,7 @@ import { withDeadline } from './commands';
 import { decodeCursor, encodeCursor, toCaseSummary, toCaseView, toPartyView, toServicePlan } from './views';
 
 const duplicate = (caseId: string) =>
-  new HttpProblem(409, `this person already has an open case: ${caseId}`, [
+  new HttpProblem(409, 'duplicate_open_case', `this person already has an open case: ${caseId}`, [
     { path: 'body.person.idNumber', message: `an open case exists: ${caseId}` },
   ]);
 
@@ -54,9 +55,17 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         !isWithin(body.destination, caller.jurisdictions) ||
         !(await jurisdictionExists(db.db, body.destination))
       ) {
-        throw new HttpProblem(422, 'the destination is not a known jurisdiction within yours', [
-          { path: 'body.destination', message: `unknown or outside your jurisdictions: ${body.destination}` },
-        ]);
+        throw new HttpProblem(
+          422,
+          'destination_not_yours',
+          'the destination is not a known jurisdiction within yours',
+          [
+            {
+              path: 'body.destination',
+              message: `unknown or outside your jurisdictions: ${body.destination}`,
+            },
+          ],
+        );
       }
       const existing = await findOpenCaseByIdNumber(db.db, body.person.idNumber);
       if (existing) throw duplicate(existing.id);
@@ -108,6 +117,38 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
     },
   );
 
+  /** The list, from a query string (GET) or a search body (POST, so a name never sits in a URL). */
+  async function list(request: FastifyRequest, query: CaseListQuery, where: 'querystring' | 'body') {
+    const caller = request.user;
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (after === null) {
+      throw new HttpProblem(400, 'cursor_invalid', 'the cursor is not one this API returned', [
+        { path: `${where}.cursor`, message: 'invalid cursor' },
+      ]);
+    }
+    const rows = await listCases(
+      db.db,
+      {
+        phase: query.phase,
+        tier: query.tier,
+        jurisdiction: query.jurisdiction,
+        assignee: query.assignee,
+        overdueAt: query.overdue === 'true' ? new Date(await clock()) : undefined,
+        text: query.q,
+        after,
+        limit: query.limit + 1,
+      },
+      caller.jurisdictions,
+    );
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    await request.audit({ action: 'case.list', cases: page });
+    return {
+      items: page.map((row) => toCaseSummary(row, caller.role)),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
   app.get(
     '',
     {
@@ -119,37 +160,22 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         response: { 200: CaseList, 400: Problem },
       },
     },
-    async (request) => {
-      const query = request.query;
-      const caller = request.user;
-      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-      if (after === null) {
-        throw new HttpProblem(400, 'the cursor is not one this API returned', [
-          { path: 'querystring.cursor', message: 'invalid cursor' },
-        ]);
-      }
-      const rows = await listCases(
-        db.db,
-        {
-          phase: query.phase,
-          tier: query.tier,
-          jurisdiction: query.jurisdiction,
-          assignee: query.assignee,
-          overdueAt: query.overdue === 'true' ? new Date(await clock()) : undefined,
-          text: query.q,
-          after,
-          limit: query.limit + 1,
-        },
-        caller.jurisdictions,
-      );
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      await request.audit({ action: 'case.list', cases: page });
-      return {
-        items: page.map((row) => toCaseSummary(row, caller.role)),
-        nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-      };
+    async (request) => list(request, request.query, 'querystring'),
+  );
+
+  app.post(
+    '/search',
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['cases'],
+        summary:
+          'The same list, its filters in the body: a search by name or ID number never appears in a URL, a log or a browser history',
+        body: CaseListQuery,
+        response: { 200: CaseList, 400: Problem, 422: Problem },
+      },
     },
+    async (request) => list(request, request.body, 'body'),
   );
 
   app.get(

@@ -29,14 +29,17 @@ const partyRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock })
     async (request, reply) => {
       const found = await findCase(db.db, request.params.id, request.user.jurisdictions);
       if (!found) throw notFound();
-      if (found.status === 'closed') throw new HttpProblem(409, 'the case is closed');
+      if (found.status === 'closed') throw new HttpProblem(409, 'case_closed', 'the case is closed');
       const { username } = request.body;
       if (username) {
         const officer = await findUserByUsername(db.db, username);
         if (!officer || officer.role !== 'police' || !isWithin(found.jurisdiction, officer.jurisdictions)) {
-          throw new HttpProblem(422, 'the username is not a police officer of the case’s jurisdiction', [
-            { path: 'body.username', message: 'not a police officer of the case’s jurisdiction' },
-          ]);
+          throw new HttpProblem(
+            422,
+            'officer_not_here',
+            'the username is not a police officer of the case’s jurisdiction',
+            [{ path: 'body.username', message: 'not a police officer of the case’s jurisdiction' }],
+          );
         }
       }
       const row = await addParty(db.db, {
