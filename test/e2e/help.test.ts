@@ -37,7 +37,14 @@ describe.each<Size>(['phone', 'desktop'])('on a %s', (size) => {
     await page.getByRole('heading', { name }).waitFor();
     const plan = page.getByRole('region', { name: '帮扶计划' });
     await plan.getByText('尚未评估帮扶需求。').waitFor();
-    await page.getByRole('region', { name: '四方工作小组' }).getByText('李警官').waitFor();
+    const group = page.getByRole('region', { name: '四方工作小组' });
+    await group.getByText('李警官').waitFor();
+    await group.getByRole('button', { name: '添加小组成员' }).click();
+    await page.getByLabel(/^姓名/).fill('王秀英');
+    await page.getByLabel(/^关系/).fill('母亲');
+    await page.getByRole('button', { name: '提交' }).click();
+    await page.getByRole('status').getByText('已记录：添加小组成员').waitFor();
+    await group.getByText(/王秀英 · 母亲/).waitFor();
 
     const record = page.getByRole('region', { name: '记录情况' });
     await record.getByRole('button', { name: '帮扶服务' }).click();

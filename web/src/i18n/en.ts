@@ -42,6 +42,13 @@ export const en: Record<MessageKey, string> = {
   'party.family': 'Family',
   'party.community_staff': 'Community staff',
   'party.police_officer': 'Community police officer',
+  'party.add': 'Add a member',
+  'party.role': 'Role',
+  'party.name': 'Name',
+  'party.relation': 'Relation',
+  'party.phone': 'Phone',
+  'party.username': 'The officer’s username',
+  'party.usernameHint': 'With it, this case’s police notifications name this officer',
 
   'phase.pre_release': 'Inside, before release',
   'phase.awaiting_release': 'Awaiting release',

@@ -42,6 +42,13 @@ export const zhCN = {
   'party.family': '家属',
   'party.community_staff': '社区工作人员',
   'party.police_officer': '社区民警',
+  'party.add': '添加小组成员',
+  'party.role': '身份',
+  'party.name': '姓名',
+  'party.relation': '关系',
+  'party.phone': '电话',
+  'party.username': '民警的系统用户名',
+  'party.usernameHint': '填写后，本案发给公安的通知将指名发给该民警',
 
   'phase.pre_release': '所内待出所',
   'phase.awaiting_release': '等待出所',

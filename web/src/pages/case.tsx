@@ -1,8 +1,20 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { EventType } from '../../../schemas/events';
-import type { CaseView, TimelineEntry, User } from '../api';
+import { PARTY_ROLES } from '../../../schemas/services';
+import { api, type CaseView, type TimelineEntry, type User } from '../api';
 import { formatDate, formatTime, label, relative, t, type MessageKey } from '../i18n';
-import { Badge, Empty, Loadable, Toast, useJurisdictions, useResource } from '../ui';
+import {
+  Badge,
+  Empty,
+  Field,
+  fieldErrors,
+  FormEnd,
+  Loadable,
+  Toast,
+  useJurisdictions,
+  useResource,
+  useSubmit,
+} from '../ui';
 import { ACTIONS, ActionForm, TASK_ONLY, type Action } from './actions';
 import { EventForm, TASK_EVENTS, eventTypesFor } from './record';
 
@@ -154,12 +166,21 @@ function ServicePlan({ c }: { c: CaseView }) {
   );
 }
 
-/** R24: the four-party group. */
-function Parties({ c }: { c: CaseView }) {
+/** R24: the four-party group; caseworkers and supervisors add its members. */
+function Parties({ c, user, onAdded }: { c: CaseView; user: User; onAdded: (what: string) => void }) {
   const parties = c.parties ?? [];
+  const [adding, setAdding] = useState(false);
+  const mayAdd = c.status === 'open' && (user.role === 'caseworker' || user.role === 'supervisor');
   return (
     <section aria-labelledby="parties-title">
-      <h2 id="parties-title">{t('case.parties')}</h2>
+      <div class="heading">
+        <h2 id="parties-title">{t('case.parties')}</h2>
+        {mayAdd && !adding && (
+          <button type="button" onClick={() => setAdding(true)}>
+            {t('party.add')}
+          </button>
+        )}
+      </div>
       {parties.length === 0 ? (
         <Empty>{t('case.partiesEmpty')}</Empty>
       ) : (
@@ -174,7 +195,70 @@ function Parties({ c }: { c: CaseView }) {
           ))}
         </ul>
       )}
+      {adding && (
+        <PartyForm
+          caseId={c.id}
+          onDone={() => (setAdding(false), onAdded(t('party.add')))}
+          onCancel={() => setAdding(false)}
+        />
+      )}
     </section>
+  );
+}
+
+function PartyForm(props: { caseId: string; onDone: () => void; onCancel: () => void }) {
+  const [values, setValues] = useState({ role: 'family', name: '', relation: '', phone: '', username: '' });
+  const set = (name: keyof typeof values) => (e: { currentTarget: { value: string } }) =>
+    setValues({ ...values, [name]: e.currentTarget.value });
+  const { busy, problem, submit } = useSubmit(async (key) => {
+    const body: Record<string, string> = { role: values.role, name: values.name.trim() };
+    for (const name of ['relation', 'phone', 'username'] as const) {
+      const value = values[name].trim();
+      if (value && (name !== 'username' || values.role === 'police_officer')) body[name] = value;
+    }
+    await api('POST', `/v1/cases/${props.caseId}/parties`, body, key);
+    props.onDone();
+  });
+  const errors = fieldErrors(problem);
+  return (
+    <form class="form event-form" onSubmit={submit} aria-labelledby="party-title" noValidate>
+      <h3 id="party-title">{t('party.add')}</h3>
+      <fieldset class="choices">
+        <legend>{t('party.role')}</legend>
+        {PARTY_ROLES.map((role) => (
+          <label key={role} class="choice">
+            <input
+              type="radio"
+              name="party-role"
+              value={role}
+              checked={values.role === role}
+              onChange={() => setValues({ ...values, role })}
+            />
+            {label('party', role)}
+          </label>
+        ))}
+      </fieldset>
+      <Field id="party-name" label={t('party.name')} required error={errors.name}>
+        <input id="party-name" maxLength={100} value={values.name} onInput={set('name')} />
+      </Field>
+      <Field id="party-relation" label={t('party.relation')} error={errors.relation}>
+        <input id="party-relation" maxLength={50} value={values.relation} onInput={set('relation')} />
+      </Field>
+      <Field id="party-phone" label={t('party.phone')} error={errors.phone}>
+        <input id="party-phone" type="tel" maxLength={20} value={values.phone} onInput={set('phone')} />
+      </Field>
+      {values.role === 'police_officer' && (
+        <Field
+          id="party-username"
+          label={t('party.username')}
+          hint={t('party.usernameHint')}
+          error={errors.username}
+        >
+          <input id="party-username" maxLength={100} value={values.username} onInput={set('username')} />
+        </Field>
+      )}
+      <FormEnd busy={busy} problem={problem} onCancel={props.onCancel} />
+    </form>
   );
 }
 
@@ -259,7 +343,7 @@ export function CasePage({ id, task, user }: { id: string; task: string | null; 
             </div>
           </section>
           <ServicePlan c={c} />
-          <Parties c={c} />
+          <Parties c={c} user={user} onAdded={done} />
           <section aria-labelledby="tasks-title">
             <h2 id="tasks-title">{t('case.openTasks')}</h2>
             {c.openTasks.length === 0 ? (
