@@ -25,6 +25,7 @@ import documentRoutes from './routes/cases/documents';
 import exportRoutes from './routes/cases/export';
 import eventRoutes from './routes/cases/events';
 import supervisionRoutes from './routes/cases/supervision';
+import partyRoutes from './routes/cases/parties';
 import notificationRoutes from './routes/notifications';
 import supervisorRoutes from './routes/supervisor';
 import taskRoutes from './routes/tasks';
@@ -32,6 +33,7 @@ import codecRoutes from './routes/codec';
 import healthRoutes from './routes/health';
 import jurisdictionRoutes from './routes/jurisdictions';
 import policyRoutes from './routes/policies';
+import reportRoutes from './routes/reports';
 
 export interface AppDeps {
   db: Database;
@@ -205,10 +207,12 @@ export async function buildApp(
   await app.register(documentRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(eventRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(supervisionRoutes, { ...routeDeps, prefix: '/v1/cases' });
+  await app.register(partyRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(taskRoutes, { ...routeDeps, prefix: '/v1/tasks' });
   await app.register(notificationRoutes, { ...routeDeps, prefix: '/v1/notifications' });
   await app.register(supervisorRoutes, { ...routeDeps, prefix: '/v1/supervisor' });
   await app.register(policyRoutes, { ...routeDeps, prefix: '/v1/policies' });
+  await app.register(reportRoutes, { ...routeDeps, prefix: '/v1/reports' });
   await app.register(jurisdictionRoutes, { ...routeDeps, prefix: '/v1/jurisdictions' });
   await app.register(auditRoutes, { ...routeDeps, prefix: '/v1/audit' });
   await app.register(codecRoutes, { ...routeDeps, prefix: '/codec' });

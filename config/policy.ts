@@ -79,6 +79,7 @@ export const PolicySchema = z.strictObject({
   }), // R12
   leaveNoticeRequiredFrom: Duration, // R14
   caseload: z.strictObject({ personsPerCaseworker: z.number().int().min(1) }),
+  services: z.strictObject({ reviewAfter: PerTier(Duration) }), // R24: a needs assessment is reviewed
 });
 
 export type Policy = z.output<typeof PolicySchema>;

@@ -15,6 +15,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { Measure, Phase, Role, Tier } from '../schemas/common';
 import type { Origin } from '../schemas/codes';
+import type { PartyRole } from '../schemas/services';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -179,6 +180,27 @@ export const notifications = pgTable(
   (t) => [index('notifications_case').on(t.caseId, t.createdAt)],
 );
 
+/** R24: the four-party group of a case (family, community staff, the community police officer). Personal data. */
+export const parties = pgTable(
+  'parties',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    role: text('role').$type<PartyRole>().notNull(),
+    name: text('name').notNull(),
+    phone: text('phone'),
+    relation: text('relation'),
+    /** A police_officer's user: the named recipient of the case's police notifications. */
+    username: text('username'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamptz('created_at').notNull(),
+  },
+  (t) => [index('parties_case').on(t.caseId, t.createdAt)],
+);
+
+export type PartyRow = typeof parties.$inferSelect;
 export type TaskRow = typeof tasks.$inferSelect;
 export type TimelineRow = typeof timeline.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CaseId, JurisdictionCode, Measure, Phase, Role, Tier, Timestamp } from './common';
 import { ORIGINS } from './codes';
 import { birthDateOf, idNumberProblem } from './id-number';
+import { PARTY_ROLES, SERVICE_AREAS } from './services';
 
 export const IdNumber = z
   .string()
@@ -11,16 +12,15 @@ export const IdNumber = z
   })
   .meta({ description: '18-character PRC resident ID number with a valid check digit' });
 
+const Phone = z.string().regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number');
+
 export const PersonInput = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
     idNumber: IdNumber,
     birthDate: z.iso.date().optional(),
     sex: z.enum(['male', 'female']).optional(),
-    phone: z
-      .string()
-      .regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number')
-      .optional(),
+    phone: Phone.optional(),
     residenceAddress: z.string().trim().min(1).max(300),
     /** 户籍地址, where the person is registered; may differ from where they live (R23). */
     registeredAddress: z.string().trim().min(1).max(300).optional(),
@@ -107,6 +107,47 @@ export const PersonView = z.object({
   registeredAddress: z.string().nullable(),
 });
 
+export const PartyBody = z
+  .strictObject({
+    role: z.enum(PARTY_ROLES),
+    name: z.string().trim().min(1).max(100),
+    phone: Phone.optional(),
+    relation: z.string().trim().min(1).max(50).optional(),
+    username: z.string().trim().min(1).max(100).optional(),
+  })
+  .superRefine((party, ctx) => {
+    if (party.username && party.role !== 'police_officer')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['username'],
+        message: 'only a police_officer party has a username',
+      });
+  });
+
+export const PartyView = z
+  .object({
+    id: z.string(),
+    role: z.enum(PARTY_ROLES),
+    name: z.string(),
+    phone: z.string().nullable(),
+    relation: z.string().nullable(),
+    username: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Party' });
+
+/** One area of need and when each step was last recorded (R24). */
+export const ServicePlanLine = z
+  .object({
+    area: z.enum(SERVICE_AREAS),
+    assessedAt: z.string().nullable(),
+    referredAt: z.string().nullable(),
+    providedAt: z.string().nullable(),
+    achievedAt: z.string().nullable(),
+    agency: z.string().nullable(),
+  })
+  .meta({ id: 'ServicePlanLine' });
+
 export const CaseView = z
   .object({
     id: z.string(),
@@ -144,6 +185,14 @@ export const CaseView = z
       daysAwayWithoutNotice: z.number().int(),
     }),
     openTasks: z.array(TaskView),
+    parties: z
+      .array(PartyView)
+      .optional()
+      .meta({ description: 'R24: the four-party group (GET /v1/cases/:id)' }),
+    services: z
+      .array(ServicePlanLine)
+      .optional()
+      .meta({ description: 'R24: the service plan, one line per area of need (GET /v1/cases/:id)' }),
     nextDueAt: z.string().nullable(),
     policyVersion: z.string(),
     note: z.string().nullable(),
@@ -154,6 +203,8 @@ export const CaseView = z
   .meta({ id: 'Case' });
 export type CaseView = z.infer<typeof CaseView>;
 export type TaskView = z.infer<typeof TaskView>;
+export type PartyView = z.infer<typeof PartyView>;
+export type ServicePlanLine = z.infer<typeof ServicePlanLine>;
 
 export const CaseSummary = z
   .object({
@@ -224,12 +275,19 @@ export const NotificationView = z
     createdAt: z.string(),
     status: z.enum(['pending', 'delivered']),
     deliveredAt: z.string().nullable(),
+    officer: z.string().nullable().meta({
+      description: 'for police notifications: the named officer of the case (its police_officer party)',
+    }),
   })
   .meta({ id: 'Notification' });
 
 export const NotificationQuery = z.strictObject({
   status: z.enum(['pending', 'delivered']).optional(),
   caseId: CaseId.optional(),
+  mine: z
+    .enum(['true', 'false'])
+    .optional()
+    .meta({ description: 'police: only the police notifications named to you or to no officer' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

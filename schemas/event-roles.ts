@@ -12,7 +12,7 @@ export const EVENT_ROLES: Record<EventType, readonly Role[]> = {
   released: ['liaison'],
   picked_up: ['caseworker'],
   reported_in: ['caseworker'],
-  home_visit: ['caseworker'],
+  home_visit: ['caseworker', 'police'], // police: the joint visits they make with the caseworker (R24)
   contact: ['caseworker'],
   test: ['caseworker'],
   leave_notice: ['caseworker'],
@@ -20,4 +20,5 @@ export const EVENT_ROLES: Record<EventType, readonly Role[]> = {
   detained: ['caseworker', 'police'],
   freed: ['caseworker', 'police'],
   sentenced: ['caseworker', 'police'],
+  service: ['caseworker', 'liaison'], // the liaison before release only (R24)
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JurisdictionCode, Tier, Timestamp } from './common';
+import { SERVICE_ACTIONS, SERVICE_AREAS } from './services';
 
 // The events of api.md "Recording what happened". Each takes `occurredAt` (default: now) and
 // `note`. The rules each one serves are named beside it.
@@ -20,7 +21,10 @@ export const EventBody = z
     event('released', {}), // R3, R6
     event('picked_up', { by: z.string().trim().min(1).max(100) }), // R2
     event('reported_in', { jurisdiction: JurisdictionCode }), // R3, R7, R15
-    event('home_visit', { reached: z.boolean() }), // R6, R9
+    event('home_visit', {
+      reached: z.boolean(),
+      joint: z.boolean().optional().meta({ description: 'made with the community police officer' }),
+    }), // R6, R9, R24
     event('contact', { channel: z.enum(['phone', 'interview', 'visit', 'message']), reached: z.boolean() }), // R9, R11
     event('test', {
       method: z.enum(['urine', 'hair']),
@@ -36,6 +40,11 @@ export const EventBody = z
     event('detained', {}), // R16
     event('freed', {}), // R16
     event('sentenced', {}), // R17
+    event('service', {
+      area: z.enum(SERVICE_AREAS),
+      action: z.enum(SERVICE_ACTIONS),
+      agency: z.string().trim().min(1).max(200).optional(),
+    }), // R24
   ])
   .meta({ id: 'Event' });
 export type EventBody = z.infer<typeof EventBody>;
@@ -64,4 +73,7 @@ export const DelegateBody = z.strictObject({
 export const CloseBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 export const TierBody = z.strictObject({ tier: Tier, reason: z.string().trim().min(1).max(500) });
 export const AssignBody = z.strictObject({ caseworker: z.string().trim().min(1).max(100) });
+export const ApproveEndOfControlBody = z.strictObject({
+  note: z.string().trim().min(1).max(2000).optional(),
+});
 export const ExtendBody = z.strictObject({ until: Timestamp, reason: z.string().trim().min(1).max(500) });

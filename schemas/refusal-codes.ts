@@ -69,6 +69,10 @@ export const REFUSAL_CODES = {
   delegation_in_transfer: 'a case in transfer is not delegated; the receiving side takes it on arrival',
   already_delegated: 'the case is already delegated to that jurisdiction',
   not_delegated: 'the case is not delegated',
+  no_end_of_control_proposal: 'no end-of-control proposal (R19) is awaiting the supervisor’s approval',
+  service_after_release_by_caseworker:
+    'after release, services are recorded by the caseworker, not the liaison',
+  officer_not_here: 'the username of a police_officer party is not a police user of the case’s jurisdiction',
   // The engine (5xx)
   engine_timeout: 'the engine did not confirm in time; it applies the change when the worker catches up',
   unavailable: 'a service the request needs is unavailable; try again shortly',

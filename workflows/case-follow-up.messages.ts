@@ -43,6 +43,7 @@ export const TASK_KINDS = [
   'tier_review',
   'transfer_report_in',
   'end_of_control_proposal',
+  'service_review',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
@@ -58,6 +59,7 @@ export type NotificationReason =
   | 'release_unconfirmed'
   | 'pickup_missed'
   | 'end_of_control_due'
+  | 'end_of_control_approved'
   | 'term_ended';
 
 export interface TaskState {
@@ -169,5 +171,10 @@ export const extendTaskUpdate = defineUpdate<
   TimelineEntry,
   [{ taskId: string; until: string; reason: string }, Actor]
 >('extendTask');
+
+/** R19: the supervisor approves the end-of-control proposal; the police issue the discharge notice. */
+export const approveEndOfControlUpdate = defineUpdate<TimelineEntry, [{ note?: string }, Actor]>(
+  'approveEndOfControl',
+);
 
 export const caseStatusQuery = defineQuery<CaseStatus>('status');

@@ -12,6 +12,7 @@ import {
 import type { CaseActivities } from '../activities';
 import type { Refusal } from '../schemas/refusal-codes';
 import {
+  approveEndOfControlUpdate,
   assignUpdate,
   caseStatusQuery,
   closeUpdate,
@@ -43,6 +44,8 @@ const { deliverNotification } = proxyActivities<CaseActivities>({
 
 /** Patch id (workflows/README.md): commands that arrive before the case is recorded wait for it. */
 const COMMANDS_WAIT_FOR_THE_RECORD = 'commands-wait-for-the-record';
+/** Patch id: a case closed before R19 fell due stays open to its approval, instead of ending with the task open. */
+const END_OF_CONTROL_AWAITS_APPROVAL = 'end-of-control-awaits-approval';
 /** Patch id: a batch the read model can never take fails its own command only, not every later one. */
 const FAILED_SYNC_DOES_NOT_BLOCK = 'failed-sync-does-not-block';
 
@@ -178,6 +181,15 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
       ),
     { validator: (c, _actor) => refuse(state.refusalToExtend(c.taskId, c.until, Date.now())) },
   );
+  setHandler(
+    approveEndOfControlUpdate,
+    (c, actor) =>
+      command(
+        () => state.refusalToApproveEndOfControl(),
+        () => state.approveEndOfControl(c.note, actor, Date.now()),
+      ),
+    { validator: (_c, _actor) => refuse(state.refusalToApproveEndOfControl()) },
+  );
 
   if (!input.snapshot) {
     const recorded = await recordCase(input);
@@ -190,8 +202,9 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
     await journal.flush();
   }
 
+  const done = () => state.finished && !(state.awaitingApproval && patched(END_OF_CONTROL_AWAITS_APPROVAL));
   let turns = 0;
-  while (!state.finished) {
+  while (!done()) {
     const seen = state.version;
     const wakeAt = state.nextWakeAt();
     if (wakeAt === null) await condition(() => state.version !== seen);

@@ -3,6 +3,7 @@ import type { Phase, Role, Tier } from '../schemas/common';
 import type { EventBody } from '../schemas/events';
 import type { Refusal, RefusalCode } from '../schemas/refusal-codes';
 import { FUTURE_TOLERANCE_MS, instantOf } from '../schemas/time-bounds';
+import { serviceReviewDueAt } from './case-services';
 import type {
   Actor,
   CaseInput,
@@ -55,6 +56,8 @@ const TASKS: Record<
     escalation: ['supervisor'],
   },
   end_of_control_proposal: { role: 'supervisor', reason: 'end_of_control_due', rule: 'R19', escalation: [] },
+  // R24: a reminder to the caseworker, never a police matter.
+  service_review: { role: 'caseworker', reason: 'task_overdue', rule: 'R24', escalation: ['caseworker'] },
 };
 
 const OPEN_PHASES_IN_COMMUNITY: Phase[] = ['released_awaiting_report', 'community', 'in_transfer'];
@@ -76,6 +79,7 @@ const ALLOWED: Record<EventBody['type'], Phase[]> = {
   detained: OPEN_PHASES_IN_COMMUNITY,
   freed: ['paused'],
   sentenced: ['pre_release', 'awaiting_release', ...OPEN_PHASES_IN_COMMUNITY, 'paused'],
+  service: [...PRE_RELEASE, ...OPEN_PHASES_IN_COMMUNITY, 'paused'],
 };
 
 const PHASE_WORDS: Record<Phase, string> = {
@@ -244,6 +248,11 @@ export class CaseState {
     return this.d.phase === 'closed' && (this.d.abstinenceSince === null || this.d.endOfControlProposed);
   }
 
+  /** R19: finished but for the proposal the supervisor has not approved yet. */
+  get awaitingApproval(): boolean {
+    return this.finished && this.open('end_of_control_proposal') !== undefined;
+  }
+
   // ── events ─────────────────────────────────────────────────────────────────
 
   /** Why `event` cannot be recorded now, as a code and plain words; null when it can. */
@@ -377,6 +386,14 @@ export class CaseState {
       case 'sentenced':
         this.close(at, 'sentenced', 'R17'); // R17
         break;
+      case 'service': {
+        const reviewAt = serviceReviewDueAt(this.policy, this.d.tier, event.action, at); // R24
+        if (reviewAt !== null) {
+          this.complete('service_review', at);
+          this.addTask('service_review', at, reviewAt);
+        }
+        break;
+      }
     }
     this.touch();
     return entry;
@@ -532,6 +549,31 @@ export class CaseState {
     task.status = 'open';
     task.nextEscalationAt = this.firstEscalationAt(task);
     this.outbox.tasks.add(task.id);
+    this.touch();
+    return entry;
+  }
+
+  refusalToApproveEndOfControl(): Refusal | null {
+    return this.open('end_of_control_proposal') === undefined
+      ? no('no_end_of_control_proposal', 'no end-of-control proposal is awaiting approval')
+      : null;
+  }
+
+  /**
+   * R19: the supervisor approves; dynamic control ends and the police are asked for the
+   * discharge notice. A case still open closes with it: nothing is watched any more.
+   */
+  approveEndOfControl(note: string | undefined, actor: Actor, now: number): TimelineEntry {
+    const entry = this.append({
+      at: now,
+      kind: 'event',
+      type: 'end_of_control_approved',
+      actor: actor.username,
+      data: { rule: 'R19', ...(note ? { note } : {}) },
+    });
+    this.complete('end_of_control_proposal', now);
+    this.notify('police', 'end_of_control_approved', 'R19', null, now);
+    if (this.d.phase !== 'closed') this.close(now, 'end_of_control', 'R19');
     this.touch();
     return entry;
   }
@@ -767,7 +809,10 @@ export class CaseState {
   }
 
   private close(at: number, why: string, rule: string | null): void {
-    for (const task of this.d.tasks.filter(isOpen)) this.closeTask(task, 'cancelled', at);
+    // A term that ran its course leaves an R19 proposal standing for the supervisor's approval.
+    const standing = (t: TaskState) => why === 'term_ended' && t.kind === 'end_of_control_proposal';
+    for (const task of this.d.tasks.filter((t) => isOpen(t) && !standing(t)))
+      this.closeTask(task, 'cancelled', at);
     this.d.nextTestAt = this.d.nextContactAt = this.d.nextTierReviewAt = null;
     this.d.unannouncedAt = [];
     this.d.status = 'closed';

@@ -231,6 +231,29 @@ const ROUTES: RouteRow[] = [
     ok: 200,
   },
   {
+    route: 'POST /v1/cases/:id/parties',
+    roles: ['caseworker', 'supervisor'],
+    request: ({ caseId }) => ({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/parties`,
+      payload: { role: 'family', name: '张母', relation: '母亲' },
+    }),
+    scope: 'case',
+    ok: 201,
+  },
+  {
+    // No R19 proposal is drafted on a fresh case: a caller who may approve reaches the workflow's 409.
+    route: 'POST /v1/cases/:id/end-of-control/approve',
+    roles: ['supervisor'],
+    request: ({ caseId }) => ({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/end-of-control/approve`,
+      payload: {},
+    }),
+    scope: 'case',
+    ok: 409,
+  },
+  {
     route: 'GET /v1/tasks',
     roles: ALL,
     request: () => ({ method: 'GET', url: '/v1/tasks?limit=500' }),
@@ -259,6 +282,13 @@ const ROUTES: RouteRow[] = [
     roles: ['liaison', 'caseworker', 'supervisor'],
     request: ({ caseId }) => ({ method: 'GET', url: `/v1/cases/${caseId}/documents/registration` }),
     scope: 'case',
+    ok: 200,
+  },
+  {
+    route: 'GET /v1/reports/monthly',
+    roles: ['supervisor'],
+    request: () => ({ method: 'GET', url: '/v1/reports/monthly' }),
+    scope: 'none',
     ok: 200,
   },
   ...['stalled', 'caseloads', 'kpis'].map((name) => ({

@@ -34,7 +34,7 @@ describe('opening a handover (POST /v1/cases)', () => {
       status: 'open',
       jurisdiction: 'suzhou.gusu.canglang',
       expectedReleaseAt: new Date(body.expectedReleaseAt).toISOString(),
-      policyVersion: 'standard-2026.1',
+      policyVersion: 'standard-2026.2',
       openedBy: 'liaison',
       note: '本人同意接受帮教',
     });
@@ -42,7 +42,8 @@ describe('opening a handover (POST /v1/cases)', () => {
 
     const read = await get(view.id, 'liaison');
     expect(read.statusCode).toBe(200);
-    expect(read.json()).toEqual(view);
+    // The full view adds the help half (R24): the four-party group and the service plan.
+    expect(read.json()).toEqual({ ...view, parties: [], services: [] });
   });
 
   it('runs every case as workflow case-<id>, tagged with phase and jurisdiction but no personal data', async () => {

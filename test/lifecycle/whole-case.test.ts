@@ -34,7 +34,7 @@ async function keepHistory(id: string, name: string): Promise<void> {
   writeFileSync(join(dir, `${name}.json`), historyToFixture(history));
 }
 
-it('walks a whole three-year case: term ends (R18), end of control drafted (R19), nothing lost', async () => {
+it('walks a whole three-year case: term ends (R18), end of control drafted and approved (R19), nothing lost', async () => {
   const id = await life.startedCase();
   const start = await life.now();
   const steps = await life.walk(id, start + days(1100));
@@ -52,6 +52,12 @@ it('walks a whole three-year case: term ends (R18), end of control drafted (R19)
   // The standard schedule for a stable case: 12 + 6 + 6 + 4 scheduled, plus 4 unannounced a year.
   expect(tests.length).toBeGreaterThanOrEqual(25);
   const handle = system.env.client.workflow.getHandle(caseWorkflowId(id));
+  const approval = await system.as('supervisor.gusu', {
+    method: 'POST',
+    url: `/v1/cases/${id}/end-of-control/approve`,
+    payload: {},
+  });
+  expect(approval.statusCode).toBe(200);
   await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'));
 
   await keepHistory(id, 'whole-three-year-case');

@@ -112,6 +112,28 @@ export async function fetchFile(path: string): Promise<{ blob: Blob; filename: s
 
 export const newKey = () => crypto.randomUUID();
 
+/** Saves a file the API sends (a workbook), with the user's token, under `filename`. */
+export async function download(path: string, filename: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  if (session) headers.authorization = `Bearer ${session.token}`;
+  let reply: Response;
+  try {
+    reply = await fetch(path, { headers });
+  } catch {
+    throw new ApiError({ status: 0 });
+  }
+  if (!reply.ok) {
+    const problem = (await reply.json().catch(() => ({}))) as Partial<Problem>;
+    throw new ApiError({ ...problem, status: reply.status });
+  }
+  const url = URL.createObjectURL(await reply.blob());
+  const link = Object.assign(document.createElement('a'), { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 // The shapes the console reads (api.md; the OpenAPI document at /docs has them all).
 
 export interface Task {
@@ -155,6 +177,24 @@ export interface CaseView extends CaseSummary {
   counters: { testsRefused: number; leavesWithoutNotice: number; daysAwayWithoutNotice: number };
   openTasks: Task[];
   policyVersion: string;
+  parties?: Party[];
+  services?: ServicePlanLine[];
+}
+export interface Party {
+  id: string;
+  role: string;
+  name: string;
+  phone: string | null;
+  relation: string | null;
+  username: string | null;
+}
+export interface ServicePlanLine {
+  area: string;
+  assessedAt: string | null;
+  referredAt: string | null;
+  providedAt: string | null;
+  achievedAt: string | null;
+  agency: string | null;
 }
 export interface TimelineEntry {
   seq: number;

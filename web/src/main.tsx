@@ -11,6 +11,8 @@ import { InboxPage } from './pages/inbox';
 import { LoginPage } from './pages/login';
 import { PoliceOrderPage } from './pages/police-order';
 import { ReleasesPage } from './pages/releases';
+import { ReportPage } from './pages/report';
+import { NotificationsPage } from './pages/notifications';
 import { SupervisorPage } from './pages/supervisor';
 
 // Each role's menu; the first entry is where that role lands after login.
@@ -27,10 +29,12 @@ const MENUS: Record<Role, [string, MessageKey][]> = {
   ],
   supervisor: [
     ['#/supervisor', 'nav.supervisor'],
+    ['#/report', 'nav.report'],
     ['#/cases', 'nav.cases'],
     ['#/police-order', 'nav.policeOrder'],
   ],
   police: [
+    ['#/notifications', 'nav.notifications'],
     ['#/cases', 'nav.cases'],
     ['#/police-order', 'nav.policeOrder'],
   ],
@@ -62,6 +66,10 @@ function Page({ hash, session }: { hash: string; session: Session }) {
       return <InboxPage />;
     case '/supervisor':
       return <SupervisorPage />;
+    case '/report':
+      return <ReportPage />;
+    case '/notifications':
+      return <NotificationsPage />;
     case '/cases':
       return <CasesPage />;
     default:

@@ -14,6 +14,7 @@ import { HttpProblem, notFound } from '../../errors';
 import { refuseBeforeArrival, sendToCase } from './commands';
 import { toCaseView, toTimelineView } from './views';
 
+const PRE_RELEASE: ReadonlySet<string> = new Set(['pre_release', 'awaiting_release']);
 const EventReply = z.object({ event: TimelineEntryView, case: CaseView });
 
 const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal, clock }) => {
@@ -46,8 +47,18 @@ const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal
           [{ path: 'body.jurisdiction', message: `outside your jurisdictions: ${event.jurisdiction}` }],
         );
       }
+      if (event.type === 'service' && caller.role === 'liaison' && !PRE_RELEASE.has(found.phase)) {
+        throw new HttpProblem(
+          409,
+          'service_after_release_by_caseworker',
+          'after release, services are recorded by the caseworker',
+        );
+      }
+      // R24: a home visit the police record is one they made with the caseworker.
+      const recorded =
+        event.type === 'home_visit' && caller.role === 'police' ? { ...event, joint: true } : event;
       const entry = await sendToCase(temporal, found.id, recordEventUpdate, [
-        event,
+        recorded,
         { username: caller.username, role: caller.role },
       ]);
       await request.audit({ action: `case.event.${event.type}`, cases: [found] });

@@ -8,6 +8,8 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { findCase, findCaseJurisdiction, findOpenCaseByIdNumber, listCases } from '../../../db/cases';
 import { jurisdictionExists } from '../../../db/jurisdictions';
 import { openTasksOfCase } from '../../../db/tasks';
+import { partiesOfCase } from '../../../db/parties';
+import { timelineOfCase } from '../../../db/timeline';
 import { isWithin } from '../../../db/scope';
 import { CaseList, CaseListQuery, CaseParams, CaseView, CreateCaseBody } from '../../../schemas/case';
 import type { FastifyRequest } from 'fastify';
@@ -26,7 +28,15 @@ import { CaseJurisdiction, CasePhase, CaseTier } from '../../../workflows/search
 import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
 import { withDeadline } from './commands';
-import { decodeCursor, encodeCursor, seesFullIdNumber, toCaseSummary, toCaseView } from './views';
+import {
+  decodeCursor,
+  encodeCursor,
+  seesFullIdNumber,
+  toCaseSummary,
+  toCaseView,
+  toPartyView,
+  toServicePlan,
+} from './views';
 
 const ID_NUMBER_LIKE = /^\d{17}[\dX]$/i;
 
@@ -233,12 +243,17 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         throw notFound();
       }
       await request.audit({ action: 'case.read', cases: [row] });
-      return toCaseView(
+      const view = toCaseView(
         row,
         request.user.role,
         await openTasksOfCase(db.db, row.id),
         new Date(await clock()),
       );
+      return {
+        ...view,
+        parties: (await partiesOfCase(db.db, row.id)).map(toPartyView),
+        services: toServicePlan(await timelineOfCase(db.db, row.id, 'service')),
+      };
     },
   );
 };

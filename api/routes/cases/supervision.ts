@@ -9,6 +9,7 @@ import { openTasksOfCase } from '../../../db/tasks';
 import { findUserByUsername } from '../../../db/users';
 import { CaseParams, CaseView, TaskParams, TaskView } from '../../../schemas/case';
 import {
+  ApproveEndOfControlBody,
   AssignBody,
   CloseBody,
   DelegateBody,
@@ -20,6 +21,7 @@ import {
 import { Problem } from '../../../schemas/problem';
 import type { Caller } from '../../auth';
 import {
+  approveEndOfControlUpdate,
   assignUpdate,
   closeUpdate,
   delegateUpdate,
@@ -166,6 +168,25 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     async (request) => {
       const found = await loadResponsible(request.params.id, request.user);
       return act(request, found, closeUpdate, request.body);
+    },
+  );
+
+  app.post(
+    '/:id/end-of-control/approve',
+    {
+      config: { roles: ['supervisor'], idempotent: true },
+      schema: {
+        tags: ['supervision'],
+        summary:
+          'R19: approve the end-of-control proposal: dynamic control ends, the police are asked for the discharge notice',
+        params: CaseParams,
+        body: ApproveEndOfControlBody,
+        response: { 200: ActionReply, ...errors },
+      },
+    },
+    async (request) => {
+      const found = await load(request.params.id, request.user);
+      return act(request, found, approveEndOfControlUpdate, request.body);
     },
   );
 

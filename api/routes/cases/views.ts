@@ -1,5 +1,6 @@
-import type { CaseRow, NotificationRow, TaskRow, TimelineRow } from '../../../db/schema';
-import type { CaseSummary, CaseView, TaskView } from '../../../schemas/case';
+import type { CaseRow, NotificationRow, PartyRow, TaskRow, TimelineRow } from '../../../db/schema';
+import type { CaseSummary, CaseView, PartyView, ServicePlanLine, TaskView } from '../../../schemas/case';
+import { SERVICE_AREAS, type ServiceAction, type ServiceArea } from '../../../schemas/services';
 import type { Role } from '../../../schemas/common';
 import { maskIdNumber } from '../../../schemas/id-number';
 import { instantOf } from '../../../schemas/time-bounds';
@@ -118,7 +119,7 @@ export function toTimelineView(
   };
 }
 
-export function toNotificationView(row: NotificationRow) {
+export function toNotificationView(row: NotificationRow, officer: string | null = null) {
   return {
     id: row.id,
     caseId: row.caseId,
@@ -129,7 +130,45 @@ export function toNotificationView(row: NotificationRow) {
     createdAt: row.createdAt.toISOString(),
     status: row.status,
     deliveredAt: iso(row.deliveredAt),
+    officer,
   };
+}
+
+export function toPartyView(row: PartyRow): PartyView {
+  return {
+    id: row.id,
+    role: row.role,
+    name: row.name,
+    phone: row.phone,
+    relation: row.relation,
+    username: row.username,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** R24: the service plan, read from the timeline's service events, one line per area in the order of SERVICE_AREAS. */
+export function toServicePlan(entries: Pick<TimelineRow, 'type' | 'at' | 'data'>[]): ServicePlanLine[] {
+  const lines = new Map<ServiceArea, ServicePlanLine>();
+  for (const entry of entries) {
+    if (entry.type !== 'service') continue;
+    const { area, action, agency } = entry.data as {
+      area: ServiceArea;
+      action: ServiceAction;
+      agency?: string;
+    };
+    const line = lines.get(area) ?? {
+      area,
+      assessedAt: null,
+      referredAt: null,
+      providedAt: null,
+      achievedAt: null,
+      agency: null,
+    };
+    line[`${action}At`] = entry.at.toISOString();
+    if (agency) line.agency = agency;
+    lines.set(area, line);
+  }
+  return SERVICE_AREAS.flatMap((area) => lines.get(area) ?? []);
 }
 
 /** An opaque cursor over (createdAt, id), the list's order. */

@@ -19,12 +19,14 @@ const notificationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) =
       },
     },
     async (request) => {
-      const rows = await listNotifications(db.db, request.query, request.user.jurisdictions);
+      const { mine, ...query } = request.query;
+      const officer = mine === 'true' && request.user.role === 'police' ? request.user.username : undefined;
+      const rows = await listNotifications(db.db, { ...query, officer }, request.user.jurisdictions);
       await request.audit({
         action: 'notification.list',
         cases: casesOf(rows.map((r) => ({ id: r.notification.caseId, jurisdiction: r.jurisdiction }))),
       });
-      return { items: rows.map((r) => toNotificationView(r.notification)) };
+      return { items: rows.map((r) => toNotificationView(r.notification, r.officer)) };
     },
   );
 };

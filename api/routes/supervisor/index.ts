@@ -28,7 +28,7 @@ import { faultStall, taskStall } from './stalls';
 const DAY = 86_400_000;
 
 /** The caller's scope, narrowed to `jurisdiction` when it lies within it. */
-function scopeOf(caller: Caller, jurisdiction?: string): string[] {
+export function scopeOf(caller: Caller, jurisdiction?: string): string[] {
   if (!jurisdiction) return caller.jurisdictions;
   if (!isWithin(jurisdiction, caller.jurisdictions)) {
     throw new HttpProblem(400, 'jurisdiction_not_yours', 'the jurisdiction is not within yours', [

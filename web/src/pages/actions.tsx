@@ -15,7 +15,8 @@ import {
 
 // The supervisor's actions on a case (api.md "Supervision"); a caseworker may start a transfer.
 
-export type Action = 'assign' | 'tier' | 'transfer' | 'delegate' | 'endDelegation' | 'close' | 'extend';
+export type Action =
+  'assign' | 'tier' | 'transfer' | 'delegate' | 'endDelegation' | 'close' | 'extend' | 'approve';
 export const ACTIONS: Record<Action, readonly Role[]> = {
   assign: ['supervisor'],
   tier: ['supervisor'],
@@ -24,12 +25,16 @@ export const ACTIONS: Record<Action, readonly Role[]> = {
   endDelegation: ['supervisor'],
   close: ['supervisor'],
   extend: ['supervisor'],
+  approve: ['supervisor'],
 };
+/** Offered from their task only: approving R19's proposal. */
+export const TASK_ONLY: ReadonlySet<Action> = new Set(['approve']);
 
 /** The actions that make sense for this case now, for this role. */
 export const actionsFor = (role: Role, c: CaseView): Action[] =>
   (Object.keys(ACTIONS) as Action[]).filter(
-    (a) => ACTIONS[a].includes(role) && (a !== 'endDelegation' || c.delegatedTo !== null),
+    (a) =>
+      !TASK_ONLY.has(a) && ACTIONS[a].includes(role) && (a !== 'endDelegation' || c.delegatedTo !== null),
   );
 
 function Caseworkers({
@@ -93,7 +98,9 @@ export function ActionForm(props: {
               ? ['delegate/end', { reason }]
               : action === 'close'
                 ? ['close', { reason }]
-                : [`tasks/${values.taskId}/extend`, { until: fromLocalInput(values.until!), reason }];
+                : action === 'approve'
+                  ? ['end-of-control/approve', { note: reason }]
+                  : [`tasks/${values.taskId}/extend`, { until: fromLocalInput(values.until!), reason }];
     await api('POST', `/v1/cases/${c.id}/${path}`, body, key);
     props.onDone(title);
   });
@@ -158,7 +165,12 @@ export function ActionForm(props: {
         </>
       )}
       {action !== 'assign' && (
-        <Field id="action-reason" label={t('field.reason')} required error={errors.reason}>
+        <Field
+          id="action-reason"
+          label={t(action === 'approve' ? 'field.note' : 'field.reason')}
+          required
+          error={errors.reason ?? errors.note}
+        >
           <textarea
             id="action-reason"
             required

@@ -1,10 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { EventType } from '../../../schemas/events';
-import type { CaseView, TimelineEntry, User } from '../api';
+import { PARTY_ROLES } from '../../../schemas/services';
+import { api, type CaseView, type TimelineEntry, type User } from '../api';
 import { formatDate, formatTime, label, relative, t, type MessageKey } from '../i18n';
 import {
   Badge,
   Empty,
+  Field,
+  fieldErrors,
+  FormEnd,
   Loadable,
   ProblemNote,
   saveFile,
@@ -12,6 +16,7 @@ import {
   useFileFetch,
   useJurisdictions,
   useResource,
+  useSubmit,
 } from '../ui';
 import { ACTIONS, ActionForm, actionsFor, type Action } from './actions';
 import { EventForm, TASK_EVENTS, eventTypesFor } from './record';
@@ -29,7 +34,7 @@ const QUIET = new Set([
 const PAGE = 50;
 
 /** The supervisor's tasks, done by an action: the tier review (R10) and the end-of-control proposal (R19). */
-const TASK_ACTIONS: Record<string, Action> = { tier_review: 'tier', end_of_control_proposal: 'close' };
+const TASK_ACTIONS: Record<string, Action> = { tier_review: 'tier', end_of_control_proposal: 'approve' };
 
 /** One line of what an entry holds, in the user's words: "社区执行中 → 已结案", "结果：阴性". */
 function describe(entry: TimelineEntry, place: (code: string) => string): string {
@@ -59,6 +64,10 @@ function describe(entry: TimelineEntry, place: (code: string) => string): string
 
 const SHOWN = [
   'kind',
+  'area',
+  'action',
+  'agency',
+  'joint',
   'channel',
   'method',
   'result',
@@ -115,6 +124,144 @@ function Timeline({ entries }: { entries: TimelineEntry[] }) {
         </button>
       )}
     </section>
+  );
+}
+
+const STEPS = ['assessedAt', 'referredAt', 'providedAt', 'achievedAt'] as const;
+
+/** R24: the service plan, area by area, with the date each step was last recorded. */
+function ServicePlan({ c }: { c: CaseView }) {
+  const lines = c.services ?? [];
+  return (
+    <section aria-labelledby="plan-title">
+      <h2 id="plan-title">{t('case.plan')}</h2>
+      {lines.length === 0 ? (
+        <Empty>{t('case.planEmpty')}</Empty>
+      ) : (
+        <div class="table-wrap">
+          <table class="plan">
+            <thead>
+              <tr>
+                <th scope="col">{t('field.area')}</th>
+                {STEPS.map((step) => (
+                  <th key={step} scope="col">
+                    {label('option', step.replace(/At$/, ''))}
+                  </th>
+                ))}
+                <th scope="col">{t('field.agency')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {lines.map((line) => (
+                <tr key={line.area}>
+                  <th scope="row">{label('option', line.area)}</th>
+                  {STEPS.map((step) => (
+                    <td key={step}>{line[step] ? formatDate(line[step]) : '—'}</td>
+                  ))}
+                  <td>{line.agency ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** R24: the four-party group; caseworkers and supervisors add its members. */
+function Parties({ c, user, onAdded }: { c: CaseView; user: User; onAdded: (what: string) => void }) {
+  const parties = c.parties ?? [];
+  const [adding, setAdding] = useState(false);
+  const mayAdd = c.status === 'open' && (user.role === 'caseworker' || user.role === 'supervisor');
+  return (
+    <section aria-labelledby="parties-title">
+      <div class="heading">
+        <h2 id="parties-title">{t('case.parties')}</h2>
+        {mayAdd && !adding && (
+          <button type="button" onClick={() => setAdding(true)}>
+            {t('party.add')}
+          </button>
+        )}
+      </div>
+      {parties.length === 0 ? (
+        <Empty>{t('case.partiesEmpty')}</Empty>
+      ) : (
+        <ul class="parties">
+          {parties.map((p) => (
+            <li key={p.id}>
+              <strong>{label('party', p.role)}</strong> {p.name}
+              {p.relation ? ` · ${p.relation}` : ''}
+              {p.phone ? ` · ${p.phone}` : ''}
+              {p.username ? ` · ${t('case.officerNotified')}` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+      {adding && (
+        <PartyForm
+          caseId={c.id}
+          onDone={() => (setAdding(false), onAdded(t('party.add')))}
+          onCancel={() => setAdding(false)}
+        />
+      )}
+    </section>
+  );
+}
+
+function PartyForm(props: { caseId: string; onDone: () => void; onCancel: () => void }) {
+  const [values, setValues] = useState({ role: 'family', name: '', relation: '', phone: '', username: '' });
+  const set = (name: keyof typeof values) => (e: { currentTarget: { value: string } }) =>
+    setValues({ ...values, [name]: e.currentTarget.value });
+  const { busy, problem, submit } = useSubmit(async (key) => {
+    const body: Record<string, string> = { role: values.role, name: values.name.trim() };
+    for (const name of ['relation', 'phone', 'username'] as const) {
+      const value = values[name].trim();
+      if (value && (name !== 'username' || values.role === 'police_officer')) body[name] = value;
+    }
+    await api('POST', `/v1/cases/${props.caseId}/parties`, body, key);
+    props.onDone();
+  });
+  const errors = fieldErrors(problem);
+  return (
+    <form class="form event-form" onSubmit={submit} aria-labelledby="party-title" noValidate>
+      <h3 id="party-title">{t('party.add')}</h3>
+      <fieldset class="choices">
+        <legend>{t('party.role')}</legend>
+        {PARTY_ROLES.map((role) => (
+          <label key={role} class="choice">
+            <input
+              type="radio"
+              name="party-role"
+              value={role}
+              checked={values.role === role}
+              onChange={() => setValues({ ...values, role })}
+            />
+            {label('party', role)}
+          </label>
+        ))}
+      </fieldset>
+      <Field id="party-name" label={t('party.name')} required error={errors.name}>
+        <input id="party-name" maxLength={100} value={values.name} onInput={set('name')} />
+      </Field>
+      <Field id="party-relation" label={t('party.relation')} error={errors.relation}>
+        <input id="party-relation" maxLength={50} value={values.relation} onInput={set('relation')} />
+      </Field>
+      <Field id="party-phone" label={t('party.phone')} error={errors.phone}>
+        <input id="party-phone" type="tel" maxLength={20} value={values.phone} onInput={set('phone')} />
+      </Field>
+      {values.role === 'police_officer' && (
+        <Field
+          id="party-username"
+          label={t('party.username')}
+          hint={t('party.usernameHint')}
+          error={errors.username}
+        >
+          <input id="party-username" maxLength={100} value={values.username} onInput={set('username')} />
+        </Field>
+      )}
+      <FormEnd busy={busy} problem={problem} onCancel={props.onCancel} />
+    </form>
   );
 }
 
@@ -264,6 +411,8 @@ export function CasePage({ id, task, user }: { id: string; task: string | null; 
               ))}
             </div>
           </section>
+          <ServicePlan c={c} />
+          <Parties c={c} user={user} onAdded={done} />
           <section aria-labelledby="tasks-title">
             <h2 id="tasks-title">{t('case.openTasks')}</h2>
             {c.openTasks.length === 0 ? (

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { EVENT_ROLES } from '../../../schemas/event-roles';
 import type { EventType } from '../../../schemas/events';
+import { SERVICE_ACTIONS, SERVICE_AREAS } from '../../../schemas/services';
 import { api, type CaseView, type Role } from '../api';
 import { label, t, type MessageKey } from '../i18n';
 import {
@@ -20,7 +21,7 @@ type FieldDef =
   | { name: string; kind: 'select'; options: string[] }
   | { name: string; kind: 'bool'; initial: boolean }
   | { name: string; kind: 'time'; optional?: boolean }
-  | { name: string; kind: 'text' }
+  | { name: string; kind: 'text'; optional?: boolean }
   | { name: string; kind: 'jurisdiction' };
 
 const select = (name: string, options: string[]): FieldDef => ({ name, kind: 'select', options });
@@ -54,6 +55,11 @@ export const EVENT_FIELDS: Record<EventType, FieldDef[]> = {
   detained: [],
   freed: [],
   sentenced: [],
+  service: [
+    select('area', [...SERVICE_AREAS]),
+    select('action', [...SERVICE_ACTIONS]),
+    { name: 'agency', kind: 'text', optional: true },
+  ],
 };
 
 /** Which event closes which task, and how its form starts. */
@@ -68,6 +74,7 @@ export const TASK_EVENTS: Record<string, { type: EventType; preset?: Record<stri
   test: { type: 'test' },
   unannounced_test: { type: 'test', preset: { unannounced: true } },
   contact: { type: 'contact' },
+  service_review: { type: 'service', preset: { action: 'assessed' } },
 };
 
 export const eventTypesFor = (role: Role) =>
@@ -115,6 +122,8 @@ export function EventForm(props: {
       const value = values[field.name];
       if (field.kind === 'time') {
         if (value) body[field.name] = fromLocalInput(value as string);
+      } else if (field.kind === 'text' && field.optional) {
+        if ((value as string).trim()) body[field.name] = (value as string).trim();
       } else body[field.name] = value;
     }
     if (occurredAt) body.occurredAt = fromLocalInput(occurredAt);
@@ -207,7 +216,13 @@ export function EventForm(props: {
             );
           default:
             return (
-              <Field key={field.name} id={id(field.name)} label={fieldLabel} error={error} required>
+              <Field
+                key={field.name}
+                id={id(field.name)}
+                label={fieldLabel}
+                error={error}
+                required={!field.optional}
+              >
                 <input
                   id={id(field.name)}
                   value={values[field.name] as string}
