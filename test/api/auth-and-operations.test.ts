@@ -76,18 +76,17 @@ describe('tokens and roles', () => {
     }
   });
 
+  // Assigning is for supervisors only (opening a case is no longer: police and caseworkers register police orders).
+  const ASSIGN = '/v1/cases/00000000-0000-4000-8000-000000000000/assign';
+
   it('refuses a role the route does not name with 403', async () => {
-    const reply = await system.as('police.gusu', { method: 'POST', url: '/v1/cases', payload: {} });
+    const reply = await system.as('police.gusu', { method: 'POST', url: ASSIGN, payload: {} });
     expect(reply.statusCode).toBe(403);
     expect(reply.json().detail).toBe('the police role may not do this');
   });
 
   it('checks the role before the body: a caseworker learns nothing from validation', async () => {
-    const reply = await system.as('worker.canglang', {
-      method: 'POST',
-      url: '/v1/cases',
-      payload: { bad: 1 },
-    });
+    const reply = await system.as('worker.canglang', { method: 'POST', url: ASSIGN, payload: { bad: 1 } });
     expect(reply.statusCode).toBe(403);
   });
 });
