@@ -30,8 +30,12 @@ export function createActivities({ db, channels }: ActivityDeps) {
         measure: opening.measure,
         expectedReleaseAt: new Date(opening.expectedReleaseAt),
         jurisdiction: opening.destination,
-        phase: 'pre_release',
-        tier: 'stable',
+        phase: !input.imported
+          ? 'pre_release'
+          : input.imported.reportedInAt
+            ? 'community'
+            : 'released_awaiting_report',
+        tier: input.imported?.tier ?? 'stable',
         status: 'open',
         policyVersion: input.policy.version,
         note: opening.note ?? null,
