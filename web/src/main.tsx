@@ -7,6 +7,7 @@ import { lang, setLang, t, type MessageKey } from './i18n';
 import { CasePage } from './pages/case';
 import { CasesPage } from './pages/cases';
 import { HandoverPage } from './pages/handover';
+import { ImportsPage } from './pages/imports';
 import { InboxPage } from './pages/inbox';
 import { LoginPage } from './pages/login';
 import { ReleasesPage } from './pages/releases';
@@ -26,6 +27,7 @@ const MENUS: Record<Role, [string, MessageKey][]> = {
   supervisor: [
     ['#/supervisor', 'nav.supervisor'],
     ['#/cases', 'nav.cases'],
+    ['#/imports', 'nav.imports'],
   ],
   police: [['#/cases', 'nav.cases']],
 };
@@ -56,6 +58,8 @@ function Page({ hash, session }: { hash: string; session: Session }) {
       return <SupervisorPage />;
     case '/cases':
       return <CasesPage />;
+    case '/imports':
+      return session.user.role === 'supervisor' ? <ImportsPage /> : null;
     default:
       location.replace(MENUS[session.user.role][0]![0]);
       return null;

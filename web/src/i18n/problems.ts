@@ -52,6 +52,11 @@ const DETAILS: [RegExp, (match: RegExpMatchArray) => string][] = [
   [/^until must be after from$/, () => t('problem.untilAfterFrom')],
   [/^until must not be before from$/, () => t('problem.untilNotBeforeFrom')],
   [/^a valid bearer token is required/, () => t('problem.loginRequired')],
+  [/^the file has no rows below its header$/, () => t('problem.importNoRows')],
+  [/^the file could not be read as CSV/, () => t('problem.importNotCsv')],
+  [/^the file could not be read as an \.xlsx workbook$/, () => t('problem.importNotXlsx')],
+  [/^the workbook has no sheet$/, () => t('problem.importNoSheet')],
+  [/^the file lacks the columns ([\w, ]+);/, (m) => t('problem.importMissingColumns', { columns: m[1]! })],
 ];
 
 /** The problem in the user's language: the known detail translated, else the status and the detail. */
