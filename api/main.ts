@@ -33,6 +33,7 @@ runMain(async () => {
       policyDocument: document,
       tokenSecret: config.tokenSecret!,
       tokenTtlSeconds: config.tokenTtlSeconds,
+      importConcurrency: config.importConcurrency,
       payloadCodec,
       codecCorsOrigins: config.codecCorsOrigins,
     },

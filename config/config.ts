@@ -29,6 +29,7 @@ const Env = z.object({
   POLICY: z.string().min(1).default('policies/standard.json'),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   PAYLOAD_KEYS: z
     .string()
@@ -72,6 +73,8 @@ export interface Config {
   /** Unset: `npm start` keeps a generated secret in `dataDir`. */
   tokenSecret?: string;
   tokenTtlSeconds: number;
+  /** Import rows started at once (R25): bounded, so an import leaves the engine room for live work. */
+  importConcurrency: number;
   /** Notifications are also POSTed here (an SMS gateway or police system adapter) when set. */
   notifyWebhookUrl?: string;
   /** Payload encryption keys, the first encrypts; unset: `npm start` keeps a generated key in `dataDir`. */
@@ -117,6 +120,7 @@ export function loadConfig(mode: Mode, env: NodeJS.ProcessEnv = process.env): Co
     policyPath: resolve(e.POLICY),
     tokenSecret: e.TOKEN_SECRET,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+    importConcurrency: e.IMPORT_CONCURRENCY,
     notifyWebhookUrl: e.NOTIFY_WEBHOOK_URL,
     payloadKeys: e.PAYLOAD_KEYS,
     codecCorsOrigins: e.CODEC_CORS_ORIGINS ?? [

@@ -97,6 +97,7 @@ runMain(async () => {
       policyDocument: document,
       tokenSecret: config.tokenSecret ?? embeddedTokenSecret(config.dataDir),
       tokenTtlSeconds: config.tokenTtlSeconds,
+      importConcurrency: config.importConcurrency,
       payloadCodec,
       codecCorsOrigins: config.codecCorsOrigins,
     },
