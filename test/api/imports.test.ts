@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { and, eq } from 'drizzle-orm';
@@ -344,4 +346,21 @@ it('R25: an import stopped half-way, with a row whose outcome was lost, finishes
   // Nothing personal stays behind in a finished job (R21).
   const left = await system.db.database.db.select().from(importRows).where(eq(importRows.importId, id));
   expect(left.every((r) => r.data === null)).toBe(true);
+});
+
+it('R25: the sample files in docs/ (CSV, and the Chinese-headed workbook) check clean', async () => {
+  const docs = join(__dirname, '..', '..', 'docs');
+  for (const [file, type] of [
+    ['import-sample.csv', 'text/csv'],
+    ['import-sample.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+  ] as const) {
+    const reply = await system.as('supervisor.city', {
+      method: 'POST',
+      url: '/v1/imports?dryRun=true',
+      headers: { 'content-type': type },
+      payload: readFileSync(join(docs, file)),
+    });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toMatchObject({ total: 4, valid: 4, invalid: [] });
+  }
 });
