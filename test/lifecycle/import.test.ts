@@ -1,3 +1,7 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
+import { historyToFixture } from '../helpers/histories';
 import { days, eventually, hours, lifecycle } from '../helpers/lifecycle';
 import { makeIdNumber } from '../helpers/fixtures';
 import { daysBefore, importCsv, importFinished, postImport } from '../helpers/imports';
@@ -16,6 +20,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.close();
 });
+
+/** With RECORD_HISTORIES=1, saves the case's history as a replay fixture (test/workflows/replay.test.ts). */
+async function keepHistory(id: string, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await system.env.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
+  const dir = join(__dirname, '..', 'fixtures', 'histories');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), historyToFixture(history));
+}
 
 const midnight = (date: string) => Date.parse(`${date}T00:00:00+08:00`);
 
@@ -88,6 +101,7 @@ it('R25, R8: an imported mid-term case reaches its next scheduled test on time, 
     url: `/v1/cases/${id}/close`,
     payload: { reason: 'test over' },
   });
+  await keepHistory(id, 'imported-mid-term-case');
 });
 
 it('R25: a case whose last test and contact are long past owes them from the import, escalating nothing at once', async () => {
