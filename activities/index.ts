@@ -18,6 +18,8 @@ export function createActivities({ db, channels }: ActivityDeps) {
     async recordCase(input: CaseInput): Promise<InsertCaseResult> {
       const { opening } = input;
       const openedAt = new Date(input.openedAt);
+      const police = opening.origin === 'police_order' ? opening : null;
+      const facility = opening.origin === 'police_order' ? null : opening;
       return insertCase(db, {
         id: input.caseId,
         personName: opening.person.name,
@@ -26,15 +28,22 @@ export function createActivities({ db, channels }: ActivityDeps) {
         sex: opening.person.sex ?? null,
         phone: opening.person.phone ?? null,
         residenceAddress: opening.person.residenceAddress,
-        facilityName: opening.facility.name,
+        registeredAddress: opening.person.registeredAddress ?? null,
+        origin: police ? 'police_order' : 'facility',
+        facilityName: facility?.facility.name ?? null,
         measure: opening.measure,
-        expectedReleaseAt: new Date(opening.expectedReleaseAt),
+        expectedReleaseAt: facility ? new Date(facility.expectedReleaseAt) : null,
+        decisionAuthority: police?.decision.authority ?? null,
+        decidedAt: police ? new Date(police.decision.decidedAt) : null,
+        decisionDocumentNo: police?.decision.documentNo ?? null,
         jurisdiction: opening.destination,
-        phase: !input.imported
-          ? 'pre_release'
-          : input.imported.reportedInAt
+        phase: input.imported
+          ? input.imported.reportedInAt
             ? 'community'
-            : 'released_awaiting_report',
+            : 'released_awaiting_report'
+          : police
+            ? 'released_awaiting_report'
+            : 'pre_release',
         tier: input.imported?.tier ?? 'stable',
         status: 'open',
         policyVersion: input.policy.version,

@@ -13,6 +13,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { Measure, Phase, Role, Tier } from '../schemas/common';
+import type { Origin } from '../schemas/codes';
 import type { ImportRowError } from '../schemas/imports';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -49,9 +50,18 @@ export const cases = pgTable(
     sex: text('sex').$type<'male' | 'female'>(),
     phone: text('phone'),
     residenceAddress: text('residence_address').notNull(),
-    facilityName: text('facility_name').notNull(),
+    /** 户籍地址 (R23), when the person is registered elsewhere than they live. */
+    registeredAddress: text('registered_address'),
+    /** How the case came in (api.md "Ways into the programme"). */
+    origin: text('origin').$type<Origin>().notNull().default('facility'),
+    /** A facility handover's; null for a police order (R22). */
+    facilityName: text('facility_name'),
     measure: text('measure').$type<Measure>().notNull(),
-    expectedReleaseAt: timestamptz('expected_release_at').notNull(),
+    expectedReleaseAt: timestamptz('expected_release_at'),
+    /** A police order's decision (R22): who decided, when (the report-in clock's start), its number. */
+    decisionAuthority: text('decision_authority'),
+    decidedAt: timestamptz('decided_at'),
+    decisionDocumentNo: text('decision_document_no'),
     releasedAt: timestamptz('released_at'),
     /** For the KPIs (docs/kpis.md), kept by the workflow: no timeline scan per case. */
     firstHomeVisitAt: timestamptz('first_home_visit_at'),
@@ -59,6 +69,8 @@ export const cases = pgTable(
     jurisdiction: text('jurisdiction').notNull(),
     /** R15: the receiving jurisdiction while in transfer; both sides see the case. */
     transferTo: text('transfer_to'),
+    /** R23: the street doing the daily work on behalf of `jurisdiction`, which stays responsible. */
+    delegatedTo: text('delegated_to'),
     phase: text('phase').$type<Phase>().notNull(),
     tier: text('tier').$type<Tier>().notNull(),
     status: text('status').$type<'open' | 'closed'>().notNull(),
@@ -87,6 +99,7 @@ export const cases = pgTable(
     index('cases_jurisdiction').on(t.jurisdiction.op('text_pattern_ops')),
     index('cases_created').on(t.createdAt.desc(), t.id.desc()),
     index('cases_transfer_to').on(t.transferTo.op('text_pattern_ops')),
+    index('cases_delegated_to').on(t.delegatedTo.op('text_pattern_ops')),
     index('cases_released').on(t.releasedAt),
   ],
 );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CaseId, JurisdictionCode, Measure, Phase, Role, Tier, Timestamp } from './common';
+import { ORIGINS } from './codes';
 import { birthDateOf, idNumberProblem } from './id-number';
 
 export const IdNumber = z
@@ -21,6 +22,8 @@ export const PersonInput = z
       .regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number')
       .optional(),
     residenceAddress: z.string().trim().min(1).max(300),
+    /** 户籍地址, where the person is registered; may differ from where they live (R23). */
+    registeredAddress: z.string().trim().min(1).max(300).optional(),
   })
   .superRefine((person, ctx) => {
     if (person.birthDate && !idNumberProblem(person.idNumber)) {
@@ -36,8 +39,9 @@ export const PersonInput = z
 export type PersonInput = z.infer<typeof PersonInput>;
 
 /** `POST /v1/cases`: the liaison opens a handover while the person is still inside (pre-release). */
-export const CreateCaseBody = z
+export const FacilityOpening = z
   .strictObject({
+    origin: z.literal('facility').optional(),
     person: PersonInput,
     facility: z.strictObject({ name: z.string().trim().min(1).max(200) }),
     measure: Measure,
@@ -45,6 +49,34 @@ export const CreateCaseBody = z
     destination: JurisdictionCode,
     note: z.string().max(2000).optional(),
   })
+  .meta({ id: 'FacilityOpening' });
+export type FacilityOpening = z.infer<typeof FacilityOpening>;
+
+/** The public security organ's decision ordering community detox (责令社区戒毒, R22). */
+export const PoliceDecision = z.strictObject({
+  authority: z.string().trim().min(1).max(200),
+  decidedAt: Timestamp,
+  documentNo: z.string().trim().min(1).max(100).optional(),
+});
+
+/**
+ * `POST /v1/cases` with `origin: "police_order"` (R22): no facility and no pickup; the person must
+ * report in within 15 days of the decision (R3).
+ */
+export const PoliceOrderOpening = z
+  .strictObject({
+    origin: z.literal('police_order'),
+    person: PersonInput,
+    measure: z.literal('community_detox'),
+    decision: PoliceDecision,
+    destination: JurisdictionCode,
+    note: z.string().max(2000).optional(),
+  })
+  .meta({ id: 'PoliceOrderOpening' });
+export type PoliceOrderOpening = z.infer<typeof PoliceOrderOpening>;
+
+export const CreateCaseBody = z
+  .discriminatedUnion('origin', [FacilityOpening, PoliceOrderOpening])
   .meta({ id: 'CreateCase' });
 export type CreateCaseBody = z.infer<typeof CreateCaseBody>;
 
@@ -72,13 +104,19 @@ export const PersonView = z.object({
   sex: z.enum(['male', 'female']).nullable(),
   phone: z.string().nullable(),
   residenceAddress: z.string(),
+  registeredAddress: z.string().nullable(),
 });
 
 export const CaseView = z
   .object({
     id: z.string(),
     person: PersonView,
-    facility: z.object({ name: z.string() }),
+    origin: z.enum(ORIGINS),
+    facility: z.object({ name: z.string() }).nullable().meta({ description: 'null for a police order' }),
+    decision: z
+      .object({ authority: z.string(), decidedAt: z.string(), documentNo: z.string().nullable() })
+      .nullable()
+      .meta({ description: 'the police decision (R22); null for a facility handover' }),
     measure: Measure,
     phase: Phase,
     tier: Tier,
@@ -89,7 +127,7 @@ export const CaseView = z
       .nullable()
       .meta({ description: 'the receiving jurisdiction while in transfer (R15)' }),
     assignee: z.string().nullable(),
-    expectedReleaseAt: z.string(),
+    expectedReleaseAt: z.string().nullable().meta({ description: 'null for a police order' }),
     releasedAt: z.string().nullable(),
     term: z.object({
       startsAt: z.string().nullable(),
@@ -123,7 +161,8 @@ export const CaseSummary = z
     status: z.enum(['open', 'closed']),
     jurisdiction: z.string(),
     assignee: z.string().nullable(),
-    expectedReleaseAt: z.string(),
+    origin: z.enum(ORIGINS),
+    expectedReleaseAt: z.string().nullable(),
     releasedAt: z.string().nullable(),
     nextDueAt: z.string().nullable(),
     createdAt: z.string(),

@@ -18,3 +18,7 @@ export const TIERS = ['stable', 'key', 'abnormal'] as const;
 export type Tier = (typeof TIERS)[number];
 
 export const MEASURES = ['community_rehabilitation', 'community_detox'] as const;
+
+/** Ways into the programme (api.md): a facility handover, or a police order (R22). */
+export const ORIGINS = ['facility', 'police_order'] as const;
+export type Origin = (typeof ORIGINS)[number];

@@ -97,7 +97,8 @@ export interface CaseData {
   assignee: string | null;
   opening: 'pending' | 'recorded' | 'duplicate';
   duplicateOf: string | null;
-  expectedReleaseAt: number;
+  /** Null for a police order (R22): the person is not inside a facility. */
+  expectedReleaseAt: number | null;
   releaseAt: number | null;
   releasedAt: number | null;
   /** For the KPIs: the first home visit and the first positive test after release. */
@@ -140,18 +141,19 @@ export class CaseState {
     private readonly random: () => number = Math.random,
   ) {
     this.policy = input.policy;
+    const opening = input.opening;
     this.d = (input.snapshot as unknown as CaseData | undefined) ?? {
-      phase: 'pre_release',
+      phase: opening.origin === 'police_order' ? 'released_awaiting_report' : 'pre_release',
       phaseBeforePause: null,
       tier: 'stable',
       tierBeforeLostContact: null,
       status: 'open',
-      jurisdiction: input.opening.destination,
+      jurisdiction: opening.destination,
       transferTo: null,
       assignee: null,
       opening: 'pending',
       duplicateOf: null,
-      expectedReleaseAt: Date.parse(input.opening.expectedReleaseAt),
+      expectedReleaseAt: opening.origin === 'police_order' ? null : Date.parse(opening.expectedReleaseAt),
       releaseAt: null,
       releasedAt: null,
       firstHomeVisitAt: null,
@@ -180,11 +182,21 @@ export class CaseState {
 
   // ── opening ────────────────────────────────────────────────────────────────
 
-  /** The case is in the read model: R1's first obligation starts (notice of the release date). */
+  /**
+   * The case is in the read model. A handover starts with R1 (notice of the release date); a
+   * police order (R22) with the report-in and first-visit clocks, run from the decision (R3, R6).
+   */
   recorded(now: number): void {
     this.d.opening = 'recorded';
     this.engine(now, 'case_opened', { policyVersion: this.policy.version });
-    const due = Math.max(now, this.d.expectedReleaseAt - this.policy.deadlines.releaseNoticeAtLeast);
+    const opening = this.input.opening;
+    if (opening.origin === 'police_order') {
+      const decidedAt = Date.parse(opening.decision.decidedAt);
+      this.addTask('report_in', now, decidedAt + this.policy.deadlines.reportInWithin); // R3
+      this.addTask('first_home_visit', now, decidedAt + this.policy.deadlines.firstHomeVisitWithin); // R6
+      return;
+    }
+    const due = Math.max(now, this.d.expectedReleaseAt! - this.policy.deadlines.releaseNoticeAtLeast);
     this.addTask('confirm_release_date', now, due);
   }
 
@@ -308,6 +320,8 @@ export class CaseState {
       case 'release_date_confirmed':
         return Date.parse(event.releaseAt) < at ? 'releaseAt is before the confirmation itself' : null;
       case 'picked_up':
+        if (this.input.opening.origin === 'police_order')
+          return 'a police-ordered case has no pickup: the person was never in a facility'; // R22
         return this.d.pickedUp ? 'the pickup is already recorded' : null;
       case 'reported_in': {
         const expected = this.d.phase === 'in_transfer' ? this.d.transferTo : this.d.jurisdiction;

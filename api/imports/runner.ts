@@ -119,16 +119,34 @@ export class ImportRunner {
     const open = await findOpenCaseByIdNumber(db, row.idNumber);
     if (open && open.id !== caseId) return finishImportRow(db, job.id, pending.row, 'skipped', null);
 
+    const person = {
+      name: row.name,
+      idNumber: row.idNumber,
+      residenceAddress: row.residenceAddress,
+      ...(row.registeredAddress ? { registeredAddress: row.registeredAddress } : {}),
+    };
+    const note = row.note ? { note: row.note } : {};
     const input: CaseInput = {
       caseId,
-      opening: {
-        person: { name: row.name, idNumber: row.idNumber, residenceAddress: row.residenceAddress },
-        facility: { name: '' },
-        measure: row.measure,
-        expectedReleaseAt: (row.releasedAt ?? row.decidedAt ?? row.reportedInAt)!,
-        destination: row.jurisdiction,
-        ...(row.note ? { note: row.note } : {}),
-      },
+      opening: row.releasedAt
+        ? {
+            person,
+            // The file names no facility: the person left it before the engine came.
+            facility: { name: '' },
+            measure: row.measure,
+            expectedReleaseAt: row.releasedAt,
+            destination: row.jurisdiction,
+            ...note,
+          }
+        : {
+            // No release: a police order (R22); the file names no authority beyond the police.
+            origin: 'police_order',
+            person,
+            measure: 'community_detox',
+            decision: { authority: '公安机关', decidedAt: row.decidedAt! },
+            destination: row.jurisdiction,
+            ...note,
+          },
       openedBy: job.createdBy,
       openedAt: job.createdAt.toISOString(),
       policy,

@@ -181,6 +181,12 @@ export function validateRows(
         'required',
         'give the release date, or the decision date (decidedAt) of a police order',
       );
+    else if (cells.releasedAt === undefined && measure === 'community_rehabilitation')
+      fail(
+        'measure',
+        'invalid_value',
+        'without a release date the case is a police order (R22), which is community_detox',
+      );
     const order = (column: ImportColumn, at: number | null, after: number | null, what: string) => {
       if (at !== null && after !== null && at < after) fail(column, 'date_out_of_order', `is before ${what}`);
     };

@@ -145,6 +145,7 @@ it('R25: every check of the API applies to a row: dates in order and not in the 
     { ...base, idNumber: person() },
     { ...base, idNumber: person(), releasedAt: daysBefore(now, 1200), reportedInAt: daysBefore(now, 1150) },
     { ...base, idNumber: person(), jurisdiction: 'suzhou.wuzhong.changqiao', decidedAt: daysBefore(now, 3) },
+    { ...base, idNumber: person(), measure: 'community_rehabilitation', decidedAt: daysBefore(now, 3) },
   ];
   const reply = await postImport(system, importCsv(rows), { dryRun: true });
   expect(reply.statusCode).toBe(200);
@@ -162,6 +163,7 @@ it('R25: every check of the API applies to a row: dates in order and not in the 
     [6, ['releasedAt:required']],
     [7, ['reportedInAt:term_ended']],
     [8, ['jurisdiction:unknown_jurisdiction']],
+    [9, ['measure:invalid_value']],
   ]);
 });
 

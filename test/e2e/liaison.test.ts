@@ -31,7 +31,7 @@ describe.each<Size>(['phone', 'desktop'])('liaison on a %s', (size) => {
     await page.getByText('已输入10位').waitFor();
     await page.getByLabel('身份证号').fill(idNumber);
     await page.getByText(/校验通过：出生日期 \d{4}-\d\d-\d\d/).waitFor();
-    await page.getByLabel('户籍/居住地址').fill('苏州市姑苏区沧浪街道新市路 8 号');
+    await page.getByLabel('现住址').fill('苏州市姑苏区沧浪街道新市路 8 号');
     await page.getByLabel('戒毒所名称').fill('苏州市强制隔离戒毒所');
     await page.getByLabel('接收辖区（街道）').selectOption({ label: '苏州市 › 姑苏区 › 沧浪街道' });
     expect(await horizontalOverflow(page)).toBe(0);
@@ -81,7 +81,7 @@ describe.each<Size>(['phone', 'desktop'])('liaison on a %s', (size) => {
     await page.getByRole('navigation').getByRole('link', { name: '新建交接' }).click();
     await page.getByLabel('姓名').fill(name);
     await page.getByLabel('身份证号').fill(idNumber);
-    await page.getByLabel('户籍/居住地址').fill('苏州市姑苏区沧浪街道新市路 8 号');
+    await page.getByLabel('现住址').fill('苏州市姑苏区沧浪街道新市路 8 号');
     await page.getByLabel('戒毒所名称').fill('苏州市强制隔离戒毒所');
     await page.getByLabel('接收辖区（街道）').selectOption({ label: '苏州市 › 姑苏区 › 沧浪街道' });
     await page.getByRole('button', { name: '建立交接' }).click();

@@ -1,4 +1,4 @@
-import type { CreateCaseBody } from '../../schemas/case';
+import type { FacilityOpening, PoliceOrderOpening } from '../../schemas/case';
 import { checkCharacter } from '../../schemas/id-number';
 
 /** A valid PRC ID number for a person born on `birthDate` (YYYY-MM-DD), unique by `serial`. */
@@ -10,7 +10,7 @@ export function makeIdNumber(serial: number, birthDate = '1988-03-15'): string {
 let serial = Math.floor(Math.random() * 900);
 
 /** A handover as a liaison would open it; each call is a different person. */
-export function handover(overrides: Partial<CreateCaseBody> = {}): CreateCaseBody {
+export function handover(overrides: Partial<FacilityOpening> = {}): FacilityOpening {
   serial += 1;
   return {
     person: {
@@ -23,6 +23,23 @@ export function handover(overrides: Partial<CreateCaseBody> = {}): CreateCaseBod
     measure: 'community_rehabilitation',
     expectedReleaseAt: '2026-12-20T09:00:00+08:00',
     destination: 'suzhou.gusu.canglang',
+    ...overrides,
+  };
+}
+
+/** A police order (R22) as a caseworker registers it; each call is a different person. */
+export function policeOrder(overrides: Partial<PoliceOrderOpening> = {}): PoliceOrderOpening {
+  const { facility: _f, expectedReleaseAt: _e, origin: _o, ...rest } = handover();
+  return {
+    ...rest,
+    origin: 'police_order',
+    measure: 'community_detox',
+    person: { ...rest.person, registeredAddress: '苏州市吴中区长桥街道龙西路 8 号' },
+    decision: {
+      authority: '苏州市公安局姑苏分局',
+      decidedAt: new Date().toISOString(),
+      documentNo: '姑公(禁)责社戒决字〔2026〕0001号',
+    },
     ...overrides,
   };
 }

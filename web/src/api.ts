@@ -116,13 +116,19 @@ export interface CaseSummary {
   status: 'open' | 'closed';
   jurisdiction: string;
   assignee: string | null;
-  expectedReleaseAt: string;
+  origin: 'facility' | 'police_order';
+  expectedReleaseAt: string | null;
   releasedAt: string | null;
   nextDueAt: string | null;
 }
 export interface CaseView extends CaseSummary {
-  person: CaseSummary['person'] & { phone: string | null; residenceAddress: string };
-  facility: { name: string };
+  person: CaseSummary['person'] & {
+    phone: string | null;
+    residenceAddress: string;
+    registeredAddress: string | null;
+  };
+  facility: { name: string } | null;
+  decision: { authority: string; decidedAt: string; documentNo: string | null } | null;
   measure: string;
   transferTo: string | null;
   term: { startsAt: string | null; endsAt: string | null; pausedDays: number };

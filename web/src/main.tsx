@@ -10,6 +10,7 @@ import { HandoverPage } from './pages/handover';
 import { ImportsPage } from './pages/imports';
 import { InboxPage } from './pages/inbox';
 import { LoginPage } from './pages/login';
+import { PoliceOrderPage } from './pages/police-order';
 import { ReleasesPage } from './pages/releases';
 import { SupervisorPage } from './pages/supervisor';
 
@@ -23,13 +24,18 @@ const MENUS: Record<Role, [string, MessageKey][]> = {
   caseworker: [
     ['#/inbox', 'nav.inbox'],
     ['#/cases', 'nav.cases'],
+    ['#/police-order', 'nav.policeOrder'],
   ],
   supervisor: [
     ['#/supervisor', 'nav.supervisor'],
     ['#/cases', 'nav.cases'],
+    ['#/police-order', 'nav.policeOrder'],
     ['#/imports', 'nav.imports'],
   ],
-  police: [['#/cases', 'nav.cases']],
+  police: [
+    ['#/cases', 'nav.cases'],
+    ['#/police-order', 'nav.policeOrder'],
+  ],
 };
 
 function useHash(): string {
@@ -52,6 +58,8 @@ function Page({ hash, session }: { hash: string; session: Session }) {
       return <ReleasesPage />;
     case '/handover':
       return <HandoverPage />;
+    case '/police-order':
+      return <PoliceOrderPage />;
     case '/inbox':
       return <InboxPage />;
     case '/supervisor':

@@ -10,7 +10,8 @@ import { jurisdictionExists } from '../../../db/jurisdictions';
 import { openTasksOfCase } from '../../../db/tasks';
 import { isWithin } from '../../../db/scope';
 import { CaseList, CaseListQuery, CaseParams, CaseView, CreateCaseBody } from '../../../schemas/case';
-import { ROLES } from '../../../schemas/common';
+import { ROLES, type Role } from '../../../schemas/common';
+import type { Origin } from '../../../schemas/codes';
 import { Problem } from '../../../schemas/problem';
 import {
   CASE_WORKFLOW_TYPE,
@@ -30,6 +31,15 @@ const duplicate = (caseId: string) =>
     { path: 'body.person.idNumber', message: `an open case exists: ${caseId}` },
   ]);
 
+/** Clock skew allowed for a date a client sends. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/** Who opens a case, by its way in (api.md "Ways into the programme"). */
+const OPENERS: Record<Origin, readonly Role[]> = {
+  facility: ['liaison'],
+  police_order: ['caseworker', 'supervisor', 'police'],
+};
+
 const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
   app,
   { db, temporal, taskQueue, policy, clock },
@@ -37,23 +47,38 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
   app.post(
     '',
     {
-      config: { roles: ['liaison'], idempotent: true },
+      config: { roles: ['liaison', 'caseworker', 'supervisor', 'police'], idempotent: true },
       schema: {
         tags: ['cases'],
-        summary: 'Open a handover for a person still inside a detox facility (pre-release)',
+        summary:
+          'Open a case: a handover for a person still inside a detox facility (liaison), or a police-ordered community detox (R22: caseworker, supervisor, police)',
         body: CreateCaseBody,
-        response: { 201: CaseView, 400: Problem, 409: Problem, 422: Problem },
+        response: { 201: CaseView, 400: Problem, 403: Problem, 409: Problem, 422: Problem },
       },
     },
     async (request, reply) => {
       const body = request.body;
       const caller = request.user;
+      const policeOrder = body.origin === 'police_order';
+      if (!OPENERS[policeOrder ? 'police_order' : 'facility'].includes(caller.role)) {
+        throw new HttpProblem(
+          403,
+          policeOrder
+            ? 'a police-ordered case is registered by a caseworker, supervisor or police officer'
+            : 'a facility handover is opened by the facility liaison',
+        );
+      }
       if (
         !isWithin(body.destination, caller.jurisdictions) ||
         !(await jurisdictionExists(db.db, body.destination))
       ) {
         throw new HttpProblem(422, 'the destination is not a known jurisdiction within yours', [
           { path: 'body.destination', message: `unknown or outside your jurisdictions: ${body.destination}` },
+        ]);
+      }
+      if (policeOrder && Date.parse(body.decision.decidedAt) > (await clock()) + FUTURE_TOLERANCE_MS) {
+        throw new HttpProblem(422, 'the decision date is in the future', [
+          { path: 'body.decision.decidedAt', message: 'must not be in the future' },
         ]);
       }
       const existing = await findOpenCaseByIdNumber(db.db, body.person.idNumber);
@@ -77,7 +102,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
               args: [input],
               workflowIdConflictPolicy: 'FAIL',
               typedSearchAttributes: [
-                { key: CasePhase, value: 'pre_release' },
+                { key: CasePhase, value: policeOrder ? 'released_awaiting_report' : 'pre_release' },
                 { key: CaseTier, value: 'stable' },
                 { key: CaseJurisdiction, value: body.destination },
               ],

@@ -24,15 +24,25 @@ export function toCaseView(row: CaseRow, role: Role, openTasks: TaskRow[], now: 
       sex: row.sex,
       phone: row.phone,
       residenceAddress: row.residenceAddress,
+      registeredAddress: row.registeredAddress,
     },
-    facility: { name: row.facilityName },
+    origin: row.origin,
+    facility: row.facilityName === null ? null : { name: row.facilityName },
+    decision:
+      row.decidedAt === null
+        ? null
+        : {
+            authority: row.decisionAuthority ?? '',
+            decidedAt: row.decidedAt.toISOString(),
+            documentNo: row.decisionDocumentNo,
+          },
     measure: row.measure,
     phase: row.phase,
     tier: row.tier,
     status: row.status,
     jurisdiction: row.jurisdiction,
     assignee: row.assignee,
-    expectedReleaseAt: row.expectedReleaseAt.toISOString(),
+    expectedReleaseAt: iso(row.expectedReleaseAt),
     releasedAt: iso(row.releasedAt),
     term: { startsAt: iso(row.termStartsAt), endsAt: iso(row.termEndsAt), pausedDays: row.termPausedDays },
     counters: {
@@ -61,7 +71,8 @@ export function toCaseSummary(row: CaseRow, role: Role): CaseSummary {
     status: row.status,
     jurisdiction: row.jurisdiction,
     assignee: row.assignee,
-    expectedReleaseAt: row.expectedReleaseAt.toISOString(),
+    origin: row.origin,
+    expectedReleaseAt: iso(row.expectedReleaseAt),
     releasedAt: iso(row.releasedAt),
     nextDueAt: iso(row.nextDueAt),
     createdAt: row.createdAt.toISOString(),

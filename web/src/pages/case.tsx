@@ -116,9 +116,29 @@ function Facts({ c }: { c: CaseView }) {
     ...(c.transferTo ? [['case.transferTo', jurisdictions.path(c.transferTo)] as [MessageKey, string]] : []),
     ['case.assignee', c.assignee ?? t('case.unassigned')],
     ['case.measure', label('measure', c.measure)],
-    ['case.facility', c.facility.name],
-    ['case.expectedRelease', formatTime(c.expectedReleaseAt)],
-    ['case.released', formatTime(c.releasedAt)],
+    ['case.residenceAddress', c.person.residenceAddress],
+    ...(c.person.registeredAddress
+      ? [['case.registeredAddress', c.person.registeredAddress] as [MessageKey, string]]
+      : []),
+    ['case.origin', label('origin', c.origin)],
+    ...(c.decision
+      ? [
+          [
+            'case.decision',
+            t('case.decisionText', {
+              authority: c.decision.authority,
+              date: formatDate(c.decision.decidedAt),
+            }) + (c.decision.documentNo ? ` · ${c.decision.documentNo}` : ''),
+          ] as [MessageKey, string],
+        ]
+      : []),
+    ...(c.facility
+      ? ([
+          ['case.facility', c.facility.name],
+          ['case.expectedRelease', formatTime(c.expectedReleaseAt)],
+          ['case.released', formatTime(c.releasedAt)],
+        ] as [MessageKey, string][])
+      : []),
     [
       'case.term',
       c.term.startsAt && c.term.endsAt

@@ -28,13 +28,98 @@ function idNote(value: string): { text: string; ok: boolean } | undefined {
   return { text: t('handover.idDate'), ok: false };
 }
 
-export function HandoverPage() {
-  const jurisdictions = useJurisdictions();
+/** The person's fields, shared by the handover and the police-order forms. */
+export function usePerson() {
   const [form, setForm] = useState({
     name: '',
     idNumber: '',
     phone: '',
     residenceAddress: '',
+    registeredAddress: '',
+  });
+  const set = (name: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
+    setForm({ ...form, [name]: e.currentTarget.value });
+  const id = form.idNumber.trim().toUpperCase();
+  const note = idNote(id);
+  const body = () => ({
+    name: form.name,
+    idNumber: id,
+    ...(note?.ok ? { birthDate: birthDateOf(id)!, sex: Number(id[16]) % 2 === 1 ? 'male' : 'female' } : {}),
+    ...(form.phone.trim() ? { phone: form.phone.trim() } : {}),
+    residenceAddress: form.residenceAddress,
+    ...(form.registeredAddress.trim() ? { registeredAddress: form.registeredAddress.trim() } : {}),
+  });
+  return { form, set, id, note, body };
+}
+
+export function PersonFields({
+  person: { form, set, id, note },
+  errors,
+}: {
+  person: ReturnType<typeof usePerson>;
+  errors: Record<string, string>;
+}) {
+  return (
+    <fieldset>
+      <legend>{t('handover.person')}</legend>
+      <Field id="name" label={t('handover.name')} required error={errors['person.name']}>
+        <input id="name" required maxLength={100} value={form.name} onInput={set('name')} />
+      </Field>
+      <Field
+        id="idNumber"
+        label={t('handover.idNumber')}
+        required
+        error={errors['person.idNumber'] ?? (note && !note.ok && id.length >= 18 ? note.text : undefined)}
+        hint={note?.text}
+        hintOk={note?.ok}
+      >
+        <input
+          id="idNumber"
+          required
+          inputMode="text"
+          autocomplete="off"
+          maxLength={18}
+          value={form.idNumber}
+          onInput={set('idNumber')}
+          aria-invalid={note ? !note.ok : undefined}
+        />
+      </Field>
+      <Field id="phone" label={t('handover.phone')} error={errors['person.phone']}>
+        <input id="phone" type="tel" inputMode="tel" value={form.phone} onInput={set('phone')} />
+      </Field>
+      <Field id="address" label={t('handover.address')} required error={errors['person.residenceAddress']}>
+        <input
+          id="address"
+          required
+          maxLength={300}
+          value={form.residenceAddress}
+          onInput={set('residenceAddress')}
+        />
+      </Field>
+      <Field
+        id="registeredAddress"
+        label={t('handover.registeredAddress')}
+        error={errors['person.registeredAddress']}
+      >
+        <input
+          id="registeredAddress"
+          maxLength={300}
+          value={form.registeredAddress}
+          onInput={set('registeredAddress')}
+        />
+      </Field>
+    </fieldset>
+  );
+}
+
+/** The open case a 409 names, to link to it. */
+export const duplicateOf = (problem: { status: number; detail?: string } | undefined) =>
+  problem?.status === 409 ? /open case: ([0-9a-f-]{36})/.exec(problem.detail ?? '')?.[1] : null;
+
+export function HandoverPage() {
+  const jurisdictions = useJurisdictions();
+  const person = usePerson();
+  const [form, setForm] = useState({
     facility: '',
     measure: 'community_detox',
     expectedReleaseAt: toLocalInput(Date.now() + 30 * DAY),
@@ -43,25 +128,14 @@ export function HandoverPage() {
   });
   const set = (name: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
     setForm({ ...form, [name]: e.currentTarget.value });
-  const id = form.idNumber.trim().toUpperCase();
-  const note = idNote(id);
   const destinations = useMemo(() => jurisdictions.items.filter((j) => j.mine), [jurisdictions.items]);
 
   const { busy, problem, submit } = useSubmit(async (key) => {
-    const valid = note?.ok;
     const created = await api<CaseView>(
       'POST',
       '/v1/cases',
       {
-        person: {
-          name: form.name,
-          idNumber: id,
-          ...(valid
-            ? { birthDate: birthDateOf(id)!, sex: Number(id[16]) % 2 === 1 ? 'male' : 'female' }
-            : {}),
-          ...(form.phone.trim() ? { phone: form.phone.trim() } : {}),
-          residenceAddress: form.residenceAddress,
-        },
+        person: person.body(),
         facility: { name: form.facility },
         measure: form.measure,
         expectedReleaseAt: fromLocalInput(form.expectedReleaseAt),
@@ -73,56 +147,14 @@ export function HandoverPage() {
     location.hash = `#/cases/${created.id}`;
   });
   const errors = fieldErrors(problem);
-  const duplicate =
-    problem?.status === 409 ? /open case: ([0-9a-f-]{36})/.exec(problem.detail ?? '')?.[1] : null;
+  const duplicate = duplicateOf(problem);
 
   return (
     <section aria-labelledby="handover-title">
       <h1 id="handover-title">{t('handover.title')}</h1>
       <p class="intro">{t('handover.intro')}</p>
       <form onSubmit={submit} class="form" noValidate>
-        <fieldset>
-          <legend>{t('handover.person')}</legend>
-          <Field id="name" label={t('handover.name')} required error={errors['person.name']}>
-            <input id="name" required maxLength={100} value={form.name} onInput={set('name')} />
-          </Field>
-          <Field
-            id="idNumber"
-            label={t('handover.idNumber')}
-            required
-            error={errors['person.idNumber'] ?? (note && !note.ok && id.length >= 18 ? note.text : undefined)}
-            hint={note?.text}
-            hintOk={note?.ok}
-          >
-            <input
-              id="idNumber"
-              required
-              inputMode="text"
-              autocomplete="off"
-              maxLength={18}
-              value={form.idNumber}
-              onInput={set('idNumber')}
-              aria-invalid={note ? !note.ok : undefined}
-            />
-          </Field>
-          <Field id="phone" label={t('handover.phone')} error={errors['person.phone']}>
-            <input id="phone" type="tel" inputMode="tel" value={form.phone} onInput={set('phone')} />
-          </Field>
-          <Field
-            id="address"
-            label={t('handover.address')}
-            required
-            error={errors['person.residenceAddress']}
-          >
-            <input
-              id="address"
-              required
-              maxLength={300}
-              value={form.residenceAddress}
-              onInput={set('residenceAddress')}
-            />
-          </Field>
-        </fieldset>
+        <PersonFields person={person} errors={errors} />
         <Field id="facility" label={t('handover.facility')} required error={errors['facility.name']}>
           <input id="facility" required maxLength={200} value={form.facility} onInput={set('facility')} />
         </Field>

@@ -86,7 +86,7 @@ function initialValues(type: EventType, c: CaseView, preset: Record<string, unkn
     if (field.kind === 'time' && !field.optional)
       values[field.name] = toLocalInput(
         field.name === 'releaseAt'
-          ? Date.parse(c.expectedReleaseAt)
+          ? Date.parse(c.expectedReleaseAt ?? new Date(now).toISOString())
           : field.name === 'until'
             ? now + 7 * DAY
             : now,

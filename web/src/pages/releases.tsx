@@ -15,7 +15,7 @@ export function ReleasesPage() {
       inside.data && awaiting.data
         ? {
             items: [...inside.data.items, ...awaiting.data.items].sort(
-              (a, b) => Date.parse(a.expectedReleaseAt) - Date.parse(b.expectedReleaseAt),
+              (a, b) => Date.parse(a.expectedReleaseAt!) - Date.parse(b.expectedReleaseAt!),
             ),
           }
         : undefined,
@@ -44,8 +44,9 @@ export function ReleasesPage() {
           ) : (
             <ul class="cards">
               {list.items.map((c) => {
-                const when = relative(c.expectedReleaseAt, now);
-                const late = Date.parse(c.expectedReleaseAt) < now;
+                // Only facility handovers are ever inside: they all have an expected release.
+                const when = relative(c.expectedReleaseAt!, now);
+                const late = Date.parse(c.expectedReleaseAt!) < now;
                 return (
                   <CaseCard key={c.id} id={c.id} name={c.person.name}>
                     <Badge kind="phase" code={c.phase} />
