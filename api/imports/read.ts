@@ -46,6 +46,7 @@ export async function readSheet(body: Buffer, contentType: string): Promise<Shee
   if (missing.length) {
     throw new HttpProblem(
       422,
+      'import_missing_columns',
       `the file lacks the columns ${missing.join(', ')}; the first row must name the columns (see GET /v1/imports/template.csv)`,
       missing.map((column) => ({ path: `body.${column}`, message: 'column missing' })),
     );
@@ -66,7 +67,11 @@ function readCsv(body: Buffer): string[][] {
   try {
     return parse(body, { bom: true, relax_column_count: true, skip_empty_lines: false }) as string[][];
   } catch {
-    throw new HttpProblem(422, 'the file could not be read as CSV (UTF-8, comma-separated)');
+    throw new HttpProblem(
+      422,
+      'import_unreadable',
+      'the file could not be read as CSV (UTF-8, comma-separated)',
+    );
   }
 }
 
@@ -75,10 +80,10 @@ async function readXlsx(body: Buffer): Promise<string[][]> {
   try {
     await workbook.xlsx.load(body as unknown as ArrayBuffer);
   } catch {
-    throw new HttpProblem(422, 'the file could not be read as an .xlsx workbook');
+    throw new HttpProblem(422, 'import_unreadable', 'the file could not be read as an .xlsx workbook');
   }
   const sheet = workbook.worksheets[0];
-  if (!sheet) throw new HttpProblem(422, 'the workbook has no sheet');
+  if (!sheet) throw new HttpProblem(422, 'import_unreadable', 'the workbook has no sheet');
   const table: string[][] = [];
   for (let r = 1; r <= sheet.rowCount; r += 1) {
     const row = sheet.getRow(r);

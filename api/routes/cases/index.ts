@@ -10,6 +10,7 @@ import { jurisdictionExists } from '../../../db/jurisdictions';
 import { openTasksOfCase } from '../../../db/tasks';
 import { isWithin } from '../../../db/scope';
 import { CaseList, CaseListQuery, CaseParams, CaseView, CreateCaseBody } from '../../../schemas/case';
+import type { FastifyRequest } from 'fastify';
 import { ROLES, type Role } from '../../../schemas/common';
 import type { Origin } from '../../../schemas/codes';
 import { Problem } from '../../../schemas/problem';
@@ -27,7 +28,7 @@ import { withDeadline } from './commands';
 import { decodeCursor, encodeCursor, toCaseSummary, toCaseView } from './views';
 
 const duplicate = (caseId: string) =>
-  new HttpProblem(409, `this person already has an open case: ${caseId}`, [
+  new HttpProblem(409, 'duplicate_open_case', `this person already has an open case: ${caseId}`, [
     { path: 'body.person.idNumber', message: `an open case exists: ${caseId}` },
   ]);
 
@@ -63,6 +64,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
       if (!OPENERS[policeOrder ? 'police_order' : 'facility'].includes(caller.role)) {
         throw new HttpProblem(
           403,
+          'forbidden',
           policeOrder
             ? 'a police-ordered case is registered by a caseworker, supervisor or police officer'
             : 'a facility handover is opened by the facility liaison',
@@ -72,12 +74,20 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         !isWithin(body.destination, caller.jurisdictions) ||
         !(await jurisdictionExists(db.db, body.destination))
       ) {
-        throw new HttpProblem(422, 'the destination is not a known jurisdiction within yours', [
-          { path: 'body.destination', message: `unknown or outside your jurisdictions: ${body.destination}` },
-        ]);
+        throw new HttpProblem(
+          422,
+          'destination_not_yours',
+          'the destination is not a known jurisdiction within yours',
+          [
+            {
+              path: 'body.destination',
+              message: `unknown or outside your jurisdictions: ${body.destination}`,
+            },
+          ],
+        );
       }
       if (policeOrder && Date.parse(body.decision.decidedAt) > (await clock()) + FUTURE_TOLERANCE_MS) {
-        throw new HttpProblem(422, 'the decision date is in the future', [
+        throw new HttpProblem(422, 'occurred_at_out_of_range', 'the decision date is in the future', [
           { path: 'body.decision.decidedAt', message: 'must not be in the future' },
         ]);
       }
@@ -131,6 +141,38 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
     },
   );
 
+  /** The list, from a query string (GET) or a search body (POST, so a name never sits in a URL). */
+  async function list(request: FastifyRequest, query: CaseListQuery, where: 'querystring' | 'body') {
+    const caller = request.user;
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (after === null) {
+      throw new HttpProblem(400, 'cursor_invalid', 'the cursor is not one this API returned', [
+        { path: `${where}.cursor`, message: 'invalid cursor' },
+      ]);
+    }
+    const rows = await listCases(
+      db.db,
+      {
+        phase: query.phase,
+        tier: query.tier,
+        jurisdiction: query.jurisdiction,
+        assignee: query.assignee,
+        overdueAt: query.overdue === 'true' ? new Date(await clock()) : undefined,
+        text: query.q,
+        after,
+        limit: query.limit + 1,
+      },
+      caller.jurisdictions,
+    );
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    await request.audit({ action: 'case.list', cases: page });
+    return {
+      items: page.map((row) => toCaseSummary(row, caller.role)),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
   app.get(
     '',
     {
@@ -142,37 +184,22 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         response: { 200: CaseList, 400: Problem },
       },
     },
-    async (request) => {
-      const query = request.query;
-      const caller = request.user;
-      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-      if (after === null) {
-        throw new HttpProblem(400, 'the cursor is not one this API returned', [
-          { path: 'querystring.cursor', message: 'invalid cursor' },
-        ]);
-      }
-      const rows = await listCases(
-        db.db,
-        {
-          phase: query.phase,
-          tier: query.tier,
-          jurisdiction: query.jurisdiction,
-          assignee: query.assignee,
-          overdueAt: query.overdue === 'true' ? new Date(await clock()) : undefined,
-          text: query.q,
-          after,
-          limit: query.limit + 1,
-        },
-        caller.jurisdictions,
-      );
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      await request.audit({ action: 'case.list', cases: page });
-      return {
-        items: page.map((row) => toCaseSummary(row, caller.role)),
-        nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-      };
+    async (request) => list(request, request.query, 'querystring'),
+  );
+
+  app.post(
+    '/search',
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['cases'],
+        summary:
+          'The same list, its filters in the body: a search by name or ID number never appears in a URL, a log or a browser history',
+        body: CaseListQuery,
+        response: { 200: CaseList, 400: Problem, 422: Problem },
+      },
     },
+    async (request) => list(request, request.body, 'body'),
   );
 
   app.get(

@@ -78,10 +78,12 @@ const importRoutes: FastifyPluginAsyncZod<RouteDeps & { imports: ImportRunner }>
     },
     async (request, reply) => {
       const body = request.body;
-      if (!Buffer.isBuffer(body)) throw new HttpProblem(415, `send the file as ${CSV_TYPE} or ${XLSX_TYPE}`);
+      if (!Buffer.isBuffer(body))
+        throw new HttpProblem(415, 'unsupported_media_type', `send the file as ${CSV_TYPE} or ${XLSX_TYPE}`);
       const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const sheet = await readSheet(body, contentType);
-      if (!sheet.rows.length) throw new HttpProblem(422, 'the file has no rows below its header');
+      if (!sheet.rows.length)
+        throw new HttpProblem(422, 'import_no_rows', 'the file has no rows below its header');
       const caller = request.user;
       const { valid, invalid } = validateRows(sheet.rows, {
         scope: caller.jurisdictions,
