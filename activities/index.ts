@@ -59,8 +59,14 @@ export function createActivities({ db, channels }: ActivityDeps) {
         decidedAt: police ? new Date(police.decision.decidedAt) : null,
         decisionDocumentNo: police?.decision.documentNo ?? null,
         jurisdiction: opening.destination,
-        phase: police ? 'released_awaiting_report' : 'pre_release',
-        tier: 'stable',
+        phase: input.imported
+          ? input.imported.reportedInAt
+            ? 'community'
+            : 'released_awaiting_report'
+          : police
+            ? 'released_awaiting_report'
+            : 'pre_release',
+        tier: input.imported?.tier ?? 'stable',
         status: 'open',
         policyVersion: input.policy.version,
         note: opening.note ?? null,

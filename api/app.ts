@@ -13,10 +13,12 @@ import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Policy } from '../config/policy';
 import type { Database } from '../db/client';
+import { redactError } from '../db/redact';
 import { auditPlugin } from './audit';
 import { authPlugin } from './auth';
 import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler } from './errors';
 import { idempotencyPlugin } from './idempotency';
+import { ImportRunner } from './imports/runner';
 import { webConsole } from './web';
 import auditRoutes from './routes/audit';
 import authRoutes from './routes/auth';
@@ -32,6 +34,7 @@ import taskRoutes from './routes/tasks';
 import codecRoutes from './routes/codec';
 import healthRoutes from './routes/health';
 import jurisdictionRoutes from './routes/jurisdictions';
+import importRoutes from './routes/imports';
 import policyRoutes from './routes/policies';
 import reportRoutes from './routes/reports';
 
@@ -54,6 +57,8 @@ export interface AppDeps {
   payloadCodec: PayloadCodec;
   /** Browser origins allowed to call /codec (the Temporal Web UI). */
   codecCorsOrigins: string[];
+  /** Import rows started at once (R25); default 4. */
+  importConcurrency?: number;
 }
 
 /** What the route plugins receive: the dependencies with the clock filled in. */
@@ -103,6 +108,7 @@ function jsonDepth(text: string, limit: number): number {
 /** The path of the first string holding a NUL character, which PostgreSQL cannot store in text. */
 function nulPath(value: unknown, path: string): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Buffer.isBuffer(value)) return null; // an uploaded file (imports), read by its own parser
   if (value && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) {
       const found = nulPath(child, `${path}.${key}`);
@@ -215,6 +221,19 @@ export async function buildApp(
   await app.register(reportRoutes, { ...routeDeps, prefix: '/v1/reports' });
   await app.register(jurisdictionRoutes, { ...routeDeps, prefix: '/v1/jurisdictions' });
   await app.register(auditRoutes, { ...routeDeps, prefix: '/v1/audit' });
+  // Imports run in the API process; an unfinished one resumes at start, a stop leaves it resumable.
+  const imports = new ImportRunner({
+    db: deps.db.db,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    policy: deps.policy,
+    auditKey: deps.auditKey,
+    concurrency: deps.importConcurrency ?? 4,
+    onError: (error) => app.log.error({ err: redactError(error) }, 'an import row failed'),
+  });
+  app.addHook('onReady', () => imports.resumeUnfinished());
+  app.addHook('onClose', () => imports.stop());
+  await app.register(importRoutes, { ...routeDeps, imports, prefix: '/v1/imports' });
   await app.register(codecRoutes, { ...routeDeps, prefix: '/codec' });
   await app.register(webConsole);
   return app;

@@ -34,6 +34,7 @@ runMain(async () => {
       tokenSecret: config.tokenSecret!,
       tokenTtlSeconds: config.tokenTtlSeconds,
       auditKey: config.auditKey!,
+      importConcurrency: config.importConcurrency,
       payloadCodec,
       codecCorsOrigins: config.codecCorsOrigins,
     },

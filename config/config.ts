@@ -34,6 +34,7 @@ const Env = z.object({
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUDIT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   PAYLOAD_KEYS: z
     .string()
@@ -81,6 +82,8 @@ export interface Config {
   tokenTtlSeconds: number;
   /** The audit chain's HMAC key, never stored in the database; unset: `npm start` keeps one in `dataDir`. */
   auditKey?: string;
+  /** Import rows started at once (R25): bounded, so an import leaves the engine room for live work. */
+  importConcurrency: number;
   /** Notifications are also POSTed here (an SMS gateway or police system adapter) when set. */
   notifyWebhookUrl?: string;
   /** Payload encryption keys, the first encrypts; unset: `npm start` keeps a generated key in `dataDir`. */
@@ -128,6 +131,7 @@ export function loadConfig(mode: Mode, env: NodeJS.ProcessEnv = process.env): Co
     tokenSecret: e.TOKEN_SECRET,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     auditKey: e.AUDIT_KEY,
+    importConcurrency: e.IMPORT_CONCURRENCY,
     notifyWebhookUrl: e.NOTIFY_WEBHOOK_URL,
     payloadKeys: e.PAYLOAD_KEYS,
     codecCorsOrigins: e.CODEC_CORS_ORIGINS ?? [

@@ -16,6 +16,7 @@ import {
 import type { Measure, Phase, Role, Tier } from '../schemas/common';
 import type { Origin } from '../schemas/codes';
 import type { PartyRole } from '../schemas/services';
+import type { ImportRowError } from '../schemas/imports';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -308,3 +309,47 @@ export const loginAttempts = pgTable(
     index('login_attempts_address').on(t.address, t.at),
   ],
 );
+
+/**
+ * R25: an import of a caseload already under way (api.md "Ways into the programme"). The job
+ * and each of its rows are kept, so a run cut short resumes where it stopped; a row's case id is
+ * derived from the job and the row, so a resumed row finds the case it may already have started.
+ */
+export const importJobs = pgTable('import_jobs', {
+  id: uuid('id').primaryKey(),
+  status: text('status').$type<'running' | 'done' | 'failed'>().notNull(),
+  /** SHA-256 of the uploaded file: the same file sent again resumes an unfinished job. */
+  contentHash: text('content_hash').notNull(),
+  createdById: text('created_by_id').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdByRole: text('created_by_role').$type<Role>().notNull(),
+  /** The importer's jurisdictions: who may follow the job, and the scope its rows were checked in. */
+  scope: text('scope').array().notNull(),
+  total: integer('total').notNull(),
+  createdAt: timestamptz('created_at').notNull(),
+  updatedAt: timestamptz('updated_at').notNull(),
+  finishedAt: timestamptz('finished_at'),
+});
+
+export const importRows = pgTable(
+  'import_rows',
+  {
+    importId: uuid('import_id')
+      .notNull()
+      .references(() => importJobs.id),
+    /** The row number a spreadsheet shows (the header is row 1). */
+    row: integer('row').notNull(),
+    status: text('status').$type<'pending' | 'created' | 'skipped' | 'invalid'>().notNull(),
+    caseId: uuid('case_id'),
+    errors: jsonb('errors').$type<ImportRowError[]>(),
+    /** The validated row while it waits; cleared once the row is done (personal data, R21). */
+    data: jsonb('data').$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.importId, t.row] }),
+    index('import_rows_pending').on(t.importId, t.status),
+  ],
+);
+
+export type ImportJobRow = typeof importJobs.$inferSelect;
+export type ImportRowRow = typeof importRows.$inferSelect;

@@ -73,6 +73,10 @@ export const REFUSAL_CODES = {
   service_after_release_by_caseworker:
     'after release, services are recorded by the caseworker, not the liaison',
   officer_not_here: 'the username of a police_officer party is not a police user of the case’s jurisdiction',
+  // Imports of a caseload under way (R25); a bad row is not a refusal: the report lists it
+  import_unreadable: 'the file cannot be read as CSV (UTF-8) or as an .xlsx workbook with a sheet',
+  import_missing_columns: 'the file lacks required columns; the first row must name them (see the template)',
+  import_no_rows: 'the file has no rows below its header',
   // The engine (5xx)
   engine_timeout: 'the engine did not confirm in time; it applies the change when the worker catches up',
   unavailable: 'a service the request needs is unavailable; try again shortly',

@@ -99,6 +99,7 @@ runMain(async () => {
       tokenSecret: config.tokenSecret ?? embeddedTokenSecret(config.dataDir),
       tokenTtlSeconds: config.tokenTtlSeconds,
       auditKey: config.auditKey ?? embeddedAuditKey(config.dataDir, { create: true }),
+      importConcurrency: config.importConcurrency,
       payloadCodec,
       codecCorsOrigins: config.codecCorsOrigins,
     },

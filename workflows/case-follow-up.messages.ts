@@ -19,10 +19,33 @@ export interface CaseInput {
   openedAt: string;
   /** The policy in force when the case opened; the case keeps it for life. */
   policy: Policy;
+  /** R25: a case already under way, brought in by an import; absent for a handover. */
+  imported?: ImportedStart;
   /** Set by continue-as-new: the state carried into the new run. */
   snapshot?: CaseSnapshot;
   /** Tests only: continue-as-new after this many loop turns instead of when Temporal suggests it. */
   continueAsNewAfter?: number;
+}
+
+/**
+ * R25: what an import row says of a case already under way (ISO timestamps or null). The case
+ * starts in the phase its dates say and every obligation falls due forward from the import.
+ */
+export interface ImportedStart {
+  importId: string;
+  row: number;
+  caseworker: string | null;
+  decidedAt: string | null;
+  releasedAt: string | null;
+  reportedInAt: string | null;
+  termStartsAt: string | null;
+  tier: Tier;
+  testsRefused: number;
+  leavesWithoutNotice: number;
+  daysAwayWithoutNotice: number;
+  lastTestAt: string | null;
+  lastTestResult: 'negative' | 'positive' | 'refused' | 'missed' | null;
+  lastContactAt: string | null;
 }
 
 export interface Actor {

@@ -198,7 +198,8 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
       await condition(allHandlersFinished);
       return { outcome: 'rejected_duplicate', existingCaseId: recorded.existingCaseId };
     }
-    state.recorded(Date.now());
+    if (input.imported) state.importedStart(Date.now());
+    else state.recorded(Date.now());
     await journal.flush();
   }
 

@@ -229,6 +229,86 @@ export class CaseState {
     this.addTask('confirm_release_date', now, due);
   }
 
+  /**
+   * R25: a case already under way starts in the phase its dates say, with its tier, counters and
+   * term. Nothing is owed for the past: an obligation whose date has gone by at the import falls
+   * due one normal window after it, so the import itself escalates nothing and tells no police.
+   */
+  importedStart(now: number): void {
+    const imp = this.input.imported!;
+    const p = this.policy;
+    const time = (value: string | null) => (value === null ? null : Date.parse(value));
+    const forward = (due: number, window: number) => (due > now ? due : now + window);
+    const releasedAt = time(imp.releasedAt);
+    const reportedInAt = time(imp.reportedInAt);
+    const anchor = releasedAt ?? time(imp.decidedAt) ?? reportedInAt!;
+    this.d.opening = 'recorded';
+    this.append({
+      at: now,
+      kind: 'event',
+      type: 'imported',
+      actor: this.input.openedBy,
+      data: {
+        rule: 'R25',
+        importId: imp.importId,
+        row: imp.row,
+        policyVersion: p.version,
+        decidedAt: imp.decidedAt,
+        releasedAt: imp.releasedAt,
+        reportedInAt: imp.reportedInAt,
+        termStartsAt: imp.termStartsAt,
+      },
+    });
+    this.d.tier = imp.tier;
+    this.d.assignee = imp.caseworker;
+    this.d.releasedAt = releasedAt;
+    this.d.pickedUp = true;
+    this.d.testsRefused = imp.testsRefused;
+    this.d.leavesWithoutNotice = imp.leavesWithoutNotice;
+    this.d.awayMs = imp.daysAwayWithoutNotice * p.dayLength;
+    // A serious violation the counters already show was reported before the import (R12).
+    this.d.reportedViolations = {
+      tests: imp.testsRefused >= p.seriousViolation.testsRefused,
+      absences:
+        imp.leavesWithoutNotice >= p.seriousViolation.leavesWithoutNotice ||
+        this.d.awayMs > p.seriousViolation.awayWithoutNoticeTotal,
+    };
+    const lastTestAt = time(imp.lastTestAt);
+    const abstinentSince = imp.lastTestResult === 'positive' && lastTestAt !== null ? lastTestAt : anchor;
+    // R19's proposal, if already due, is drafted a day after the import rather than backdated.
+    this.d.abstinenceSince = Math.max(abstinentSince, now + p.dayLength - p.endOfControlAfterAbstinence);
+    if (reportedInAt === null) {
+      this.d.phase = 'released_awaiting_report';
+      this.addTask(
+        'report_in',
+        now,
+        forward(anchor + p.deadlines.reportInWithin, p.deadlines.reportInWithin),
+      );
+      if (releasedAt !== null)
+        this.addTask(
+          'first_home_visit',
+          now,
+          forward(releasedAt + p.deadlines.firstHomeVisitWithin, p.deadlines.firstHomeVisitWithin),
+        );
+    } else {
+      const startsAt = time(imp.termStartsAt) ?? reportedInAt;
+      this.d.phase = 'community';
+      this.d.termStartsAt = startsAt;
+      this.d.termEndsAt = startsAt + p.term[this.input.opening.measure];
+      const lastTest = lastTestAt ?? startsAt;
+      const nextTest = Math.max(lastTest + this.testInterval(lastTest), now);
+      this.d.nextTestAt = nextTest >= this.d.termEndsAt ? null : nextTest;
+      this.d.nextContactAt = Math.max((time(imp.lastContactAt) ?? startsAt) + p.contacts[this.d.tier], now);
+      const every = p.deadlines.tierReviewEvery;
+      this.d.nextTierReviewAt = startsAt + (Math.floor((now - startsAt) / every) + 1) * every;
+      if (p.tests.unannouncedPerYear > 0) {
+        this.d.unannouncedYears = Math.floor((now - startsAt) / this.yearMs());
+        this.drawUnannounced(startsAt + this.d.unannouncedYears * this.yearMs(), now);
+      }
+    }
+    this.touch();
+  }
+
   rejectAsDuplicate(existingCaseId: string): void {
     this.d.opening = 'duplicate';
     this.d.duplicateOf = existingCaseId;
@@ -902,15 +982,15 @@ export class CaseState {
   }
 
   /** R8: unannounced tests drawn at random once a year; reproducible (seeded) and recorded. */
-  private drawUnannounced(yearStart: number): void {
+  private drawUnannounced(yearStart: number, from = yearStart): void {
     const end = Math.min(yearStart + this.yearMs(), this.d.termEndsAt ?? Infinity);
     const times = Array.from(
       { length: this.policy.tests.unannouncedPerYear },
-      () => yearStart + Math.floor(this.random() * (end - yearStart)),
+      () => from + Math.floor(this.random() * (end - from)),
     ).sort((a, b) => a - b);
     this.d.unannouncedAt.push(...times);
     this.d.unannouncedYears += 1;
-    this.engine(yearStart, 'unannounced_tests_drawn', {
+    this.engine(from, 'unannounced_tests_drawn', {
       rule: 'R8',
       year: this.d.unannouncedYears,
       at: times.map(iso),

@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { hashPassword } from '../../api/passwords';
 import { isWithin } from '../../db/scope';
+import { insertImportJob } from '../../db/imports';
 import { upsertUser } from '../../db/users';
 import type { Role } from '../../schemas/common';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../scripts/demo-data';
 import { handover, policeOrder } from '../helpers/fixtures';
+import { importCsv } from '../helpers/imports';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 // R21 and api.md "Auth": the role × route × jurisdiction matrix, every cell asserted, generated
@@ -15,6 +18,8 @@ interface Target {
   caseId: string;
   idNumber: string;
   jurisdiction: string;
+  /** An import job whose importer's scope is this jurisdiction (R25). */
+  importId: string;
 }
 
 interface RouteRow {
@@ -291,6 +296,43 @@ const ROUTES: RouteRow[] = [
     scope: 'none',
     ok: 200,
   },
+  {
+    route: 'GET /v1/imports/template.csv',
+    roles: ['supervisor'],
+    request: () => ({ method: 'GET', url: '/v1/imports/template.csv' }),
+    scope: 'none',
+    ok: 200,
+  },
+  {
+    // A dry run (nothing is created): a row is valid only in a jurisdiction of the importer's.
+    route: 'POST /v1/imports',
+    roles: ['supervisor'],
+    request: ({ jurisdiction }) => ({
+      method: 'POST',
+      url: '/v1/imports?dryRun=true',
+      headers: { 'content-type': 'text/csv' },
+      payload: importCsv([
+        {
+          name: '某某',
+          idNumber: handover().person.idNumber,
+          measure: 'community_detox',
+          residenceAddress: '某路 1 号',
+          jurisdiction,
+          decidedAt: '2026-06-01',
+        },
+      ]),
+    }),
+    scope: 'list',
+    ok: 200,
+    includes: (reply) => reply.json().valid === 1,
+  },
+  {
+    route: 'GET /v1/imports/:id',
+    roles: ['supervisor'],
+    request: ({ importId }) => ({ method: 'GET', url: `/v1/imports/${importId}` }),
+    scope: 'case',
+    ok: 200,
+  },
   ...['stalled', 'caseloads', 'kpis'].map((name) => ({
     route: `GET /v1/supervisor/${name}`,
     roles: ['supervisor'] as const,
@@ -359,12 +401,40 @@ async function openCase(jurisdiction: string): Promise<Target> {
   const body = handover({ destination: jurisdiction });
   const reply = await system.as('liaison', { method: 'POST', url: '/v1/cases', payload: body });
   expect(reply.statusCode).toBe(201);
-  return { caseId: reply.json().id, idNumber: body.person.idNumber, jurisdiction };
+  return {
+    caseId: reply.json().id,
+    idNumber: body.person.idNumber,
+    jurisdiction,
+    importId: importIds.get(jurisdiction)!,
+  };
 }
+const importIds = new Map<string, string>();
 beforeAll(async () => {
   system = await startTestSystem();
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   for (const user of EXTRA_USERS) await upsertUser(system.db.database.db, { ...user, passwordHash });
+  for (const jurisdiction of JURISDICTIONS) {
+    const id = randomUUID();
+    const at = new Date();
+    await insertImportJob(
+      system.db.database.db,
+      {
+        id,
+        status: 'done',
+        contentHash: id,
+        createdById: id,
+        createdBy: 'supervisor.street',
+        createdByRole: 'supervisor',
+        scope: [jurisdiction],
+        total: 0,
+        createdAt: at,
+        updatedAt: at,
+        finishedAt: at,
+      },
+      [],
+    );
+    importIds.set(jurisdiction, id);
+  }
   for (const jurisdiction of JURISDICTIONS) targets.set(jurisdiction, await openCase(jurisdiction));
 });
 afterAll(async () => {
@@ -400,7 +470,11 @@ describe('R21: role × route × jurisdiction, deny by default', () => {
       if (row.scope === 'case' && want.status === 404) {
         const missing = await system.as(
           username,
-          row.request({ ...target, caseId: '00000000-0000-4000-8000-000000000000' }),
+          row.request({
+            ...target,
+            caseId: '00000000-0000-4000-8000-000000000000',
+            importId: '00000000-0000-4000-8000-000000000000',
+          }),
         );
         expect(reply.body).toBe(missing.body);
       }

@@ -67,7 +67,10 @@ export async function api<T>(
   idempotencyKey?: string,
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // A file (an import) goes as it is, with its own media type; anything else as JSON.
+  const file = body instanceof Blob ? body : null;
+  if (file) headers['content-type'] = file.type;
+  else if (body !== undefined) headers['content-type'] = 'application/json';
   if (session) headers.authorization = `Bearer ${session.token}`;
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
   let reply: Response;
@@ -75,7 +78,7 @@ export async function api<T>(
     reply = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: file ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
   } catch {
     throw new ApiError({ status: 0 });
@@ -243,3 +246,27 @@ export const KPI_NAMES = [
 ] as const;
 export type KpiName = (typeof KPI_NAMES)[number];
 export type Kpis = Record<KpiName, Kpi> & { from: string; to: string };
+
+/** An import's check (api.md "Ways into the programme"). */
+export interface ImportRowError {
+  column: string;
+  code: string;
+  message: string;
+}
+export interface ImportDryRun {
+  total: number;
+  valid: number;
+  invalid: { row: number; errors: ImportRowError[] }[];
+  alreadyOpen: number[];
+  ignoredColumns: string[];
+}
+export interface ImportView {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  total: number;
+  created: number;
+  skipped: number;
+  pending: number;
+  invalid: { row: number; errors: ImportRowError[] }[];
+  cases: string[];
+}

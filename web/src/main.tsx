@@ -7,6 +7,7 @@ import { lang, setLang, t, type MessageKey } from './i18n';
 import { CasePage } from './pages/case';
 import { CasesPage } from './pages/cases';
 import { HandoverPage } from './pages/handover';
+import { ImportsPage } from './pages/imports';
 import { InboxPage } from './pages/inbox';
 import { LoginPage } from './pages/login';
 import { PoliceOrderPage } from './pages/police-order';
@@ -32,6 +33,7 @@ const MENUS: Record<Role, [string, MessageKey][]> = {
     ['#/report', 'nav.report'],
     ['#/cases', 'nav.cases'],
     ['#/police-order', 'nav.policeOrder'],
+    ['#/imports', 'nav.imports'],
   ],
   police: [
     ['#/notifications', 'nav.notifications'],
@@ -72,6 +74,8 @@ function Page({ hash, session }: { hash: string; session: Session }) {
       return <NotificationsPage />;
     case '/cases':
       return <CasesPage />;
+    case '/imports':
+      return session.user.role === 'supervisor' ? <ImportsPage /> : null;
     default:
       location.replace(MENUS[session.user.role][0]![0]);
       return null;

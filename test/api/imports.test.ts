@@ -1,0 +1,369 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import ExcelJS from 'exceljs';
+import { and, eq } from 'drizzle-orm';
+import { buildApp } from '../../api/app';
+import { importCaseId } from '../../api/imports/runner';
+import { loadPolicy } from '../../config/policy';
+import { auditLog, cases, importRows } from '../../db/schema';
+import { DEMO_PASSWORD } from '../../scripts/demo-data';
+import { handover, makeIdNumber } from '../helpers/fixtures';
+import { daysBefore, importCsv, importFinished, postImport, type ImportCells } from '../helpers/imports';
+import { POLICIES, startTestSystem, TEST_AUDIT_KEY, type TestSystem } from '../helpers/system';
+
+// R25: a caseload already under way comes in from the 禁毒办's own file, once, whatever happens.
+
+let system: TestSystem;
+beforeAll(async () => {
+  system = await startTestSystem();
+});
+afterAll(async () => {
+  await system?.close();
+});
+
+let serial = 500;
+const person = () => makeIdNumber((serial += 1), '1985-06-0' + (1 + (serial % 9)));
+
+async function mixedRows(now: number): Promise<{ rows: ImportCells[]; openId: string }> {
+  const open = handover();
+  const opened = await system.as('liaison', { method: 'POST', url: '/v1/cases', payload: open });
+  expect(opened.statusCode).toBe(201);
+  const good = person();
+  const rows: ImportCells[] = [
+    // row 2: an ID number whose check digit is wrong
+    {
+      name: '甲',
+      idNumber: `${good.slice(0, 17)}${good[17] === '0' ? '1' : '0'}`,
+      measure: 'community_rehabilitation',
+      residenceAddress: '沧浪街道 1 号',
+      jurisdiction: 'suzhou.gusu.canglang',
+      releasedAt: daysBefore(now, 40),
+    },
+    // row 3: a street that does not exist
+    {
+      name: '乙',
+      idNumber: person(),
+      measure: 'community_rehabilitation',
+      residenceAddress: '某街道 2 号',
+      jurisdiction: 'suzhou.gusu.nowhere',
+      releasedAt: daysBefore(now, 40),
+    },
+    // row 4: mid-term, a key case with a refused test behind it
+    {
+      name: '丙',
+      idNumber: person(),
+      measure: 'community_rehabilitation',
+      residenceAddress: '沧浪街道 3 号',
+      jurisdiction: '沧浪街道',
+      caseworker: 'worker.canglang',
+      releasedAt: daysBefore(now, 400),
+      reportedInAt: daysBefore(now, 395),
+      tier: 'key',
+      testsRefused: 1,
+      leavesWithoutNotice: 1,
+      daysAwayWithoutNotice: 4,
+      lastTestAt: daysBefore(now, 200),
+      lastTestResult: 'negative',
+      lastContactAt: daysBefore(now, 90),
+    },
+    // row 5: released, not reported in yet (and long overdue)
+    {
+      name: '丁',
+      idNumber: person(),
+      measure: 'community_rehabilitation',
+      residenceAddress: '沧浪街道 4 号',
+      jurisdiction: 'suzhou.gusu.canglang',
+      releasedAt: daysBefore(now, 30),
+    },
+    // row 6: already has an open case
+    {
+      name: '戊',
+      idNumber: open.person.idNumber,
+      measure: 'community_rehabilitation',
+      residenceAddress: '沧浪街道 5 号',
+      jurisdiction: 'suzhou.gusu.canglang',
+      releasedAt: daysBefore(now, 30),
+    },
+  ];
+  return { rows, openId: opened.json().id };
+}
+
+it('R25: the template is the header row of api.md, for supervisors only', async () => {
+  const reply = await system.as('supervisor.gusu', { method: 'GET', url: '/v1/imports/template.csv' });
+  expect(reply.statusCode).toBe(200);
+  expect(reply.headers['content-type']).toMatch(/^text\/csv/);
+  expect(reply.body.trim()).toBe(
+    'name,idNumber,measure,residenceAddress,registeredAddress,jurisdiction,caseworker,decidedAt,releasedAt,reportedInAt,termStartsAt,tier,testsRefused,leavesWithoutNotice,daysAwayWithoutNotice,lastTestAt,lastTestResult,lastContactAt,note',
+  );
+  const worker = await system.as('worker.canglang', { method: 'GET', url: '/v1/imports/template.csv' });
+  expect(worker.statusCode).toBe(403);
+});
+
+it('R25: a dry run of mixed rows names each bad row and column, and creates nothing', async () => {
+  const now = await system.env.currentTimeMs();
+  const { rows } = await mixedRows(now);
+  const before = (await system.db.database.db.select().from(cases)).length;
+  const reply = await postImport(system, importCsv(rows, { bom: true }), { dryRun: true });
+  expect(reply.statusCode).toBe(200);
+  const report = reply.json();
+  expect(report).toMatchObject({ total: 5, valid: 3, alreadyOpen: [6], ignoredColumns: [] });
+  expect(report.invalid).toEqual([
+    {
+      row: 2,
+      errors: [
+        { column: 'idNumber', code: 'id_number_invalid', message: 'idNumber: check digit does not match' },
+      ],
+    },
+    {
+      row: 3,
+      errors: [
+        {
+          column: 'jurisdiction',
+          code: 'unknown_jurisdiction',
+          message: 'jurisdiction: suzhou.gusu.nowhere is not a known jurisdiction within yours',
+        },
+      ],
+    },
+  ]);
+  expect((await system.db.database.db.select().from(cases)).length).toBe(before);
+});
+
+it('R25: every check of the API applies to a row: dates in order and not in the future, counters, caseworker', async () => {
+  const now = await system.env.currentTimeMs();
+  const base = {
+    name: '己',
+    measure: 'community_detox',
+    residenceAddress: '沧浪街道 6 号',
+    jurisdiction: 'suzhou.gusu.canglang',
+  };
+  const rows: ImportCells[] = [
+    { ...base, idNumber: person(), releasedAt: daysBefore(now, -3) },
+    { ...base, idNumber: person(), releasedAt: daysBefore(now, 10), reportedInAt: daysBefore(now, 20) },
+    { ...base, idNumber: person(), releasedAt: daysBefore(now, 10), testsRefused: -1 },
+    { ...base, idNumber: person(), releasedAt: daysBefore(now, 10), caseworker: 'worker.changqiao' },
+    { ...base, idNumber: person() },
+    { ...base, idNumber: person(), releasedAt: daysBefore(now, 1200), reportedInAt: daysBefore(now, 1150) },
+    { ...base, idNumber: person(), jurisdiction: 'suzhou.wuzhong.changqiao', decidedAt: daysBefore(now, 3) },
+    { ...base, idNumber: person(), measure: 'community_rehabilitation', decidedAt: daysBefore(now, 3) },
+  ];
+  const reply = await postImport(system, importCsv(rows), { dryRun: true });
+  expect(reply.statusCode).toBe(200);
+  const codes = reply
+    .json()
+    .invalid.map((r: { row: number; errors: { column: string; code: string }[] }) => [
+      r.row,
+      r.errors.map((e) => `${e.column}:${e.code}`),
+    ]);
+  expect(codes).toEqual([
+    [2, ['releasedAt:date_in_future']],
+    [3, ['reportedInAt:date_out_of_order']],
+    [4, ['testsRefused:not_a_count']],
+    [5, ['caseworker:unknown_caseworker']],
+    [6, ['releasedAt:required']],
+    [7, ['reportedInAt:term_ended']],
+    [8, ['jurisdiction:unknown_jurisdiction']],
+    [9, ['measure:invalid_value']],
+  ]);
+});
+
+it('R25: the import creates each case where its dates say, skips the open one, raises nothing, and a second run creates nothing', async () => {
+  const now = await system.env.currentTimeMs();
+  const { rows, openId } = await mixedRows(now);
+  const csv = importCsv(rows);
+  const accepted = await postImport(system, csv);
+  expect(accepted.statusCode).toBe(202);
+  const { id } = accepted.json();
+  const done = await importFinished(system, id);
+  expect(done).toMatchObject({ id, status: 'done', total: 5, created: 2, skipped: 1, pending: 0 });
+  expect(done.invalid.map((r: { row: number }) => r.row)).toEqual([2, 3]);
+  expect(done.cases).toEqual([importCaseId(id, 4), importCaseId(id, 5)]);
+
+  const midTerm = (
+    await system.as('supervisor.gusu', { method: 'GET', url: `/v1/cases/${done.cases[0]}` })
+  ).json();
+  expect(midTerm).toMatchObject({
+    phase: 'community',
+    tier: 'key',
+    assignee: 'worker.canglang',
+    jurisdiction: 'suzhou.gusu.canglang',
+    counters: { testsRefused: 1, leavesWithoutNotice: 1, daysAwayWithoutNotice: 4 },
+  });
+  expect(Date.parse(midTerm.term.startsAt)).toBe(Date.parse(`${daysBefore(now, 395)}T00:00:00+08:00`));
+  // The test and the contact long overdue by the dates are owed from now on, not escalated.
+  const kinds = midTerm.openTasks.map((t: { kind: string }) => t.kind).sort();
+  expect(kinds).toEqual(expect.arrayContaining(['contact', 'test']));
+  for (const task of midTerm.openTasks) {
+    expect(task.status).toBe('open');
+    expect(Date.parse(task.dueAt)).toBeGreaterThan(now);
+  }
+  const awaiting = (
+    await system.as('supervisor.gusu', { method: 'GET', url: `/v1/cases/${done.cases[1]}` })
+  ).json();
+  expect(awaiting.phase).toBe('released_awaiting_report');
+  const reportIn = awaiting.openTasks.find((t: { kind: string }) => t.kind === 'report_in');
+  expect(Date.parse(reportIn.dueAt)).toBeGreaterThan(now + 14 * 86_400_000);
+
+  for (const caseId of done.cases) {
+    const timeline = (
+      await system.as('supervisor.gusu', { method: 'GET', url: `/v1/cases/${caseId}/timeline` })
+    ).json();
+    const entries = Array.isArray(timeline) ? timeline : timeline.items;
+    expect(entries[0]).toMatchObject({ type: 'imported' });
+    const notes = await system.as('supervisor.gusu', {
+      method: 'GET',
+      url: `/v1/notifications?caseId=${caseId}`,
+    });
+    expect(notes.json().items).toEqual([]);
+  }
+  const audit = await system.db.database.db.select().from(auditLog).where(eq(auditLog.action, 'case.import'));
+  for (const caseId of done.cases) {
+    expect(audit.find((a) => a.caseIds.includes(caseId))?.reason).toContain(`import ${id}`);
+  }
+  // The open case was left alone.
+  const still = await system.as('supervisor.gusu', { method: 'GET', url: `/v1/cases/${openId}` });
+  expect(still.json().phase).toBe('pre_release');
+
+  // The same file again: every valid row now has an open case.
+  const again = await postImport(system, csv);
+  expect(again.statusCode).toBe(202);
+  expect(again.json().id).not.toBe(id);
+  const second = await importFinished(system, again.json().id);
+  expect(second).toMatchObject({ status: 'done', created: 0, skipped: 3, cases: [] });
+});
+
+it('R25: the 禁毒办 workbook with Chinese headers and words imports as the CSV does', async () => {
+  const now = await system.env.currentTimeMs();
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('社区戒毒康复人员');
+  sheet.addRow([
+    '序号',
+    '姓名',
+    '身份证号',
+    '人员类别',
+    '现住址',
+    '户籍地址',
+    '街道',
+    '禁毒社工',
+    '出所日期',
+    '报到日期',
+    '风险等级',
+    '拒检次数',
+  ]);
+  const idNumber = person();
+  sheet.addRow([
+    1,
+    '庚',
+    idNumber,
+    '社区康复',
+    '沧浪街道 7 号',
+    '吴中区 8 号',
+    '沧浪街道',
+    '沧浪街道禁毒社工',
+    new Date(`${daysBefore(now, 100)}T00:00:00Z`),
+    daysBefore(now, 95),
+    '重点',
+    0,
+  ]);
+  const body = Buffer.from(await workbook.xlsx.writeBuffer());
+  const type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  const dry = await postImport(system, body, { dryRun: true, type });
+  expect(dry.statusCode).toBe(200);
+  expect(dry.json()).toMatchObject({ total: 1, valid: 1, invalid: [], ignoredColumns: ['序号'] });
+  const accepted = await postImport(system, body, { type });
+  const done = await importFinished(system, accepted.json().id);
+  expect(done.created).toBe(1);
+  const view = (
+    await system.as('supervisor.gusu', { method: 'GET', url: `/v1/cases/${done.cases[0]}` })
+  ).json();
+  expect(view).toMatchObject({ phase: 'community', tier: 'key', assignee: 'worker.canglang' });
+});
+
+it('R25: an import stopped half-way, with a row whose outcome was lost, finishes at the next start with no duplicate', async () => {
+  const now = await system.env.currentTimeMs();
+  const rows: ImportCells[] = Array.from({ length: 12 }, (_, i) => ({
+    name: `辛${i}`,
+    idNumber: person(),
+    measure: 'community_rehabilitation',
+    residenceAddress: '沧浪街道 9 号',
+    jurisdiction: 'suzhou.gusu.canglang',
+    releasedAt: daysBefore(now, 60),
+    reportedInAt: daysBefore(now, 50),
+  }));
+  const { policy, document } = loadPolicy(POLICIES.standard);
+  const deps = {
+    db: system.db.database,
+    temporal: system.env.client,
+    taskQueue: system.taskQueue,
+    policy,
+    policyDocument: document,
+    tokenSecret: randomUUID() + randomUUID(),
+    tokenTtlSeconds: 3_600,
+    payloadCodec: system.payloadCodec,
+    codecCorsOrigins: [],
+    auditKey: TEST_AUDIT_KEY,
+    importConcurrency: 1,
+  };
+  const login = async (app: Awaited<ReturnType<typeof buildApp>>) =>
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { username: 'supervisor.gusu', password: DEMO_PASSWORD },
+      })
+    ).json().token as string;
+
+  const first = await buildApp(deps);
+  const token = await login(first);
+  const accepted = await first.inject({
+    method: 'POST',
+    url: '/v1/imports',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+    payload: importCsv(rows),
+  });
+  const { id } = accepted.json();
+  const created = async () =>
+    (await system.db.database.db.select().from(importRows).where(eq(importRows.importId, id))).filter(
+      (r) => r.status === 'created',
+    );
+  while ((await created()).length < 3) await new Promise((resolve) => setTimeout(resolve, 50));
+  await first.close(); // the API stops: rows in flight finish, the rest wait
+  const stopped = await created();
+  expect(stopped.length).toBeLessThan(12);
+  // As if the process died between starting a row's case and recording that it had.
+  const lost = stopped[0]!;
+  await system.db.database.db
+    .update(importRows)
+    .set({ status: 'pending', caseId: null })
+    .where(and(eq(importRows.importId, id), eq(importRows.row, lost.row)));
+
+  const second = await buildApp(deps);
+  await second.ready(); // resumes the unfinished import
+  const done = await importFinished(system, id);
+  await second.close();
+  expect(done).toMatchObject({ status: 'done', created: 12, skipped: 0, pending: 0 });
+  expect(done.cases).toContain(lost.caseId);
+  const ids = rows.map((r) => String(r.idNumber));
+  const all = (await system.db.database.db.select().from(cases)).filter((c) => ids.includes(c.idNumber));
+  expect(all).toHaveLength(12);
+  // Nothing personal stays behind in a finished job (R21).
+  const left = await system.db.database.db.select().from(importRows).where(eq(importRows.importId, id));
+  expect(left.every((r) => r.data === null)).toBe(true);
+});
+
+it('R25: the sample files in docs/ (CSV, and the Chinese-headed workbook) check clean', async () => {
+  const docs = join(__dirname, '..', '..', 'docs');
+  for (const [file, type] of [
+    ['import-sample.csv', 'text/csv'],
+    ['import-sample.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+  ] as const) {
+    const reply = await system.as('supervisor.city', {
+      method: 'POST',
+      url: '/v1/imports?dryRun=true',
+      headers: { 'content-type': type },
+      payload: readFileSync(join(docs, file)),
+    });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toMatchObject({ total: 4, valid: 4, invalid: [] });
+  }
+});
