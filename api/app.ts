@@ -3,12 +3,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-} from '@fastify/type-provider-zod';
+import { jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -16,8 +11,9 @@ import type { Policy } from '../config/policy';
 import type { Database } from '../db/client';
 import { auditPlugin } from './audit';
 import { authPlugin } from './auth';
-import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler } from './errors';
+import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler, problem } from './errors';
 import { idempotencyPlugin } from './idempotency';
+import { openapiTransform } from './openapi';
 import { webConsole } from './web';
 import auditRoutes from './routes/audit';
 import authRoutes from './routes/auth';
@@ -112,6 +108,32 @@ export async function buildApp(
     });
   });
 
+  // A known path asked with a method it does not have is a 405 naming the ones it has (RFC 9110
+  // §15.5.6), not a 404 as if the path did not exist; answered before any body is read.
+  const paths = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  app.addHook('onRoute', (route) => {
+    const pattern = new RegExp(
+      `^${route.url.replace(/[.]/g, '\\.').replace(/:\w+/g, '[^/]+').replace(/\*/g, '.*')}$`,
+    );
+    const entry = paths.get(route.url) ?? { pattern, methods: new Set<string>() };
+    paths.set(route.url, entry);
+    for (const method of [route.method].flat()) entry.methods.add(method);
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.is404) return;
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = new Set<string>();
+    for (const { pattern, methods } of paths.values())
+      if (pattern.test(path)) methods.forEach((m) => allowed.add(m));
+    if (allowed.size === 0) return;
+    const list = [...allowed].sort().join(', ');
+    return reply
+      .code(405)
+      .header('allow', list)
+      .type('application/problem+json')
+      .send(problem(405, `${request.method} is not allowed here; allowed: ${list}`));
+  });
+
   app.addHook('preValidation', async (request) => {
     const path =
       nulPath(request.params, 'params') ??
@@ -137,6 +159,8 @@ export async function buildApp(
   });
   await app.register(fastifySwagger, {
     openapi: {
+      // 3.1: JSON Schema 2020-12, as zod writes it (3.0 has no `propertyNames`, no `const`).
+      openapi: '3.1.0',
       info: {
         title: 'Case follow-up engine for community drug rehabilitation',
         version: '1',
@@ -145,7 +169,7 @@ export async function buildApp(
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openapiTransform,
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
