@@ -78,7 +78,7 @@ const USER_OF_ROLE = {
 
 type Operation = { security?: unknown[]; responses: Record<string, { content?: Record<string, unknown> }> };
 
-describe('the OpenAPI document tells the truth (issue 13, R21: no refusal a client cannot read)', () => {
+describe('the OpenAPI document tells the truth (issue 13; api.md: every refusal problem+json)', () => {
   it('documents every refusal as problem+json, and the token only where one is needed', async () => {
     const document = (await system.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     const operations = Object.entries(document.paths as Record<string, Record<string, Operation>>).flatMap(
