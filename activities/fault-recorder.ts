@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { clearFault, recordFault } from '../db/engine-faults';
 import type { Db } from '../db/client';
@@ -21,8 +22,8 @@ function errorKind(error: unknown): string {
 
 /**
  * Makes a technical fault visible to people: an activity of a case failing for the third time
- * or more is recorded in `engine_faults` (stalled reason `engine_failing`), and cleared when the
- * activity next succeeds. Best effort: when the database itself is the fault, /readyz says so.
+ * or more, or failing for good at once (non-retryable), is recorded in `engine_faults` (stalled
+ * reason `engine_failing`), and cleared when the activity next succeeds after a retry. Best effort: when the database itself is the fault, /readyz says so.
  */
 export function faultRecorder(db: Db): ActivityInterceptorsFactory {
   return (ctx) => ({
@@ -36,7 +37,8 @@ export function faultRecorder(db: Db): ActivityInterceptorsFactory {
             await clearFault(db, caseId, activityType).catch(() => undefined);
           return result;
         } catch (error) {
-          if (caseId && attempt >= FAULT_AFTER_ATTEMPTS) {
+          const permanent = error instanceof ApplicationFailure && error.nonRetryable;
+          if (caseId && (attempt >= FAULT_AFTER_ATTEMPTS || permanent)) {
             const fault = {
               caseId,
               activity: activityType,

@@ -11,6 +11,28 @@ export interface ActivityDeps {
   channels: NotificationChannel[];
 }
 
+/** PostgreSQL's SQLSTATE of an error or of one of its causes. */
+function sqlState(error: unknown): string | null {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return null;
+}
+
+/**
+ * A data exception (SQLSTATE class 22: a value out of range, a character the column cannot hold)
+ * fails the same way on every attempt: non-retryable, named by its kind and never its values (R21).
+ */
+function asPermanent(error: unknown): unknown {
+  const state = sqlState(error);
+  if (!state?.startsWith('22')) return error;
+  return ApplicationFailure.create({
+    type: 'DataException',
+    message: `the database cannot store this data (SQLSTATE ${state})`,
+    nonRetryable: true,
+  });
+}
+
 /** Thin adapters from the workflow to the outside world; each idempotent by its business key. */
 export function createActivities({ db, channels }: ActivityDeps) {
   return {
@@ -41,9 +63,16 @@ export function createActivities({ db, channels }: ActivityDeps) {
       });
     },
 
-    /** Idempotent by revision and ids: the read model only moves forward. */
+    /**
+     * Idempotent by revision and ids: the read model only moves forward. Data the database can
+     * never store fails at once, not retried for ever (the workflow goes on without it).
+     */
     async syncCase(batch: CaseSync): Promise<void> {
-      await applyCaseSync(db, batch);
+      try {
+        await applyCaseSync(db, batch);
+      } catch (error) {
+        throw asPermanent(error);
+      }
     },
 
     /** Idempotent by notification id: a delivered notification is never sent again. */

@@ -68,6 +68,29 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
+/** Deeper than any body the API takes; refused before parsing, so no later step recurses that far. */
+const MAX_BODY_DEPTH = 32;
+
+/** How deeply the JSON text nests objects and arrays (strings skipped), stopping past `limit`. */
+function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i += 1; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      depth += 1;
+      if (depth > deepest && (deepest = depth) > limit) break;
+    } else if (c === 125 || c === 93) depth -= 1;
+  }
+  return deepest;
+}
+
 /** The path of the first string holding a NUL character, which PostgreSQL cannot store in text. */
 function nulPath(value: unknown, path: string): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? path : null;
@@ -95,14 +118,20 @@ export async function buildApp(
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  // JSON objects only: any other media type is a 415, and a JSON array or scalar a 400.
+  // JSON objects only: any other media type is a 415, and a JSON array or scalar or a body nested
+  // deeper than any the API takes a 400.
   app.removeAllContentTypeParsers();
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (jsonDepth(body as string, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+      return done(
+        new HttpProblem(400, 'body_too_deep', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`),
+      );
+    }
     void parseJson(request, body as string, (error, value) => {
       if (error) return done(error);
       if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
-        return done(new HttpProblem(400, 'the request body must be a JSON object'));
+        return done(new HttpProblem(400, 'body_not_object', 'the request body must be a JSON object'));
       }
       done(null, value);
     });
@@ -140,7 +169,7 @@ export async function buildApp(
       nulPath(request.query, 'querystring') ??
       nulPath(request.body, 'body');
     if (path) {
-      throw new HttpProblem(400, 'text must not contain NUL characters', [
+      throw new HttpProblem(400, 'nul_character', 'text must not contain NUL characters', [
         { path, message: 'contains \\u0000' },
       ]);
     }
@@ -184,7 +213,11 @@ export async function buildApp(
   await app.register(fastifyRateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      new HttpProblem(429, `too many attempts; try again in ${Math.ceil(context.ttl / 1000)} s`),
+      new HttpProblem(
+        429,
+        'rate_limited',
+        `too many attempts; try again in ${Math.ceil(context.ttl / 1000)} s`,
+      ),
   });
 
   const routeDeps: RouteDeps = { ...deps, clock: deps.clock ?? (async () => Date.now()) };

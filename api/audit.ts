@@ -45,7 +45,7 @@ function auditReason(request: FastifyRequest): string | null {
 }
 
 const reasonProblem = (why: string) =>
-  new HttpProblem(400, `the X-Audit-Reason header is invalid: ${why}`, [
+  new HttpProblem(400, 'audit_reason_invalid', `the X-Audit-Reason header is invalid: ${why}`, [
     { path: 'headers.x-audit-reason', message: why },
   ]);
 

@@ -55,17 +55,25 @@ export const authPlugin = fp<{ secret: string; ttlSeconds: number; db: Db }>(
       try {
         await request.jwtVerify();
       } catch {
-        throw new HttpProblem(401, 'a valid bearer token is required; log in at POST /v1/auth/login');
+        throw new HttpProblem(
+          401,
+          'unauthenticated',
+          'a valid bearer token is required; log in at POST /v1/auth/login',
+        );
       }
       // The user record decides, not the token: a disabled user is out at once, and a changed
       // role or jurisdiction applies to the next request, not when the token expires.
       const user = await findUserById(options.db, request.user.sub);
       if (!user || user.disabledAt) {
-        throw new HttpProblem(401, 'a valid bearer token is required; log in at POST /v1/auth/login');
+        throw new HttpProblem(
+          401,
+          'unauthenticated',
+          'a valid bearer token is required; log in at POST /v1/auth/login',
+        );
       }
       request.user = { ...request.user, role: user.role, jurisdictions: user.jurisdictions };
       if (!config.roles?.includes(request.user.role)) {
-        throw new HttpProblem(403, `the ${request.user.role} role may not do this`);
+        throw new HttpProblem(403, 'forbidden', `the ${request.user.role} role may not do this`);
       }
     });
   },

@@ -3,6 +3,7 @@ import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { redactError } from '../db/redact';
 import type { Problem } from '../schemas/problem';
+import type { RefusalCode } from '../schemas/refusal-codes';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -27,10 +28,11 @@ const WHERE: Record<string, string> = {
   headers: 'a request header',
 };
 
-/** An error the API answers with its own status and a detail fit for the user. */
+/** An error the API answers with its own status, a stable code and a detail fit for the user. */
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,
+    readonly code: RefusalCode,
     readonly detail: string,
     readonly errors?: Problem['errors'],
   ) {
@@ -38,16 +40,57 @@ export class HttpProblem extends Error {
   }
 }
 
-export const notFound = (what = 'case') => new HttpProblem(404, `no such ${what}`);
+export const notFound = (what = 'case') => new HttpProblem(404, 'not_found', `no such ${what}`);
 
-export function problem(status: number, detail?: string, errors?: Problem['errors']): Problem {
+export function problem(
+  status: number,
+  code: RefusalCode,
+  detail?: string,
+  errors?: Problem['errors'],
+): Problem {
   return {
     type: `https://httpstatuses.io/${status}`,
     title: TITLES[status] ?? 'Error',
     status,
+    code,
     ...(detail ? { detail } : {}),
     ...(errors ? { errors } : {}),
   };
+}
+
+/** Fastify's own client errors, by their error code. */
+const FASTIFY_CODES: Record<string, RefusalCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed_json',
+  FST_ERR_BAD_URL: 'invalid_url',
+};
+
+/** Any other client error, by its status. */
+const STATUS_CODES: Record<number, RefusalCode> = {
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  414: 'uri_too_long',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+const clientErrorCode = (error: FastifyError, status: number): RefusalCode =>
+  FASTIFY_CODES[error.code] ??
+  STATUS_CODES[status] ??
+  (error instanceof SyntaxError ? 'malformed_json' : 'validation_failed');
+
+/** The validation issue's own code when a schema names one (a time out of bounds), else the general one. */
+function validationCode(validation: { params?: unknown }[]): RefusalCode {
+  for (const v of validation) {
+    const code = (v.params as { params?: { code?: unknown } } | undefined)?.params?.code;
+    if (code === 'occurred_at_out_of_range') return code;
+  }
+  return 'validation_failed';
 }
 
 function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
@@ -82,7 +125,7 @@ function isUnavailable(error: unknown): boolean {
 /** One error handler for the whole API: problem+json, and never a stack trace or a 5xx detail. */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof HttpProblem)
-    return sendProblem(reply, problem(error.status, error.detail, error.errors));
+    return sendProblem(reply, problem(error.status, error.code, error.detail, error.errors));
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'body';
     const errors = error.validation.map((v) => ({
@@ -90,33 +133,54 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
       message: v.message ?? 'is invalid',
     }));
     const status = where === 'body' ? 422 : 400;
-    return sendProblem(reply, problem(status, `${WHERE[where] ?? 'the request'} is invalid`, errors));
+    return sendProblem(
+      reply,
+      problem(
+        status,
+        validationCode(error.validation),
+        `${WHERE[where] ?? 'the request'} is invalid`,
+        errors,
+      ),
+    );
   }
   if (error instanceof WorkflowUpdateFailedError) {
     request.log.error({ err: redactError(error) }, 'workflow update failed');
-    return sendProblem(reply, problem(500, 'the request could not be completed'));
+    return sendProblem(reply, problem(500, 'internal_error', 'the request could not be completed'));
   }
   if (isUnavailable(error)) {
     request.log.warn({ err: redactError(error) }, 'a dependency is unavailable');
-    return sendProblem(reply, problem(503, 'a service this request needs is unavailable; try again shortly'));
+    return sendProblem(
+      reply,
+      problem(503, 'unavailable', 'a service this request needs is unavailable; try again shortly'),
+    );
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     // Fastify's own client errors (malformed JSON, body too large, media type) say what is wrong.
-    return sendProblem(reply, problem(status, error.message));
+    return sendProblem(reply, problem(status, clientErrorCode(error, status), error.message));
   }
   // Database errors quote their parameters, which may be personal data (R21).
   request.log.error({ err: redactError(error) }, 'unhandled error');
-  return sendProblem(reply, problem(500, 'the request could not be completed; the error has been logged'));
+  return sendProblem(
+    reply,
+    problem(500, 'internal_error', 'the request could not be completed; the error has been logged'),
+  );
 }
 
 /** Errors Fastify's router raises before any route runs (a bad URL, an overlong path segment). */
 export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
   const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
-  const detail = status === 414 ? 'a path segment is too long' : 'the URL is not valid';
-  return sendProblem(reply, problem(status, detail));
+  return sendProblem(
+    reply,
+    status === 414
+      ? problem(414, 'uri_too_long', 'a path segment is too long')
+      : problem(status, 'invalid_url', 'the URL is not valid'),
+  );
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
-  return sendProblem(reply, problem(404, `no route ${request.method} ${request.url.split('?')[0]}`));
+  return sendProblem(
+    reply,
+    problem(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+  );
 }

@@ -72,9 +72,12 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
     const header = request.headers[IDEMPOTENCY_HEADER];
     if (header === undefined) return;
     if (typeof header !== 'string' || !KEY.test(header)) {
-      throw new HttpProblem(400, 'the Idempotency-Key header must be 1 to 200 visible ASCII characters', [
-        { path: 'headers.idempotency-key', message: 'must be 1 to 200 visible ASCII characters' },
-      ]);
+      throw new HttpProblem(
+        400,
+        'idempotency_key_invalid',
+        'the Idempotency-Key header must be 1 to 200 visible ASCII characters',
+        [{ path: 'headers.idempotency-key', message: 'must be 1 to 200 visible ASCII characters' }],
+      );
     }
     const scope = `${request.user.sub} ${request.method} ${request.url.split('?')[0]}`;
     const requestHash = createHash('sha256')
@@ -90,9 +93,12 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
       const row = outcome.row;
       if (row) {
         if (row.requestHash !== requestHash) {
-          throw new HttpProblem(422, 'this Idempotency-Key was already used with a different request body', [
-            { path: 'headers.idempotency-key', message: 'already used with a different body' },
-          ]);
+          throw new HttpProblem(
+            422,
+            'idempotency_key_reused',
+            'this Idempotency-Key was already used with a different request body',
+            [{ path: 'headers.idempotency-key', message: 'already used with a different body' }],
+          );
         }
         if (row.statusCode !== null) {
           // The replay shows the same case again: a read like the first (R21).
@@ -105,7 +111,11 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
         }
       }
       if (Date.now() > deadline) {
-        throw new HttpProblem(409, 'a request with this Idempotency-Key is still in progress; retry later');
+        throw new HttpProblem(
+          409,
+          'idempotency_in_progress',
+          'a request with this Idempotency-Key is still in progress; retry later',
+        );
       }
       // The first request is still running (or just gave its key up): look again shortly.
       await sleep(100);

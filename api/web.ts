@@ -93,7 +93,7 @@ export const webConsole: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const asset = (await bundle()).assets.get(request.params.file);
-      if (!asset) throw new HttpProblem(404, 'no such file');
+      if (!asset) throw new HttpProblem(404, 'not_found', 'no such file');
       return reply
         .type(asset.type)
         .header('cache-control', 'public, max-age=31536000, immutable')

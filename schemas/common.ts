@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { MEASURES, PHASES, ROLES, TIERS } from './codes';
+import { instantOf } from './time-bounds';
 
 export { MEASURES, PHASES, ROLES, TIERS };
 export const Role = z.enum(ROLES);
@@ -21,7 +22,20 @@ export const JurisdictionCode = z
   .regex(/^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$/, 'must be a dotted jurisdiction code such as suzhou.gusu')
   .max(200);
 
-/** ISO-8601 timestamp with an offset, as the API contract requires. */
-export const Timestamp = z.iso.datetime({ offset: true });
+const outOfRange = (message: string) => ({ message, params: { code: 'occurred_at_out_of_range' } });
+
+/**
+ * ISO-8601 timestamp with an offset, as the API contract requires, naming a real instant within
+ * api.md "Time bounds" (schemas/time-bounds.ts); outside them the refusal's code is
+ * `occurred_at_out_of_range` (422 in a body, 400 in a query). Whether a time lies in the future
+ * is the workflow's to say, by the engine's clock (case-state.ts).
+ */
+export const Timestamp = z
+  .string()
+  .refine(
+    (text) => instantOf(text) !== null,
+    outOfRange('must be an ISO-8601 instant with an offset within ±14:00, between 1970 and 2100'),
+  )
+  .meta({ format: 'date-time', example: '2026-11-24T09:00:00+08:00' });
 
 export const CaseId = z.uuid({ error: 'must be a case id (a UUID)' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REFUSAL_CODE_LIST } from './refusal-codes';
 
 /** RFC 9457 problem details, the body of every error response. */
 export const Problem = z
@@ -6,6 +7,9 @@ export const Problem = z
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
+    code: z
+      .enum(REFUSAL_CODE_LIST)
+      .meta({ description: 'stable code of the refusal (README: refusal codes)' }),
     detail: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })

@@ -140,7 +140,10 @@ export type CaseOutcome = { outcome: 'closed' } | { outcome: 'rejected_duplicate
 
 /** Failure type of `openCase` when the person already has an open case; details: [existing case id]. */
 export const DUPLICATE_OPEN_CASE = 'DuplicateOpenCase';
-/** Failure type when a command makes no sense in the case's current state; the message says why. */
+/**
+ * Failure type when a command makes no sense in the case's current state; the message says why,
+ * details: [its code from schemas/refusal-codes.ts].
+ */
 export const COMMAND_REFUSED = 'CommandRefused';
 
 /** Sent with the start: completes once the case is in the read model, so a GET right after finds it. */

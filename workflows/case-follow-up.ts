@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
+import type { Refusal } from '../schemas/refusal-codes';
 import {
   assignUpdate,
   caseStatusQuery,
@@ -40,9 +41,18 @@ const { deliverNotification } = proxyActivities<CaseActivities>({
 
 /** Patch id (workflows/README.md): commands that arrive before the case is recorded wait for it. */
 const COMMANDS_WAIT_FOR_THE_RECORD = 'commands-wait-for-the-record';
+/** Patch id: a batch the read model can never take fails its own command only, not every later one. */
+const FAILED_SYNC_DOES_NOT_BLOCK = 'failed-sync-does-not-block';
 
-function refuse(reason: string | null): void {
-  if (reason) throw ApplicationFailure.create({ type: COMMAND_REFUSED, message: reason, nonRetryable: true });
+/** A refused command: its English detail as the message; its code and field as the details. */
+function refuse(refusal: Refusal | null): void {
+  if (refusal)
+    throw ApplicationFailure.create({
+      type: COMMAND_REFUSED,
+      message: refusal.detail,
+      details: refusal.field ? [refusal.code, refusal.field] : [refusal.code],
+      nonRetryable: true,
+    });
 }
 
 /** One person's case, from the handover inside the facility to the end of the community term. */
@@ -69,15 +79,18 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
    * retried after a crash between the record and its report finds the case and goes on) waits
    * for the record, then is checked again: nothing is applied to a case that is not open yet.
    */
-  const command = <T>(check: () => string | null, change: () => T): Promise<T> =>
+  const command = <T>(check: () => Refusal | null, change: () => T): Promise<T> =>
     state.opening === 'recorded'
       ? journal.write(change)
       : afterRecord(check).then(() => journal.write(change));
-  async function afterRecord(check: () => string | null): Promise<void> {
+  async function afterRecord(check: () => Refusal | null): Promise<void> {
     if (!patched(COMMANDS_WAIT_FOR_THE_RECORD)) return;
     await condition(() => state.opening !== 'pending');
     if (state.opening === 'duplicate')
-      refuse('this handover was not opened: the person already has an open case');
+      refuse({
+        code: 'duplicate_open_case',
+        detail: 'this handover was not opened: the person already has an open case',
+      });
     refuse(check());
   }
 
@@ -140,10 +153,10 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
     extendTaskUpdate,
     (c, actor) =>
       command(
-        () => state.refusalToExtend(c.taskId, Date.parse(c.until), Date.now()),
+        () => state.refusalToExtend(c.taskId, c.until, Date.now()),
         () => state.extendTask(c.taskId, Date.parse(c.until), c.reason, actor, Date.now()),
       ),
-    { validator: (c, _actor) => refuse(state.refusalToExtend(c.taskId, Date.parse(c.until), Date.now())) },
+    { validator: (c, _actor) => refuse(state.refusalToExtend(c.taskId, c.until, Date.now())) },
   );
 
   if (!input.snapshot) {
@@ -194,14 +207,27 @@ class Journal {
 
   async write<T>(change: () => T): Promise<T> {
     const result = change();
-    await this.flush();
+    await (this.send() ?? this.chain);
     return result;
   }
 
+  /** Everything so far on its way; resolves once written (never rejects once patched). */
   flush(): Promise<void> {
+    void this.send();
+    return this.chain;
+  }
+
+  /**
+   * Sends the pending batch, if any; the promise is that batch's own outcome. Once patched, a
+   * batch that fails for good (syncCase's DataException, recorded as engine_failing) fails only
+   * the command that made it: later batches and their notifications go on (issue 13).
+   */
+  private send(): Promise<void> | null {
     const batch = this.state.drain(Date.now());
-    if (!batch) return this.chain;
-    this.chain = this.chain.then(() => syncCase(batch));
+    if (!batch) return null;
+    const synced = this.chain.then(() => syncCase(batch));
+    const isolated = patched(FAILED_SYNC_DOES_NOT_BLOCK);
+    this.chain = isolated ? synced.catch(() => undefined) : synced;
     const p = batch.projection;
     upsertSearchAttributes([
       { key: CasePhase, value: p.phase },
@@ -212,9 +238,12 @@ class Journal {
     ]);
     for (const notification of batch.notifications) {
       this.deliveries += 1;
-      void this.chain.then(() => deliverNotification(notification.id)).finally(() => (this.deliveries -= 1));
+      const delivered = isolated
+        ? synced.then(() => deliverNotification(notification.id)).catch(() => undefined)
+        : this.chain.then(() => deliverNotification(notification.id));
+      void delivered.finally(() => (this.deliveries -= 1));
     }
-    return this.chain;
+    return synced;
   }
 
   /** Everything written and delivered: before continue-as-new or the end. */

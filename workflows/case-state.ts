@@ -1,6 +1,8 @@
 import type { Policy } from '../config/policy';
 import type { Phase, Role, Tier } from '../schemas/common';
 import type { EventBody } from '../schemas/events';
+import type { Refusal, RefusalCode } from '../schemas/refusal-codes';
+import { FUTURE_TOLERANCE_MS, instantOf } from '../schemas/time-bounds';
 import type {
   Actor,
   CaseInput,
@@ -18,6 +20,9 @@ import type {
 
 // The case's state and every rule of domain.md that moves it: plain code with the time passed
 // in, so unit tests drive it without a server and the workflow stays a table of contents.
+
+const no = (code: RefusalCode, detail: string, field?: string): Refusal =>
+  field ? { code, detail, field } : { code, detail };
 
 type Escalation = 'ladder' | readonly Recipient[];
 
@@ -83,8 +88,25 @@ const PHASE_WORDS: Record<Phase, string> = {
   closed: 'the case is closed',
 };
 
-/** Clock skew allowed for `occurredAt` in the future. */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
+/** The event's timestamps that name what has already happened (the rest may lie ahead). */
+const PAST_FIELDS = new Set(['occurredAt', 'absence_found.from', 'absence_found.until']);
+
+/**
+ * api.md "Time bounds", again here so that nothing the API let through by mistake enters the
+ * history: every timestamp a real instant within 1970–2100, what has happened not in the future.
+ */
+function outOfBounds(event: EventBody, now: number): Refusal | null {
+  for (const [field, value] of Object.entries(event)) {
+    if (!['occurredAt', 'releaseAt', 'from', 'until'].includes(field) || value === undefined) continue;
+    const at = instantOf(value);
+    if (at === null)
+      return no('occurred_at_out_of_range', `${field} is not an instant the engine accepts`, field);
+    const past = PAST_FIELDS.has(field) || PAST_FIELDS.has(`${event.type}.${field}`);
+    if (past && at > now + FUTURE_TOLERANCE_MS)
+      return no('occurred_at_out_of_range', `${field} is in the future`, field);
+  }
+  return null;
+}
 
 export interface CaseData {
   phase: Phase;
@@ -209,38 +231,56 @@ export class CaseState {
 
   // ── events ─────────────────────────────────────────────────────────────────
 
-  /** Why `event` cannot be recorded now, in plain words; null when it can. */
-  refusal(event: EventBody, now: number): string | null {
+  /** Why `event` cannot be recorded now, as a code and plain words; null when it can. */
+  refusal(event: EventBody, now: number): Refusal | null {
+    const outOfRange = outOfBounds(event, now);
+    if (outOfRange) return outOfRange;
     const at = event.occurredAt ? Date.parse(event.occurredAt) : now;
-    if (at > now + FUTURE_TOLERANCE_MS) return 'occurredAt is in the future';
     if (!ALLOWED[event.type].includes(this.d.phase)) {
       if (event.type === 'reported_in' && PRE_RELEASE.includes(this.d.phase))
-        return 'the person has not been released yet; record released first';
-      return `${event.type} cannot be recorded now: ${PHASE_WORDS[this.d.phase]}`;
+        return no('report_in_before_release', 'the person has not been released yet; record released first');
+      return no(
+        'event_not_allowed_now',
+        `${event.type} cannot be recorded now: ${PHASE_WORDS[this.d.phase]}`,
+      );
     }
     switch (event.type) {
       case 'agreement_signed':
         if (event.kind === 'community' && this.d.phase !== 'community')
-          return 'a community agreement is signed after report-in';
+          return no(
+            'community_agreement_before_report_in',
+            'a community agreement is signed after report-in',
+          );
         if (event.kind === 'assistance' && !PRE_RELEASE.includes(this.d.phase))
-          return 'the assistance agreement is signed before release';
+          return no(
+            'assistance_agreement_after_release',
+            'the assistance agreement is signed before release',
+          );
         return null;
       case 'release_date_confirmed':
-        return Date.parse(event.releaseAt) < at ? 'releaseAt is before the confirmation itself' : null;
+        return Date.parse(event.releaseAt) < at
+          ? no('release_before_confirmation', 'releaseAt is before the confirmation itself')
+          : null;
       case 'picked_up':
-        return this.d.pickedUp ? 'the pickup is already recorded' : null;
+        return this.d.pickedUp ? no('pickup_already_recorded', 'the pickup is already recorded') : null;
       case 'reported_in': {
         const expected = this.d.phase === 'in_transfer' ? this.d.transferTo : this.d.jurisdiction;
         return event.jurisdiction === expected
           ? null
-          : `the person reports in at ${expected}; to move them elsewhere, start a transfer`;
+          : no(
+              'report_in_elsewhere',
+              `the person reports in at ${expected}; to move them elsewhere, start a transfer`,
+            );
       }
       case 'leave_notice':
-        return Date.parse(event.until) <= Date.parse(event.from) ? 'until must be after from' : null;
+        return Date.parse(event.until) <= Date.parse(event.from)
+          ? no('until_before_from', 'until must be after from')
+          : null;
       case 'absence_found':
-        if (Date.parse(event.from) > at) return 'the absence cannot start after it was found';
+        if (Date.parse(event.from) > at)
+          return no('absence_after_found', 'the absence cannot start after it was found');
         return event.until && Date.parse(event.until) < Date.parse(event.from)
-          ? 'until must not be before from'
+          ? no('until_before_from', 'until must not be before from')
           : null;
       default:
         return null;
@@ -324,10 +364,12 @@ export class CaseState {
 
   // ── supervision ────────────────────────────────────────────────────────────
 
-  refusalToTransfer(to: string): string | null {
+  refusalToTransfer(to: string): Refusal | null {
     if (!['community', 'released_awaiting_report'].includes(this.d.phase))
-      return `a transfer cannot start now: ${PHASE_WORDS[this.d.phase]}`;
-    return to === this.d.jurisdiction ? 'the case is already in that jurisdiction' : null;
+      return no('transfer_not_allowed_now', `a transfer cannot start now: ${PHASE_WORDS[this.d.phase]}`);
+    return to === this.d.jurisdiction
+      ? no('same_jurisdiction', 'the case is already in that jurisdiction')
+      : null;
   }
 
   /** R15: the sending side stays responsible until the receiving side records the report-in. */
@@ -346,8 +388,8 @@ export class CaseState {
     return entry;
   }
 
-  refusalToClose(): string | null {
-    return this.d.phase === 'closed' ? 'the case is already closed' : null;
+  refusalToClose(): Refusal | null {
+    return this.d.phase === 'closed' ? no('case_closed', 'the case is already closed') : null;
   }
 
   closeBySupervisor(reason: string, actor: Actor, now: number): TimelineEntry {
@@ -363,8 +405,8 @@ export class CaseState {
     return entry;
   }
 
-  refusalToSetTier(): string | null {
-    return this.d.phase === 'closed' ? 'the case is closed' : null;
+  refusalToSetTier(): Refusal | null {
+    return this.d.phase === 'closed' ? no('case_closed', 'the case is closed') : null;
   }
 
   /** R10: the supervisor reviews the tier; a review keeping the same tier still counts. */
@@ -383,8 +425,8 @@ export class CaseState {
     return entry;
   }
 
-  refusalToAssign(): string | null {
-    return this.d.phase === 'closed' ? 'the case is closed' : null;
+  refusalToAssign(): Refusal | null {
+    return this.d.phase === 'closed' ? no('case_closed', 'the case is closed') : null;
   }
 
   assign(caseworker: string, actor: Actor, now: number): TimelineEntry {
@@ -401,11 +443,15 @@ export class CaseState {
     return entry;
   }
 
-  refusalToExtend(taskId: string, until: number, now: number): string | null {
+  refusalToExtend(taskId: string, untilText: string, now: number): Refusal | null {
+    const until = instantOf(untilText);
+    if (until === null)
+      return no('occurred_at_out_of_range', 'until is not an instant the engine accepts', 'until');
     const task = this.d.tasks.find((t) => t.id === taskId);
-    if (!task) return `the case has no task ${taskId}`;
-    if (!isOpen(task)) return `task ${taskId} is ${task.status}`;
-    if (until <= Math.max(task.dueAt, now)) return 'until must be later than the task is due now';
+    if (!task) return no('no_such_task', `the case has no task ${taskId}`);
+    if (!isOpen(task)) return no('task_not_open', `task ${taskId} is ${task.status}`);
+    if (until <= Math.max(task.dueAt, now))
+      return no('extension_too_early', 'until must be later than the task is due now');
     return null;
   }
 

@@ -31,7 +31,8 @@ const healthRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, temporal 
       const failures: string[] = [];
       await db.ping().catch(() => failures.push('database'));
       await temporal.workflowService.getSystemInfo({}).catch(() => failures.push('temporal'));
-      if (failures.length > 0) throw new HttpProblem(503, `not ready: ${failures.join(' and ')} unreachable`);
+      if (failures.length > 0)
+        throw new HttpProblem(503, 'unavailable', `not ready: ${failures.join(' and ')} unreachable`);
       return { status: 'ready' as const, database: db.kind, temporal: 'reachable' };
     },
   );

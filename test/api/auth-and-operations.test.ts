@@ -141,6 +141,7 @@ describe('operations', () => {
       type: 'https://httpstatuses.io/404',
       title: 'Not found',
       status: 404,
+      code: 'not_found',
       detail: 'no route GET /v1/nothing-here',
     });
   });

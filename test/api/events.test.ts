@@ -102,21 +102,25 @@ describe('recording every event type (POST /v1/cases/:id/events)', () => {
 });
 
 describe('refusals', () => {
-  it('409: an event that makes no sense now says why', async () => {
+  it('409: an event that makes no sense now says why, with its code', async () => {
     const id = await open();
     const reply = await record(id, 'worker.canglang', { type: 'home_visit', reached: true });
     expect(reply.statusCode).toBe(409);
     expect(reply.headers['content-type']).toContain('application/problem+json');
+    expect(reply.json().code).toBe('event_not_allowed_now');
     expect(reply.json().detail).toBe(
       'home_visit cannot be recorded now: the person is still inside the facility',
     );
   });
 
-  it('409: an event dated in the future', async () => {
+  it('422: an event dated in the future is out of range, naming the field', async () => {
     const id = await open();
     const reply = await record(id, 'liaison', { type: 'released', occurredAt: iso(DAY) });
-    expect(reply.statusCode).toBe(409);
-    expect(reply.json().detail).toBe('occurredAt is in the future');
+    expect(reply.statusCode).toBe(422);
+    expect(reply.json()).toMatchObject({
+      code: 'occurred_at_out_of_range',
+      errors: [{ path: 'body.occurredAt' }],
+    });
   });
 
   it('403: a role that may not record this event type', async () => {
@@ -128,7 +132,7 @@ describe('refusals', () => {
       unannounced: false,
     });
     expect(reply.statusCode).toBe(403);
-    expect(reply.json().detail).toBe('the liaison role may not record test');
+    expect(reply.json()).toMatchObject({ code: 'forbidden', detail: 'the liaison role may not record test' });
   });
 
   it('404: a case in another jurisdiction, exactly like a missing one', async () => {
@@ -236,7 +240,7 @@ describe('inbox, supervision actions and notifications', () => {
       payload: { until, reason: 'x' },
     });
     expect(unknown.statusCode).toBe(409);
-    expect(unknown.json().detail).toBe('the case has no task t999');
+    expect(unknown.json()).toMatchObject({ code: 'no_such_task', detail: 'the case has no task t999' });
   });
 
   it('a supervisor assigns the case to a caseworker of its street, and only such', async () => {

@@ -105,7 +105,10 @@ describe('report-in and the start of the term', () => {
       jurisdiction: 'suzhou.gusu.canglang',
     });
     expect(reply.statusCode).toBe(409);
-    expect(reply.json().detail).toBe('the person has not been released yet; record released first');
+    expect(reply.json()).toMatchObject({
+      code: 'report_in_before_release',
+      detail: 'the person has not been released yet; record released first',
+    });
   });
 
   it('R4: no report-in within 15 days is reported to the police', async () => {

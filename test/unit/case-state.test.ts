@@ -72,18 +72,23 @@ it('R8: the unannounced draw is reproducible from the workflow’s seeded random
   expect(draw()).toHaveLength(policy.tests.unannouncedPerYear);
 });
 
-it('refuses in plain words what makes no sense in the current phase', () => {
+it('refuses with a code and in plain words what makes no sense in the current phase', () => {
   const state = started();
-  expect(state.refusal({ type: 'freed' }, T0)).toBe(
-    'freed cannot be recorded now: the person is still inside the facility',
-  );
+  expect(state.refusal({ type: 'freed' }, T0)).toEqual({
+    code: 'event_not_allowed_now',
+    detail: 'freed cannot be recorded now: the person is still inside the facility',
+  });
   expect(
     state.refusal({ type: 'release_date_confirmed', releaseAt: new Date(T0 - DAY).toISOString() }, T0),
-  ).toBe('releaseAt is before the confirmation itself');
-  state.record({ type: 'released' }, liaison, T0);
-  expect(state.refusal({ type: 'reported_in', jurisdiction: 'suzhou.wuzhong.changqiao' }, T0)).toBe(
-    'the person reports in at suzhou.gusu.canglang; to move them elsewhere, start a transfer',
+  ).toEqual({ code: 'release_before_confirmation', detail: 'releaseAt is before the confirmation itself' });
+  expect(state.refusal({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, T0)?.code).toBe(
+    'report_in_before_release',
   );
+  state.record({ type: 'released' }, liaison, T0);
+  expect(state.refusal({ type: 'reported_in', jurisdiction: 'suzhou.wuzhong.changqiao' }, T0)).toEqual({
+    code: 'report_in_elsewhere',
+    detail: 'the person reports in at suzhou.gusu.canglang; to move them elsewhere, start a transfer',
+  });
   expect(state.refusal({ type: 'picked_up', by: 'x' }, T0)).toBeNull();
 });
 

@@ -1,53 +1,44 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PHASES } from '../../schemas/codes';
+import { REFUSAL_CODE_LIST, REFUSAL_CODES } from '../../schemas/refusal-codes';
 import { en } from '../../web/src/i18n/en';
 import { setLang } from '../../web/src/i18n';
-import { problemMessage } from '../../web/src/i18n/problems';
+import { fieldMessage, problemMessage } from '../../web/src/i18n/problems';
 import { zhCN } from '../../web/src/i18n/zh-CN';
 
-// The console shows the API's problem details in the user's language (issue: "errors shown in the
-// user's language"). The details are read from the source, so a new refusal without its Chinese
-// words fails here rather than reaching a caseworker in English.
+// The console shows the API's refusals in the user's language by their stable `code` (api.md
+// "Refusals carry a code"), never by matching English sentences. The codes the source sends are
+// read from it, so a refusal with a code missing from the list, the catalogues or the README fails
+// here rather than reaching a caseworker in English.
 
 const root = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
-const apiFiles = (dir: string): string[] =>
+const sources = (dir: string): string[] =>
   readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
     entry.isDirectory()
-      ? apiFiles(join(dir, entry.name))
+      ? sources(join(dir, entry.name))
       : entry.name.endsWith('.ts')
         ? [join(dir, entry.name)]
         : [],
   );
 
-/** Refusals a user can meet in a form: the workflow's, and the API's 401, 409 and 422 answers. */
-function userFacingDetails(): { status: number; detail: string }[] {
-  const state = read('workflows/case-state.ts');
-  const refusals = [...state.matchAll(/(?:return|\?)\s*'([^']+)'\s*(?::\s*null)?;/g)].map((m) => m[1]!);
-  const phaseWords = [...state.matchAll(/^\s+\w+: '([^']+)',$/gm)]
-    .map((m) => m[1]!)
-    .filter((words) => words.startsWith('the '));
-  const fromPhases = phaseWords.flatMap((words) => [
-    `home_visit cannot be recorded now: ${words}`,
-    `a transfer cannot start now: ${words}`,
-  ]);
-  const api = apiFiles('api')
-    .flatMap((file) => [...read(file).matchAll(/HttpProblem\((401|409|422),\s*'([^']+)'/g)])
-    .map((m) => ({ status: Number(m[1]), detail: m[2]! }))
-    // The console makes a new key for a changed form, so it never sends a key with another body.
-    .filter(({ detail }) => !detail.includes('different request body'));
-  return [
-    ...[...refusals, ...fromPhases, 'the case has no task t9', 'task t3 is done'].map((detail) => ({
-      status: 409,
-      detail,
-    })),
-    ...api,
-  ];
+/** Every code the API and the workflow name in their source. */
+function codesInSource(): string[] {
+  const found = new Set<string>();
+  for (const file of [...sources('api'), ...sources('workflows')]) {
+    const text = read(file);
+    for (const m of text.matchAll(/HttpProblem\(\s*\d{3},\s*'([a-z_]+)'/g)) found.add(m[1]!);
+    for (const m of text.matchAll(/\bproblem\(\s*\d{3},\s*'([a-z_]+)'/g)) found.add(m[1]!);
+    for (const m of text.matchAll(/\bno\(\s*'([a-z_]+)'/g)) found.add(m[1]!);
+    for (const m of text.matchAll(/\bcode: '([a-z_]+)'/g)) found.add(m[1]!);
+    for (const m of text.matchAll(/:\s*'([a-z_]+)',?$/gm)) if (m[1]! in REFUSAL_CODES) found.add(m[1]!);
+  }
+  return [...found].sort();
 }
 
-describe('the console’s words for the API’s problems', () => {
+describe('the console’s words for the API’s refusal codes', () => {
   beforeAll(() => setLang('zh-CN'));
+  afterAll(() => setLang('zh-CN'));
 
   it('both catalogues have every message, and Chinese is not left in English', () => {
     expect(Object.keys(en).sort()).toEqual(Object.keys(zhCN).sort());
@@ -57,30 +48,47 @@ describe('the console’s words for the API’s problems', () => {
     expect(untranslated).toEqual([]);
   });
 
-  it('every refusal a user can meet reads in Chinese, without the English original', () => {
-    const details = userFacingDetails();
-    expect(details.length).toBeGreaterThan(20);
-    const untranslated = details
-      .map((problem) => ({ ...problem, shown: problemMessage(problem) }))
-      .filter(({ shown }) => shown.original !== undefined || !/[\u4e00-\u9fff]/.test(shown.message));
-    expect(untranslated).toEqual([]);
+  it('every code the API and the workflow send is in the one list', () => {
+    const sent = codesInSource();
+    expect(sent.length).toBeGreaterThan(30);
+    expect(sent.filter((code) => !(code in REFUSAL_CODES))).toEqual([]);
+    expect(REFUSAL_CODE_LIST.every((code) => /^[a-z]+(_[a-z]+)*$/.test(code))).toBe(true);
   });
 
-  it('a phase named in a refusal is translated too', () => {
-    expect(PHASES.length).toBe(7);
+  it('every code in the list reads in Chinese and in English, without the English original', () => {
+    const missing: string[] = [];
+    for (const code of REFUSAL_CODE_LIST) {
+      setLang('zh-CN');
+      const zh = problemMessage({ status: 409, code, detail: 'english words' });
+      setLang('en');
+      const english = problemMessage({ status: 409, code, detail: 'english words' });
+      if (!/[\u4e00-\u9fff]/.test(zh.message) || zh.original !== undefined) missing.push(`zh-CN ${code}`);
+      if (!/^[A-Z]/.test(english.message) || english.original !== undefined) missing.push(`en ${code}`);
+    }
+    setLang('zh-CN');
+    expect(missing).toEqual([]);
+  });
+
+  it('the console reads the code, not the English detail', () => {
+    expect(problemMessage({ status: 409, code: 'case_closed', detail: 'anything at all' }).message).toBe(
+      '案件已结案。',
+    );
     expect(
-      problemMessage({
-        status: 409,
-        detail: 'home_visit cannot be recorded now: the case is being transferred',
-      }).message,
-    ).toBe('现在不能记录“家访”：案件正在移交');
+      fieldMessage({ status: 422, code: 'occurred_at_out_of_range' }, 'occurredAt is not a real instant'),
+    ).toMatch(/时间超出允许范围/);
   });
 
-  it('an unknown problem shows its status in Chinese with the original beside it', () => {
-    expect(problemMessage({ status: 422, detail: 'something new' })).toEqual({
+  it('an unknown code shows its status in Chinese with the original beside it', () => {
+    expect(problemMessage({ status: 422, code: 'something_new', detail: 'something new' })).toEqual({
       message: '请检查填写的内容。',
       original: '原文：something new',
     });
     expect(problemMessage({ status: 0 }).message).toMatch(/无法连接服务器/);
+  });
+
+  it('the README documents every code', () => {
+    const readme = read('README.md');
+    const documented = [...readme.matchAll(/^\| `([a-z_]+)` +\|/gm)].map((m) => m[1]!);
+    expect(documented.sort()).toEqual([...REFUSAL_CODE_LIST].sort());
   });
 });

@@ -71,9 +71,10 @@ export const Badge = ({ kind, code }: { kind: 'phase' | 'tier' | 'taskStatus' | 
 /** Field errors of a 422, by field path (`body.person.idNumber` → `person.idNumber`). */
 export function fieldErrors(problem: Problem | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const error of problem?.errors ?? []) {
+  if (!problem) return out;
+  for (const error of problem.errors ?? []) {
     const path = error.path.replace(/^body\.?/, '');
-    out[path] ??= fieldMessage(error.message);
+    out[path] ??= fieldMessage(problem, error.message);
   }
   return out;
 }

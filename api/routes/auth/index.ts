@@ -45,7 +45,7 @@ const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, tokenTtlSec
           { event: 'login_failed', ip: request.ip, userTag: userTag(username) },
           'login failed',
         );
-        throw new HttpProblem(401, 'wrong username or password');
+        throw new HttpProblem(401, 'wrong_credentials', 'wrong username or password');
       }
       const claims = {
         sub: user.id,

@@ -6,6 +6,7 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { caseWorkflowId, COMMAND_REFUSED } from '../../../workflows/case-follow-up.messages';
+import { REFUSAL_CODES, type RefusalCode } from '../../../schemas/refusal-codes';
 import { HttpProblem } from '../../errors';
 
 // How long a user waits for the engine to confirm a command before being told to look later.
@@ -20,6 +21,7 @@ export async function withDeadline<T>(temporal: Client, fn: () => Promise<T>): P
     if (deadline.aborted) {
       throw new HttpProblem(
         503,
+        'engine_timeout',
         'the engine did not confirm in time; it applies the change as soon as the worker catches up — check the case before repeating it',
       );
     }
@@ -27,9 +29,21 @@ export async function withDeadline<T>(temporal: Client, fn: () => Promise<T>): P
   }
 }
 
+/** The code a workflow refusal carries (its first detail); a time out of bounds is a 422. */
+function refusalOf(failure: ApplicationFailure): HttpProblem {
+  const code = failure.details?.[0];
+  const known: RefusalCode =
+    typeof code === 'string' && code in REFUSAL_CODES ? (code as RefusalCode) : 'event_not_allowed_now';
+  const field = failure.details?.[1];
+  const errors =
+    typeof field === 'string' ? [{ path: `body.${field}`, message: failure.message }] : undefined;
+  return new HttpProblem(known === 'occurred_at_out_of_range' ? 422 : 409, known, failure.message, errors);
+}
+
 /**
  * Sends a human step to the case's workflow as an update. The workflow's validator refuses a
- * step that makes no sense now, with a reason: that is a 409 whose detail is the reason.
+ * step that makes no sense now, with a code and a reason: a 409 (422 for a time out of bounds)
+ * whose detail is the reason.
  */
 export async function sendToCase<Ret, Args extends [unknown, ...unknown[]]>(
   temporal: Client,
@@ -47,9 +61,10 @@ export async function sendToCase<Ret, Args extends [unknown, ...unknown[]]>(
       error.cause instanceof ApplicationFailure &&
       error.cause.type === COMMAND_REFUSED
     ) {
-      throw new HttpProblem(409, error.cause.message);
+      throw refusalOf(error.cause);
     }
-    if (error instanceof WorkflowNotFoundError) throw new HttpProblem(409, 'the case is closed');
+    if (error instanceof WorkflowNotFoundError)
+      throw new HttpProblem(409, 'case_closed', 'the case is closed');
     throw error;
   }
 }

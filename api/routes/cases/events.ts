@@ -33,14 +33,17 @@ const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal
       const event = request.body;
       const caller = request.user;
       if (!EVENT_ROLES[event.type].includes(caller.role)) {
-        throw new HttpProblem(403, `the ${caller.role} role may not record ${event.type}`);
+        throw new HttpProblem(403, 'forbidden', `the ${caller.role} role may not record ${event.type}`);
       }
       const found = await findCase(db.db, request.params.id, caller.jurisdictions);
       if (!found) throw notFound();
       if (event.type === 'reported_in' && !isWithin(event.jurisdiction, caller.jurisdictions)) {
-        throw new HttpProblem(422, 'a report-in is recorded by the receiving jurisdiction', [
-          { path: 'body.jurisdiction', message: `outside your jurisdictions: ${event.jurisdiction}` },
-        ]);
+        throw new HttpProblem(
+          422,
+          'report_in_by_receiver',
+          'a report-in is recorded by the receiving jurisdiction',
+          [{ path: 'body.jurisdiction', message: `outside your jurisdictions: ${event.jurisdiction}` }],
+        );
       }
       const entry = await sendToCase(temporal, found.id, recordEventUpdate, [
         event,

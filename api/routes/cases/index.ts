@@ -26,7 +26,7 @@ import { withDeadline } from './commands';
 import { decodeCursor, encodeCursor, toCaseSummary, toCaseView } from './views';
 
 const duplicate = (caseId: string) =>
-  new HttpProblem(409, `this person already has an open case: ${caseId}`, [
+  new HttpProblem(409, 'duplicate_open_case', `this person already has an open case: ${caseId}`, [
     { path: 'body.person.idNumber', message: `an open case exists: ${caseId}` },
   ]);
 
@@ -52,9 +52,17 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         !isWithin(body.destination, caller.jurisdictions) ||
         !(await jurisdictionExists(db.db, body.destination))
       ) {
-        throw new HttpProblem(422, 'the destination is not a known jurisdiction within yours', [
-          { path: 'body.destination', message: `unknown or outside your jurisdictions: ${body.destination}` },
-        ]);
+        throw new HttpProblem(
+          422,
+          'destination_not_yours',
+          'the destination is not a known jurisdiction within yours',
+          [
+            {
+              path: 'body.destination',
+              message: `unknown or outside your jurisdictions: ${body.destination}`,
+            },
+          ],
+        );
       }
       const existing = await findOpenCaseByIdNumber(db.db, body.person.idNumber);
       if (existing) throw duplicate(existing.id);
@@ -122,7 +130,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
       const caller = request.user;
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
       if (after === null) {
-        throw new HttpProblem(400, 'the cursor is not one this API returned', [
+        throw new HttpProblem(400, 'cursor_invalid', 'the cursor is not one this API returned', [
           { path: 'querystring.cursor', message: 'invalid cursor' },
         ]);
       }

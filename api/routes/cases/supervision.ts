@@ -76,9 +76,12 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     async (request) => {
       const found = await load(request.params.id, request.user);
       if (!(await jurisdictionExists(db.db, request.body.to))) {
-        throw new HttpProblem(422, 'the receiving jurisdiction is not known', [
-          { path: 'body.to', message: `unknown jurisdiction: ${request.body.to}` },
-        ]);
+        throw new HttpProblem(
+          422,
+          'receiving_jurisdiction_unknown',
+          'the receiving jurisdiction is not known',
+          [{ path: 'body.to', message: `unknown jurisdiction: ${request.body.to}` }],
+        );
       }
       return act(request, found, transferUpdate, request.body);
     },
@@ -136,7 +139,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       const found = await load(request.params.id, request.user);
       const worker = await findUserByUsername(db.db, request.body.caseworker);
       if (!worker || worker.role !== 'caseworker' || !isWithin(found.jurisdiction, worker.jurisdictions)) {
-        throw new HttpProblem(422, 'not a caseworker of the case’s jurisdiction', [
+        throw new HttpProblem(422, 'not_caseworker_here', 'not a caseworker of the case’s jurisdiction', [
           {
             path: 'body.caseworker',
             message: `no caseworker ${request.body.caseworker} covers ${found.jurisdiction}`,

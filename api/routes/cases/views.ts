@@ -2,6 +2,7 @@ import type { CaseRow, NotificationRow, TaskRow, TimelineRow } from '../../../db
 import type { CaseSummary, CaseView, TaskView } from '../../../schemas/case';
 import type { Role } from '../../../schemas/common';
 import { maskIdNumber } from '../../../schemas/id-number';
+import { instantOf } from '../../../schemas/time-bounds';
 
 // Who sees a person's ID number in full: those who must identify the person (the liaison at the
 // facility, the caseworker at the gate and at home, the police). Supervisors manage the case
@@ -120,9 +121,10 @@ export function encodeCursor(row: CaseRow): string {
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const date = new Date(String(createdAt));
-    if (typeof id !== 'string' || !UUID.test(id) || Number.isNaN(date.getTime())) return null;
-    return { createdAt: date, id };
+    // The same bounds as any client timestamp (api.md "Time bounds"): a forged year 0 is a 400.
+    const at = instantOf(createdAt);
+    if (typeof id !== 'string' || !UUID.test(id) || at === null) return null;
+    return { createdAt: new Date(at), id };
   } catch {
     return null;
   }

@@ -60,7 +60,11 @@ const codecRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { payloadCodec, 
         try {
           result = await payloadCodec[operation](payloads);
         } catch {
-          throw new HttpProblem(422, `the payloads could not be ${operation}d (wrong key or damaged data)`);
+          throw new HttpProblem(
+            422,
+            'codec_failed',
+            `the payloads could not be ${operation}d (wrong key or damaged data)`,
+          );
         }
         if (operation === 'decode') await request.audit({ action: 'payload.decode', cases: [] });
         return toJson(result);

@@ -31,7 +31,7 @@ const DAY = 86_400_000;
 function scopeOf(caller: Caller, jurisdiction?: string): string[] {
   if (!jurisdiction) return caller.jurisdictions;
   if (!isWithin(jurisdiction, caller.jurisdictions)) {
-    throw new HttpProblem(400, 'the jurisdiction is not within yours', [
+    throw new HttpProblem(400, 'jurisdiction_not_yours', 'the jurisdiction is not within yours', [
       { path: 'querystring.jurisdiction', message: `outside your jurisdictions: ${jurisdiction}` },
     ]);
   }
@@ -149,7 +149,7 @@ const supervisorRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, pol
       const to = request.query.to ? new Date(request.query.to) : now;
       const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - 365 * DAY);
       if (from >= to) {
-        throw new HttpProblem(400, 'from must be before to', [
+        throw new HttpProblem(400, 'date_range_invalid', 'from must be before to', [
           { path: 'querystring.from', message: 'must be before to' },
         ]);
       }

@@ -1,75 +1,36 @@
 import type { Problem } from '../problem';
+import { REFUSAL_CODES, type RefusalCode } from '../../../schemas/refusal-codes';
 import { en } from './en';
-import { label, t, type MessageKey } from './index';
+import { t, type MessageKey } from './index';
 
-// The API's problem+json `detail` is written in English for every client; the console shows it
-// in the user's language. Each known detail maps to a message; anything else falls back to the
-// status in the user's language with the original detail beside it, so nothing is hidden.
+// The API's problem+json carries a stable `code` beside its English `detail`; the console shows
+// the words for the code in the user's language. The type below fails to compile when a code of
+// schemas/refusal-codes.ts has no `refusal.<code>` words in the catalogues. A code this console
+// does not know yet (a newer server) falls back to the status in the user's language with the
+// original detail beside it, so nothing is hidden.
 
-const PHASES = Object.entries(en)
-  .filter(([key]) => key.startsWith('why.'))
-  .map(([key, words]) => [words, key as MessageKey] as const);
-const why = (words: string) => {
-  const found = PHASES.find(([phrase]) => phrase === words);
-  return found ? t(found[1]) : words;
-};
+const refusalKey = (code: RefusalCode): MessageKey => `refusal.${code}`;
 
-const DETAILS: [RegExp, (match: RegExpMatchArray) => string][] = [
-  [/^wrong username or password$/, () => t('problem.wrongCredentials')],
-  [/^too many attempts; try again in (\d+) s$/, (m) => t('problem.tooManyAttempts', { seconds: m[1]! })],
-  [/^the \w+ role may not do this$/, () => t('problem.roleMayNot')],
-  [
-    /^the \w+ role may not record (\w+)$/,
-    (m) => t('problem.roleMayNotRecord', { event: label('event', m[1]!) }),
-  ],
-  [/^this person already has an open case/, () => t('problem.duplicateCase')],
-  [/^the destination is not a known jurisdiction within yours$/, () => t('problem.destinationNotYours')],
-  [/^the receiving jurisdiction is not known$/, () => t('problem.receivingNotKnown')],
-  [/^not a caseworker of the case’s jurisdiction$/, () => t('problem.notCaseworkerHere')],
-  [/^a report-in is recorded by the receiving jurisdiction$/, () => t('problem.reportInByReceiver')],
-  [/^the case is closed$/, () => t('problem.caseClosed')],
-  [/^the case is already closed$/, () => t('problem.alreadyClosed')],
-  [/^occurredAt is in the future$/, () => t('problem.future')],
-  [/^the person has not been released yet/, () => t('problem.notReleased')],
-  [
-    /^(\w+) cannot be recorded now: (.+)$/,
-    (m) => t('problem.cannotRecordNow', { event: label('event', m[1]!), why: why(m[2]!) }),
-  ],
-  [/^a community agreement is signed after report-in$/, () => t('problem.communityAfterReportIn')],
-  [/^the assistance agreement is signed before release$/, () => t('problem.assistanceBeforeRelease')],
-  [/^the absence cannot start after it was found$/, () => t('problem.absenceOrder')],
-  [/^a transfer cannot start now: (.+)$/, (m) => t('problem.transferNow', { why: why(m[1]!) })],
-  [/^the case is already in that jurisdiction$/, () => t('problem.sameJurisdiction')],
-  [/^the case has no task /, () => t('problem.noTask')],
-  [/^task \w+ is \w+$/, () => t('problem.taskNotOpen')],
-  [/^until must be later than the task is due now$/, () => t('problem.untilLater')],
-  [/^a request with this Idempotency-Key is still in progress/, () => t('problem.idempotencyBusy')],
-  [/^a service this request needs is unavailable/, () => t('problem.unavailable')],
-  [/^no such case$/, () => t('case.notFound')],
-  [/^the request body is invalid$/, () => t('problem.checkMarked')],
-  [/^releaseAt is before the confirmation itself$/, () => t('problem.releaseBeforeConfirmation')],
-  [/^the pickup is already recorded$/, () => t('problem.pickupRecorded')],
-  [/^until must be after from$/, () => t('problem.untilAfterFrom')],
-  [/^until must not be before from$/, () => t('problem.untilNotBeforeFrom')],
-  [/^a valid bearer token is required/, () => t('problem.loginRequired')],
-];
+const isKnown = (code: unknown): code is RefusalCode =>
+  typeof code === 'string' && Object.prototype.hasOwnProperty.call(REFUSAL_CODES, code);
 
-/** The problem in the user's language: the known detail translated, else the status and the detail. */
+/** The problem in the user's language: the code's words, else the status and the detail. */
 export function problemMessage(problem: Problem): { message: string; original?: string } {
   if (problem.status === 0) return { message: t('problem.network') };
+  if (isKnown(problem.code)) return { message: t(refusalKey(problem.code)) };
   const detail = problem.detail ?? '';
-  for (const [pattern, message] of DETAILS) {
-    const match = detail.match(pattern);
-    if (match) return { message: message(match) };
-  }
   const key = `problem.${problem.status}` as MessageKey;
   const message = key in en ? t(key) : t('problem.generic', { status: problem.status });
   return detail ? { message, original: t('problem.original', { detail }) } : { message };
 }
 
-/** A field's validation message (problem `errors[]`), in the user's language. */
-export function fieldMessage(message: string): string {
-  if (/^an open case exists/.test(message)) return t('problem.duplicateCase');
+/**
+ * A field's message (problem `errors[]`) in the user's language. A refusal with its own code
+ * (a time out of range, a duplicate person) marks the field with that code's words; a general
+ * validation failure with what the field's message says is wrong.
+ */
+export function fieldMessage(problem: Problem, message: string): string {
+  if (isKnown(problem.code) && problem.code !== 'validation_failed') return t(refusalKey(problem.code));
   if (/birthDate does not match/.test(message)) return t('problem.fieldBirthDate');
   if (/phone number/.test(message)) return t('problem.fieldPhone');
   if (/^idNumber must be 18/.test(message)) return t('handover.idLength', { count: '?' });

@@ -1,0 +1,69 @@
+// Every `code` a problem+json answer can carry (api.md "Refusals carry a code"), with what it
+// means. The one list: the API and the workflow name codes from it, the console has words for
+// each (its catalogues are typed by it), and the README's table repeats it. No zod, so the web
+// console and the workflows (as a type) share it as it is. A new refusal adds its code here and
+// its words in web/src/i18n/en.ts and zh-CN.ts (`refusal.<code>`).
+
+export const REFUSAL_CODES = {
+  // The request itself
+  validation_failed: 'a field is missing, unknown, or not of the right type or form; errors[] names it',
+  occurred_at_out_of_range:
+    'a timestamp is not a real instant within the accepted range (years 1970–2100, offset within ±14:00, not in the future for what has happened, not before the case allows); errors[] names it',
+  malformed_json: 'the body is not valid JSON',
+  body_not_object: 'the body is JSON but not an object',
+  body_too_deep: 'the body nests objects or arrays deeper than any the API takes (32 levels)',
+  nul_character: 'a text field holds a NUL character',
+  payload_too_large: 'the body is larger than the API accepts',
+  unsupported_media_type: 'the body is not of a media type the route accepts',
+  invalid_url: 'the URL cannot be read',
+  uri_too_long: 'a path segment is too long',
+  cursor_invalid: 'the list cursor is not one this API returned',
+  date_range_invalid: 'the start of a date range is not before its end',
+  jurisdiction_not_yours: 'the jurisdiction asked for is not within the caller’s',
+  audit_reason_invalid: 'the X-Audit-Reason header is invalid',
+  idempotency_key_invalid: 'the Idempotency-Key header is not 1 to 200 visible ASCII characters',
+  idempotency_key_reused: 'this Idempotency-Key was already used with a different request body',
+  idempotency_in_progress: 'a request with this Idempotency-Key is still in progress',
+  codec_failed: 'the payloads could not be encoded or decoded (wrong key or damaged data)',
+  // Who may ask
+  unauthenticated: 'no valid bearer token; log in at POST /v1/auth/login',
+  wrong_credentials: 'wrong username or password',
+  forbidden: 'the caller’s role may not do this',
+  rate_limited: 'too many attempts; try again after the time the detail gives',
+  not_found: 'no such resource, or a case outside the caller’s jurisdictions',
+  // The case (the workflow's refusals and the API's checks around them)
+  duplicate_open_case: 'the person already has an open case (the detail and errors[] name it)',
+  destination_not_yours: 'the destination is not a known jurisdiction within the caller’s',
+  receiving_jurisdiction_unknown: 'the receiving jurisdiction of a transfer is not known',
+  not_caseworker_here: 'the person assigned is not a caseworker of the case’s jurisdiction',
+  report_in_by_receiver: 'during a transfer, the report-in is recorded by the receiving jurisdiction',
+  case_closed: 'the case is closed',
+  report_in_before_release: 'the person has not been released yet; record released first',
+  event_not_allowed_now: 'the event makes no sense in the case’s phase (the detail names the phase)',
+  community_agreement_before_report_in: 'a community agreement is signed after report-in',
+  assistance_agreement_after_release: 'the assistance agreement is signed before release',
+  release_before_confirmation: 'releaseAt is before the confirmation itself',
+  pickup_already_recorded: 'the pickup is already recorded',
+  report_in_elsewhere: 'the person reports in at another jurisdiction; start a transfer to move them',
+  until_before_from: 'a period ends before it starts',
+  absence_after_found: 'an absence cannot start after it was found',
+  transfer_not_allowed_now: 'a transfer cannot start in the case’s phase',
+  same_jurisdiction: 'the case is already in that jurisdiction',
+  no_such_task: 'the case has no task with that id',
+  task_not_open: 'the task is done, cancelled or otherwise no longer open',
+  extension_too_early: 'the new due time is not later than the task is due now',
+  // The engine (5xx)
+  engine_timeout: 'the engine did not confirm in time; it applies the change when the worker catches up',
+  unavailable: 'a service the request needs is unavailable; try again shortly',
+  internal_error: 'the request failed; the error has been logged',
+} as const;
+
+export type RefusalCode = keyof typeof REFUSAL_CODES;
+export const REFUSAL_CODE_LIST = Object.keys(REFUSAL_CODES) as RefusalCode[];
+
+/** A workflow's refusal: the stable code, the English detail and the body field it is about, if one. */
+export interface Refusal {
+  code: RefusalCode;
+  detail: string;
+  field?: string;
+}
