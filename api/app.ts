@@ -160,7 +160,7 @@ export async function buildApp(
       .code(405)
       .header('allow', list)
       .type('application/problem+json')
-      .send(problem(405, `${request.method} is not allowed here; allowed: ${list}`));
+      .send(problem(405, 'method_not_allowed', `${request.method} is not allowed here; allowed: ${list}`));
   });
 
   app.addHook('preValidation', async (request) => {

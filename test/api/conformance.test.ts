@@ -19,7 +19,8 @@ const { SCHEMATHESIS, binaryPath } = require('../../scripts/ensure.js') as {
 
 const EXAMPLES = Number(process.env.CONFORMANCE_EXAMPLES ?? 6);
 // The coverage phase (every boundary of every schema, ~2 minutes) runs in the larger run only.
-const PHASES = process.env.CONFORMANCE_PHASES ?? 'examples,fuzzing,stateful';
+// The examples phase is left out: it sends the documents' examples without the hooks' known ids.
+const PHASES = process.env.CONFORMANCE_PHASES ?? 'fuzzing,stateful';
 
 let system: TestSystem;
 let origin: string;

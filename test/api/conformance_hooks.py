@@ -11,6 +11,7 @@ made unique per request body, since the same key with another body is refused (4
 import hashlib
 import json
 import os
+from datetime import datetime, timedelta, timezone
 
 import schemathesis
 
@@ -24,6 +25,36 @@ def id_number(value):
     """The same shape with a real birth date and a matching check digit (GB 11643-1999)."""
     first17 = value[:6] + "19880315" + value[14:17]
     return first17 + "10X98765432"[sum(w * int(c) for w, c in zip(WEIGHTS, first17)) % 11]
+
+
+def parsed(value):
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def instant(days):
+    return (datetime.now(timezone.utc) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# What has happened is dated now; what is announced, ahead; a found absence, behind (api.md
+# "Time bounds": within the case's own dates, which a random instant almost never is).
+TIMES = {
+    "occurredAt": -0.001,
+    "releaseAt": 30,
+    "from": {"leave_notice": 1, "absence_found": -3},
+    "until": {"leave_notice": 5, "absence_found": -1, None: 400},
+}
+
+
+def known_times(body):
+    for key, days in TIMES.items():
+        if isinstance(body.get(key), str):
+            days = days.get(body.get("type"), days.get(None)) if isinstance(days, dict) else days
+            if days is not None:
+                body[key] = instant(days)
+    return body
 
 
 def known_body(value):
@@ -69,11 +100,12 @@ def map_case(ctx, case):
         for name, known in {**KNOWN["query"]["*"], **KNOWN["query"].get(case.path, {})}.items():
             if isinstance(case.query.get(name), str):
                 case.query[name] = known
-        start, end = case.query.get("from"), case.query.get("to")
-        if isinstance(start, str) and isinstance(end, str) and start > end:
-            case.query["from"], case.query["to"] = end, start
+        # A range runs forwards ("from must be before to", 400 date_range_invalid).
+        start, end = parsed(case.query.get("from")), parsed(case.query.get("to"))
+        if start and end and start >= end:
+            case.query["from"], case.query["to"] = instant(-30), instant(0)
     if isinstance(case.body, dict):
-        case.body = known_body(case.body)
+        case.body = known_times(known_body(case.body))
     key = (case.headers or {}).get("idempotency-key")
     if isinstance(key, str) and 0 < len(key) <= 200 and all(0x21 <= ord(c) <= 0x7E for c in key):
         digest = hashlib.sha256(json.dumps([case.path, case.path_parameters, case.body], default=str).encode()).hexdigest()[:16]
