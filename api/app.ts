@@ -163,6 +163,13 @@ export async function buildApp(
       .send(problem(405, 'method_not_allowed', `${request.method} is not allowed here; allowed: ${list}`));
   });
 
+  // Personal data must not stay in browser or proxy caches (R21): no API answer is stored. The
+  // console's own files set their own caching (api/web.ts).
+  app.addHook('onSend', async (request, reply) => {
+    if (!request.url.startsWith('/v1/') && !request.url.startsWith('/codec')) return;
+    reply.header('cache-control', 'no-store');
+  });
+
   app.addHook('preValidation', async (request) => {
     const path =
       nulPath(request.params, 'params') ??

@@ -55,6 +55,14 @@ const ROUTES: RouteRow[] = [
     includes: (reply, { caseId }) => reply.json().items.some((item: { id: string }) => item.id === caseId),
   },
   {
+    route: 'POST /v1/cases/search',
+    roles: ALL,
+    request: ({ idNumber }) => ({ method: 'POST', url: '/v1/cases/search', payload: { q: idNumber } }),
+    scope: 'list',
+    ok: 200,
+    includes: (reply, { caseId }) => reply.json().items.some((item: { id: string }) => item.id === caseId),
+  },
+  {
     route: 'POST /v1/cases',
     roles: ['liaison'],
     request: ({ jurisdiction }) => ({

@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { caseWorkflowId, recordEventUpdate } from '../../workflows/case-follow-up.messages';
+import { historyToFixture } from '../helpers/histories';
 import { lifecycle } from '../helpers/lifecycle';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -244,6 +247,12 @@ describe('an input the read model can never store (issue 13)', () => {
     expect(reasons?.[0]?.kind).toBe('engine_failing');
     expect(reasons?.[0]?.detail).toMatch(/syncCase: 1 attempts failed \(ApplicationFailure DataException\)/);
     expect(reasons?.[0]?.detail).not.toContain('bad');
+
+    // RECORD_HISTORIES=1: keep this history (the patched path) for the replay gate.
+    if (process.env.RECORD_HISTORIES) {
+      const fixture = join(__dirname, '..', 'fixtures', 'histories', 'failed-sync-does-not-block.json');
+      writeFileSync(fixture, historyToFixture(await handle.fetchHistory()));
+    }
   });
 });
 

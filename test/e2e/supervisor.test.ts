@@ -137,10 +137,15 @@ describe('a whole case in the console, on the accelerated policy', () => {
     await worker.getByRole('status').getByText('已记录：检测').waitFor();
 
     const supervisor = await logIn(run, 'phone', 'supervisor.gusu');
+    const urls: string[] = [];
+    supervisor.on('request', (request) => urls.push(decodeURIComponent(request.url())));
     await supervisor.getByRole('navigation').getByRole('link', { name: '案件' }).click();
     await supervisor.getByRole('searchbox').fill(name);
     await supervisor.getByRole('button', { name: '查找' }).click();
     await supervisor.getByRole('link', { name: new RegExp(name) }).click();
+    // R21: the name searched for went in a POST body, never into a URL (issue 13).
+    expect(urls.filter((url) => url.includes('/v1/cases/search'))).not.toEqual([]);
+    expect(urls.filter((url) => url.includes(name))).toEqual([]);
     await supervisor.getByRole('region', { name: '案件操作' }).getByRole('button', { name: '结案' }).click();
     await supervisor.getByLabel('原因').fill('演示：全程走完');
     await supervisor.getByRole('button', { name: '提交' }).click();

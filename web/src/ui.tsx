@@ -4,22 +4,26 @@ import { ApiError, api, currentSession, newKey, type Jurisdiction, type Problem 
 import { label, t } from './i18n';
 import { fieldMessage, problemMessage } from './i18n/problems';
 
-/** A GET and its three states; `reload` fetches again (after a change, or on "try again"). */
-export function useResource<T>(path: string | null) {
+/**
+ * A GET (or, with `search`, a POST of it: what is searched for stays out of URLs) and its three
+ * states; `reload` fetches again (after a change, or on "try again").
+ */
+export function useResource<T>(path: string | null, search?: Record<string, unknown>) {
   const [state, setState] = useState<{ data?: T; error?: Problem; loading: boolean }>({ loading: true });
   const [round, setRound] = useState(0);
+  const body = search === undefined ? undefined : JSON.stringify(search);
   useEffect(() => {
     if (!path) return;
     let live = true;
     setState((s) => ({ ...s, loading: true, error: undefined }));
-    api<T>('GET', path).then(
+    (body === undefined ? api<T>('GET', path) : api<T>('POST', path, JSON.parse(body))).then(
       (data) => live && setState({ data, loading: false }),
       (error: unknown) => live && setState({ error: toProblem(error), loading: false }),
     );
     return () => {
       live = false;
     };
-  }, [path, round]);
+  }, [path, body, round]);
   const reload = useCallback(() => setRound((r) => r + 1), []);
   return { ...state, reload };
 }

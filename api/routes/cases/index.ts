@@ -10,6 +10,7 @@ import { jurisdictionExists } from '../../../db/jurisdictions';
 import { openTasksOfCase } from '../../../db/tasks';
 import { isWithin } from '../../../db/scope';
 import { CaseList, CaseListQuery, CaseParams, CaseView, CreateCaseBody } from '../../../schemas/case';
+import type { FastifyRequest } from 'fastify';
 import { ROLES } from '../../../schemas/common';
 import { Problem } from '../../../schemas/problem';
 import {
@@ -114,6 +115,38 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
     },
   );
 
+  /** The list, from a query string (GET) or a search body (POST, so a name never sits in a URL). */
+  async function list(request: FastifyRequest, query: CaseListQuery, where: 'querystring' | 'body') {
+    const caller = request.user;
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (after === null) {
+      throw new HttpProblem(400, 'cursor_invalid', 'the cursor is not one this API returned', [
+        { path: `${where}.cursor`, message: 'invalid cursor' },
+      ]);
+    }
+    const rows = await listCases(
+      db.db,
+      {
+        phase: query.phase,
+        tier: query.tier,
+        jurisdiction: query.jurisdiction,
+        assignee: query.assignee,
+        overdueAt: query.overdue === 'true' ? new Date(await clock()) : undefined,
+        text: query.q,
+        after,
+        limit: query.limit + 1,
+      },
+      caller.jurisdictions,
+    );
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    await request.audit({ action: 'case.list', cases: page });
+    return {
+      items: page.map((row) => toCaseSummary(row, caller.role)),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
   app.get(
     '',
     {
@@ -125,37 +158,22 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         response: { 200: CaseList, 400: Problem },
       },
     },
-    async (request) => {
-      const query = request.query;
-      const caller = request.user;
-      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-      if (after === null) {
-        throw new HttpProblem(400, 'cursor_invalid', 'the cursor is not one this API returned', [
-          { path: 'querystring.cursor', message: 'invalid cursor' },
-        ]);
-      }
-      const rows = await listCases(
-        db.db,
-        {
-          phase: query.phase,
-          tier: query.tier,
-          jurisdiction: query.jurisdiction,
-          assignee: query.assignee,
-          overdueAt: query.overdue === 'true' ? new Date(await clock()) : undefined,
-          text: query.q,
-          after,
-          limit: query.limit + 1,
-        },
-        caller.jurisdictions,
-      );
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      await request.audit({ action: 'case.list', cases: page });
-      return {
-        items: page.map((row) => toCaseSummary(row, caller.role)),
-        nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-      };
+    async (request) => list(request, request.query, 'querystring'),
+  );
+
+  app.post(
+    '/search',
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['cases'],
+        summary:
+          'The same list, its filters in the body: a search by name or ID number never appears in a URL, a log or a browser history',
+        body: CaseListQuery,
+        response: { 200: CaseList, 400: Problem, 422: Problem },
+      },
     },
+    async (request) => list(request, request.body, 'body'),
   );
 
   app.get(

@@ -8,15 +8,13 @@ import { Badge, CaseCard, Empty, Loadable, useJurisdictions, useResource } from 
 export function CasesPage() {
   const [q, setQ] = useState('');
   const [phase, setPhase] = useState('');
-  const [query, setQuery] = useState('');
-  const resource = useResource<{ items: CaseSummary[] }>(`/v1/cases?limit=100${query}`);
+  const [filters, setFilters] = useState<{ q?: string; phase?: string }>({});
+  // A name or ID number is searched by POST, never put in a URL (R21: URLs end up in logs).
+  const resource = useResource<{ items: CaseSummary[] }>('/v1/cases/search', { limit: 100, ...filters });
   const jurisdictions = useJurisdictions();
   const search = (e: Event) => {
     e.preventDefault();
-    const params = new URLSearchParams();
-    if (q.trim()) params.set('q', q.trim());
-    if (phase) params.set('phase', phase);
-    setQuery(params.size ? `&${params}` : '');
+    setFilters({ ...(q.trim() ? { q: q.trim() } : {}), ...(phase ? { phase } : {}) });
   };
   return (
     <section aria-labelledby="cases-title">
