@@ -139,22 +139,25 @@ export async function buildApp(
 
   // A known path asked with a method it does not have is a 405 naming the ones it has (RFC 9110
   // §15.5.6), not a 404 as if the path did not exist; answered before any body is read.
-  const paths = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  // The most specific route pattern names the methods, as the document does (/v1/cases/search is
+  // POST only, though GET of that URL reaches /v1/cases/:id).
+  const paths = new Map<string, { pattern: RegExp; vague: number; methods: Set<string> }>();
   app.addHook('onRoute', (route) => {
     const pattern = new RegExp(
       `^${route.url.replace(/[.]/g, '\\.').replace(/:\w+/g, '[^/]+').replace(/\*/g, '.*')}$`,
     );
-    const entry = paths.get(route.url) ?? { pattern, methods: new Set<string>() };
+    const vague = (route.url.match(/:\w+|\*/g) ?? []).length;
+    const entry = paths.get(route.url) ?? { pattern, vague, methods: new Set<string>() };
     paths.set(route.url, entry);
     for (const method of [route.method].flat()) entry.methods.add(method);
   });
   app.addHook('onRequest', async (request, reply) => {
     if (!request.is404) return;
     const path = request.url.split('?')[0] ?? '';
-    const allowed = new Set<string>();
-    for (const { pattern, methods } of paths.values())
-      if (pattern.test(path)) methods.forEach((m) => allowed.add(m));
-    if (allowed.size === 0) return;
+    const matching = [...paths.values()].filter((p) => p.pattern.test(path));
+    if (matching.length === 0) return;
+    const least = Math.min(...matching.map((p) => p.vague));
+    const allowed = new Set(matching.filter((p) => p.vague === least).flatMap((p) => [...p.methods]));
     const list = [...allowed].sort().join(', ');
     return reply
       .code(405)

@@ -114,6 +114,9 @@ describe('the OpenAPI document tells the truth (issue 13; api.md: every refusal 
     expect(reply.headers.allow).toBe('GET, HEAD');
     expect(reply.headers['content-type']).toContain('application/problem+json');
     expect((await system.as('liaison', { method: 'DELETE', url: '/v1/nothing-here' })).statusCode).toBe(404);
+    // The static route decides, not /v1/cases/:id that the same URL also fits.
+    const search = await system.as('liaison', { method: 'PUT', url: '/v1/cases/search' });
+    expect([search.statusCode, search.headers.allow]).toEqual([405, 'POST']);
   });
 
   it(

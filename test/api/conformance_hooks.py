@@ -51,7 +51,8 @@ TIMES = {
 def known_times(body):
     for key, days in TIMES.items():
         if isinstance(body.get(key), str):
-            days = days.get(body.get("type"), days.get(None)) if isinstance(days, dict) else days
+            kind = body.get("type") if isinstance(body.get("type"), str) else None
+            days = days.get(kind, days.get(None)) if isinstance(days, dict) else days
             if days is not None:
                 body[key] = instant(days)
     return body
