@@ -139,8 +139,8 @@ export async function buildApp(
 
   // A known path asked with a method it does not have is a 405 naming the ones it has (RFC 9110
   // §15.5.6), not a 404 as if the path did not exist; answered before any body is read.
-  // The most specific route pattern names the methods, as the document does (/v1/cases/search is
-  // POST only, though GET of that URL reaches /v1/cases/:id).
+  // The most specific route pattern names the methods, as the document does: /v1/cases/search is
+  // POST only, and a GET of it is a 405 rather than a 400 from /v1/cases/:id, which it also fits.
   const paths = new Map<string, { pattern: RegExp; vague: number; methods: Set<string> }>();
   app.addHook('onRoute', (route) => {
     const pattern = new RegExp(
@@ -152,12 +152,15 @@ export async function buildApp(
     for (const method of [route.method].flat()) entry.methods.add(method);
   });
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.is404) return;
+    const routed = request.is404 ? undefined : paths.get(request.routeOptions.url ?? '');
+    // Routed to a static route, or a CORS preflight: nothing to correct.
+    if (routed?.vague === 0 || (routed && request.method === 'OPTIONS')) return;
     const path = request.url.split('?')[0] ?? '';
     const matching = [...paths.values()].filter((p) => p.pattern.test(path));
     if (matching.length === 0) return;
     const least = Math.min(...matching.map((p) => p.vague));
     const allowed = new Set(matching.filter((p) => p.vague === least).flatMap((p) => [...p.methods]));
+    if (allowed.has(request.method)) return;
     const list = [...allowed].sort().join(', ');
     return reply
       .code(405)

@@ -117,6 +117,8 @@ describe('the OpenAPI document tells the truth (issue 13; api.md: every refusal 
     // The static route decides, not /v1/cases/:id that the same URL also fits.
     const search = await system.as('liaison', { method: 'PUT', url: '/v1/cases/search' });
     expect([search.statusCode, search.headers.allow]).toEqual([405, 'POST']);
+    expect((await system.as('liaison', { method: 'GET', url: '/v1/cases/search' })).statusCode).toBe(405);
+    expect((await system.as('liaison', { method: 'GET', url: `/v1/cases/${caseId}` })).statusCode).toBe(200);
   });
 
   it(
