@@ -132,7 +132,7 @@ describe('opening a handover (POST /v1/cases)', () => {
       payload: '{"person":',
     });
     expect(malformed.statusCode).toBe(400);
-    expect(malformed.json()).toMatchObject({ status: 400, title: 'Bad request' });
+    expect(malformed.json()).toMatchObject({ status: 400, title: 'Bad request', code: 'malformed_json' });
 
     const text = await system.app.inject({
       method: 'POST',
@@ -141,10 +141,14 @@ describe('opening a handover (POST /v1/cases)', () => {
       payload: 'hello',
     });
     expect(text.statusCode).toBe(415);
+    expect(text.json().code).toBe('unsupported_media_type');
 
     const array = await system.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: '[]' });
     expect(array.statusCode).toBe(400);
-    expect(array.json().detail).toBe('the request body must be a JSON object');
+    expect(array.json()).toMatchObject({
+      code: 'body_not_object',
+      detail: 'the request body must be a JSON object',
+    });
 
     const huge = await system.app.inject({
       method: 'POST',
@@ -154,6 +158,7 @@ describe('opening a handover (POST /v1/cases)', () => {
     });
     expect(huge.statusCode).toBe(413);
     expect(huge.headers['content-type']).toContain('application/problem+json');
+    expect(huge.json().code).toBe('payload_too_large');
   });
 
   it('is for liaisons only: a caseworker gets 403', async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { DEMO_USERS } from '../../scripts/demo-data';
+import { REFUSAL_CODES } from '../../schemas/refusal-codes';
 import { handover } from '../helpers/fixtures';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -326,7 +327,7 @@ const request: fc.Arbitrary<FuzzRequest> = fc
 
 describe('fuzzing every route of the OpenAPI document (api.md: never a 500 for bad input)', () => {
   it(
-    `answers ${REQUESTS} generated requests without a 5xx, every 4xx as problem+json`,
+    `answers ${REQUESTS} generated requests without a 5xx, every 4xx as problem+json with a known code`,
     async () => {
       const seen = new Map<number, number>();
       await fc.assert(
@@ -339,10 +340,17 @@ describe('fuzzing every route of the OpenAPI document (api.md: never a 500 for b
             if (!String(reply.headers['content-type']).includes('application/problem+json')) {
               throw new Error(`not problem+json: ${where}`);
             }
-            const problem = JSON.parse(reply.body) as { status?: number; title?: string; type?: string };
+            const problem = JSON.parse(reply.body) as {
+              status?: number;
+              title?: string;
+              type?: string;
+              code?: string;
+            };
             if (problem.status !== reply.statusCode || !problem.title || !problem.type) {
               throw new Error(`problem body does not match: ${where}`);
             }
+            // api.md "Refusals carry a code": every 4xx names its refusal from the one list.
+            if (!problem.code || !(problem.code in REFUSAL_CODES)) throw new Error(`no known code: ${where}`);
             if (/\n\s+at /.test(reply.body)) throw new Error(`stack trace: ${where}`);
           }
         }),
