@@ -2,12 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-} from '@fastify/type-provider-zod';
+import { jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -16,9 +11,10 @@ import type { Database } from '../db/client';
 import { redactError } from '../db/redact';
 import { auditPlugin } from './audit';
 import { authPlugin } from './auth';
-import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler } from './errors';
+import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler, problem } from './errors';
 import { idempotencyPlugin } from './idempotency';
 import { ImportRunner } from './imports/runner';
+import { openapiTransform } from './openapi';
 import { webConsole } from './web';
 import auditRoutes from './routes/audit';
 import authRoutes from './routes/auth';
@@ -152,6 +148,38 @@ export async function buildApp(
     });
   });
 
+  // A known path asked with a method it does not have is a 405 naming the ones it has (RFC 9110
+  // §15.5.6), not a 404 as if the path did not exist; answered before any body is read.
+  // The most specific route pattern names the methods, as the document does: /v1/cases/search is
+  // POST only, and a GET of it is a 405 rather than a 400 from /v1/cases/:id, which it also fits.
+  const paths = new Map<string, { pattern: RegExp; vague: number; methods: Set<string> }>();
+  app.addHook('onRoute', (route) => {
+    const pattern = new RegExp(
+      `^${route.url.replace(/[.]/g, '\\.').replace(/:\w+/g, '[^/]+').replace(/\*/g, '.*')}$`,
+    );
+    const vague = (route.url.match(/:\w+|\*/g) ?? []).length;
+    const entry = paths.get(route.url) ?? { pattern, vague, methods: new Set<string>() };
+    paths.set(route.url, entry);
+    for (const method of [route.method].flat()) entry.methods.add(method);
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    const routed = request.is404 ? undefined : paths.get(request.routeOptions.url ?? '');
+    // Routed to a static route, or a CORS preflight: nothing to correct.
+    if (routed?.vague === 0 || (routed && request.method === 'OPTIONS')) return;
+    const path = request.url.split('?')[0] ?? '';
+    const matching = [...paths.values()].filter((p) => p.pattern.test(path));
+    if (matching.length === 0) return;
+    const least = Math.min(...matching.map((p) => p.vague));
+    const allowed = new Set(matching.filter((p) => p.vague === least).flatMap((p) => [...p.methods]));
+    if (allowed.has(request.method)) return;
+    const list = [...allowed].sort().join(', ');
+    return reply
+      .code(405)
+      .header('allow', list)
+      .type('application/problem+json')
+      .send(problem(405, 'method_not_allowed', `${request.method} is not allowed here; allowed: ${list}`));
+  });
+
   // Personal data must not stay in browser or proxy caches (R21): no API answer is stored. The
   // console's own files set their own caching (api/web.ts).
   app.addHook('onSend', async (request, reply) => {
@@ -184,6 +212,8 @@ export async function buildApp(
   });
   await app.register(fastifySwagger, {
     openapi: {
+      // 3.1: JSON Schema 2020-12, as zod writes it (3.0 has no `propertyNames`, no `const`).
+      openapi: '3.1.0',
       info: {
         title: 'Case follow-up engine for community drug rehabilitation',
         version: '1',
@@ -192,7 +222,7 @@ export async function buildApp(
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openapiTransform,
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });

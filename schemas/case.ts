@@ -10,7 +10,11 @@ export const IdNumber = z
     const problem = idNumberProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: `idNumber ${problem}` });
   })
-  .meta({ description: '18-character PRC resident ID number with a valid check digit' });
+  .meta({
+    description: '18-character PRC resident ID number with a real birth date and a valid check digit',
+    // The shape, for the OpenAPI document; the check digit and date are checked above.
+    pattern: '^[0-9]{17}[0-9X]$',
+  });
 
 const Phone = z.string().regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number');
 

@@ -36,6 +36,13 @@ export const Timestamp = z
     (text) => instantOf(text) !== null,
     outOfRange('must be an ISO-8601 instant with an offset within ±14:00, between 1970 and 2100'),
   )
-  .meta({ format: 'date-time', example: '2026-11-24T09:00:00+08:00' });
+  .meta({
+    format: 'date-time',
+    // The shape, offsets and years (1971–2099, clear of the edges any offset moves) for the
+    // OpenAPI document; the refinement above decides.
+    pattern:
+      '^(197[1-9]|19[89][0-9]|20[0-9][0-9])-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$',
+    example: '2026-11-24T09:00:00+08:00',
+  });
 
 export const CaseId = z.uuid({ error: 'must be a case id (a UUID)' });

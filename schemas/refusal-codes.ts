@@ -17,6 +17,7 @@ export const REFUSAL_CODES = {
   unsupported_media_type: 'the body is not of a media type the route accepts',
   invalid_url: 'the URL cannot be read',
   uri_too_long: 'a path segment is too long',
+  method_not_allowed: 'the path exists but not with this method; the Allow header lists those it has',
   cursor_invalid: 'the list cursor is not one this API returned',
   date_range_invalid: 'the start of a date range is not before its end',
   jurisdiction_not_yours: 'the jurisdiction asked for is not within the caller’s',

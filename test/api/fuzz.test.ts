@@ -362,4 +362,30 @@ describe('fuzzing every route of the OpenAPI document (api.md: never a 500 for b
     },
     30 * 60_000,
   );
+
+  // Issue 13: a status per response is not enough; one bad input stalled a case for good.
+  it('afterwards the fuzzed case still answers commands (nothing stalls its R11–R13 escalations) and a new case works end to end', async () => {
+    const fuzzed = await system.as('supervisor.gusu', { method: 'GET', url: `/v1/cases/${knownCaseId}` });
+    expect(fuzzed.statusCode).toBe(200);
+    const tier = await system.as('supervisor.gusu', {
+      method: 'POST',
+      url: `/v1/cases/${knownCaseId}/tier`,
+      payload: { tier: 'key', reason: 'after the fuzz' },
+    });
+    // Set (200), or refused with a reason because the fuzz closed the case (409); never stuck.
+    expect([200, 409]).toContain(tier.statusCode);
+
+    const opened = await system.as('liaison', { method: 'POST', url: '/v1/cases', payload: handover() });
+    expect(opened.statusCode).toBe(201);
+    const id = (opened.json() as { id: string }).id;
+    const recorded = await system.as('liaison', {
+      method: 'POST',
+      url: `/v1/cases/${id}/events`,
+      payload: { type: 'intervention', kind: 'intake' },
+    });
+    expect(recorded.statusCode).toBe(201);
+    const read = await system.as('liaison', { method: 'GET', url: `/v1/cases/${id}/timeline` });
+    expect(read.statusCode).toBe(200);
+    expect((read.json() as { items: { type: string }[] }).items.map((e) => e.type)).toContain('intervention');
+  });
 });

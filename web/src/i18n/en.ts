@@ -432,6 +432,7 @@ export const en: Record<MessageKey, string> = {
   'refusal.unsupported_media_type': 'This kind of content is not accepted here.',
   'refusal.invalid_url': 'The address is not valid.',
   'refusal.uri_too_long': 'The address is too long.',
+  'refusal.method_not_allowed': 'This address does not accept that kind of request.',
   'refusal.cursor_invalid': 'The list page is no longer valid; reload the list.',
   'refusal.date_range_invalid': 'The start date must be before the end date.',
   'refusal.jurisdiction_not_yours': 'That jurisdiction is not within yours.',

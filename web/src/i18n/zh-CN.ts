@@ -425,6 +425,7 @@ export const zhCN = {
   'refusal.unsupported_media_type': '提交的内容类型不受支持。',
   'refusal.invalid_url': '网址无效。',
   'refusal.uri_too_long': '网址过长。',
+  'refusal.method_not_allowed': '该地址不支持此类请求。',
   'refusal.cursor_invalid': '列表翻页已失效，请重新加载。',
   'refusal.date_range_invalid': '开始日期须早于结束日期。',
   'refusal.jurisdiction_not_yours': '该辖区不在您的辖区范围内。',
