@@ -111,22 +111,20 @@ export const PersonView = z.object({
   registeredAddress: z.string().nullable(),
 });
 
-export const PartyBody = z
-  .strictObject({
-    role: z.enum(PARTY_ROLES),
-    name: z.string().trim().min(1).max(100),
-    phone: Phone.optional(),
-    relation: z.string().trim().min(1).max(50).optional(),
+const partyFields = {
+  name: z.string().trim().min(1).max(100),
+  phone: Phone.optional(),
+  relation: z.string().trim().min(1).max(50).optional(),
+};
+/** Only a police officer party carries a username (the named recipient of police notifications). */
+export const PartyBody = z.discriminatedUnion('role', [
+  z.strictObject({
+    role: z.literal('police_officer'),
+    ...partyFields,
     username: z.string().trim().min(1).max(100).optional(),
-  })
-  .superRefine((party, ctx) => {
-    if (party.username && party.role !== 'police_officer')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['username'],
-        message: 'only a police_officer party has a username',
-      });
-  });
+  }),
+  z.strictObject({ role: z.literal(['family', 'community_staff']), ...partyFields }),
+]);
 
 export const PartyView = z
   .object({

@@ -137,6 +137,7 @@ describe('the OpenAPI document tells the truth (issue 13; api.md: every refusal 
           jurisdiction: 'suzhou.gusu.canglang',
           to: 'suzhou.wuzhong.changqiao',
           caseworker: 'worker.canglang',
+          username: 'police.gusu',
           cursor: page.nextCursor,
         },
       };

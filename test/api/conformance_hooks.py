@@ -76,6 +76,19 @@ def known_body(value):
     return out
 
 
+@schemathesis.serializer("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+def file_serializer(ctx, value):
+    return value if isinstance(value, bytes) else str(value).encode("utf-8")
+
+
+def import_csv(seed):
+    """A file the import takes: one police-ordered row in the known jurisdiction (R25)."""
+    digits = str(int(hashlib.sha256(seed.encode()).hexdigest(), 16))[:18]
+    row = ["某某", id_number("320508" + digits[6:]), "community_detox", "某路 1 号",
+           KNOWN["body"]["jurisdiction"], instant(-10)[:10]]
+    return "name,idNumber,measure,residenceAddress,jurisdiction,decidedAt\r\n" + ",".join(row) + "\r\n"
+
+
 @schemathesis.auth()
 class TokenOfAFittingRole:
     def get(self, case, ctx):
@@ -107,6 +120,10 @@ def map_case(ctx, case):
             case.query["from"], case.query["to"] = instant(-30), instant(0)
     if isinstance(case.body, dict):
         case.body = known_times(known_body(case.body))
+    if case.path == "/v1/imports" and case.method.upper() == "POST":
+        # A file upload: whatever was generated, send a well-formed import (its checks: imports.test.ts).
+        case.media_type = "text/csv"
+        case.body = import_csv(json.dumps([case.query, repr(case.body)], default=str))
     key = (case.headers or {}).get("idempotency-key")
     if isinstance(key, str) and 0 < len(key) <= 200 and all(0x21 <= ord(c) <= 0x7E for c in key):
         digest = hashlib.sha256(json.dumps([case.path, case.path_parameters, case.body], default=str).encode()).hexdigest()[:16]

@@ -30,7 +30,7 @@ const partyRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock })
       const found = await findCase(db.db, request.params.id, request.user.jurisdictions);
       if (!found) throw notFound();
       if (found.status === 'closed') throw new HttpProblem(409, 'case_closed', 'the case is closed');
-      const { username } = request.body;
+      const username = request.body.role === 'police_officer' ? request.body.username : undefined;
       if (username) {
         const officer = await findUserByUsername(db.db, username);
         if (!officer || officer.role !== 'police' || !isWithin(found.jurisdiction, officer.jurisdictions)) {

@@ -47,6 +47,7 @@ const importRoutes: FastifyPluginAsyncZod<RouteDeps & { imports: ImportRunner }>
       schema: {
         tags: ['imports'],
         summary: 'The import template: the header row, one column per field (R25)',
+        produces: ['text/csv; charset=utf-8'],
         response: { 200: z.string() },
       },
     },
@@ -66,6 +67,8 @@ const importRoutes: FastifyPluginAsyncZod<RouteDeps & { imports: ImportRunner }>
         tags: ['imports'],
         summary: 'Import a caseload already under way from CSV or .xlsx; ?dryRun=true checks it only (R25)',
         querystring: ImportQuery,
+        consumes: [CSV_TYPE, XLSX_TYPE],
+        body: z.any().meta({ description: 'the file: CSV (UTF-8, BOM or not) or an .xlsx workbook' }),
         response: {
           200: DryRunReport,
           202: ImportAccepted,
