@@ -144,10 +144,17 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
       if (!row) throw new Error('case recorded by the workflow is missing from the read model');
       await request.audit({ action: 'case.create', cases: [row] });
       const openTasks = await openTasksOfCase(db.db, caseId);
-      return reply
-        .code(201)
-        .header('location', `/v1/cases/${caseId}`)
-        .send(toCaseView(row, caller.role, openTasks, new Date(await clock())));
+      return (
+        reply
+          .code(201)
+          .header('location', `/v1/cases/${caseId}`)
+          // A case just opened has no group members and no services yet; GET shows them as they come.
+          .send({
+            ...toCaseView(row, caller.role, openTasks, new Date(await clock())),
+            parties: [],
+            services: [],
+          })
+      );
     },
   );
 
