@@ -29,6 +29,7 @@ import supervisorRoutes from './routes/supervisor';
 import taskRoutes from './routes/tasks';
 import codecRoutes from './routes/codec';
 import healthRoutes from './routes/health';
+import metricsRoutes from './routes/metrics';
 import jurisdictionRoutes from './routes/jurisdictions';
 import policyRoutes from './routes/policies';
 
@@ -164,6 +165,8 @@ export async function buildApp(
   });
 
   const routeDeps: RouteDeps = { ...deps, clock: deps.clock ?? (async () => Date.now()) };
+  // First, so its request timing sees every route registered after it.
+  await app.register(metricsRoutes, routeDeps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, routeDeps);
   await app.register(authRoutes, { ...routeDeps, prefix: '/v1/auth' });

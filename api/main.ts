@@ -1,12 +1,13 @@
 // `npm run api`: the HTTP API as its own process (production). Needs DATABASE_URL,
-// TEMPORAL_ADDRESS, TOKEN_SECRET and PAYLOAD_KEYS; see .env.example.
+// TEMPORAL_ADDRESS, TOKEN_SECRET and PAYLOAD_KEYS; see .env.example. The schema must be current
+// (`npm run migrate` first): this process connects with a role that cannot change it.
 import { Client, Connection } from '@temporalio/client';
 import { encryptedDataConverter } from '../codec/data-converter';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
-import { runMain } from '../scripts/run-main';
+import { runMain } from '../config/run-main';
 import { buildApp, loggerOptions } from './app';
 import { COMMAND_TIMEOUT_MS } from './routes/cases/commands';
 
@@ -16,9 +17,9 @@ const SHUTDOWN_GRACE_MS = COMMAND_TIMEOUT_MS + 5_000;
 runMain(async () => {
   const config = loadConfig('api');
   const { policy, document } = loadPolicy(config.policyPath);
-  const database = await openDatabase(config);
-  const connection = await Connection.connect({ address: config.temporalAddress! });
-  const payloadCodec = new EncryptionCodec(config.payloadKeys!);
+  const database = await openDatabase({ ...config, migrate: false });
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const payloadCodec = new EncryptionCodec(config.payloadKeys);
   const temporal = new Client({
     connection,
     namespace: config.temporalNamespace,
@@ -31,7 +32,7 @@ runMain(async () => {
       taskQueue: config.taskQueue,
       policy,
       policyDocument: document,
-      tokenSecret: config.tokenSecret!,
+      tokenSecret: config.tokenSecret,
       tokenTtlSeconds: config.tokenTtlSeconds,
       payloadCodec,
       codecCorsOrigins: config.codecCorsOrigins,

@@ -22,19 +22,48 @@ export interface Database {
 
 const migrationsFolder = join(__dirname, 'migrations');
 
+/** Any fixed number: every process that migrates takes this lock, so two starting together queue. */
+const MIGRATION_LOCK = 7_401_113;
+
+/**
+ * Applies pending migrations as the given role (the owner's, in production) under a PostgreSQL
+ * advisory lock, so concurrent runs apply each migration once.
+ */
+export async function migrateDatabase(url: string): Promise<void> {
+  const pool = new Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5_000 });
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await migratePg(drizzlePg(client, { schema }), { migrationsFolder });
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+    await pool.end();
+  }
+}
+
 /**
  * PostgreSQL through `pg` when a URL is given; otherwise embedded PGlite in `<dataDir>/pglite`
  * (one process only: `npm start` runs the worker and the API in the same process for that).
- * Pending migrations are applied before anything else touches the database.
+ * Pending migrations are applied before anything else touches the database, unless `migrate` is
+ * false: the production processes connect with a role that cannot change the schema, and
+ * `npm run migrate` applies migrations as the owner before them.
  */
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+export async function openDatabase(options: {
+  databaseUrl?: string;
+  dataDir: string;
+  migrate?: boolean;
+}): Promise<Database> {
   if (options.databaseUrl) {
     // A database that stops answering must fail a request (503) instead of hanging it.
     const pool = new Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     const db = drizzlePg(pool, { schema });
-    await migratePg(db, { migrationsFolder });
+    if (options.migrate !== false) await migrateDatabase(options.databaseUrl);
     return {
       db: db as unknown as Db,
       kind: 'postgres',

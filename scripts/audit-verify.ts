@@ -5,7 +5,7 @@
 import { loadConfig } from '../config/config';
 import { verifyAuditChain } from '../db/audit';
 import { openDatabase } from '../db/client';
-import { runMain } from './run-main';
+import { runMain } from '../config/run-main';
 
 runMain(async () => {
   const config = loadConfig('embedded');

@@ -73,29 +73,43 @@ function ensureBinary(spec) {
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const BROWSER_PACKAGES = ['chromium', 'fonts-noto-cjk'];
 
-function ensureBrowser() {
-  const fonts = '/usr/share/fonts/opentype/noto';
-  if (fs.existsSync(CHROMIUM) && fs.existsSync(fonts)) return;
-  log(`installing ${BROWSER_PACKAGES.join(' and ')} from Debian for the browser tests (apt-get)…`);
+function aptInstall(packages) {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const [command, ...prefix] = root ? ['apt-get'] : ['sudo', '-n', 'apt-get'];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const apt = (...args) => execFileSync(command, [...prefix, ...args], { stdio: 'inherit', env });
   try {
-    apt('install', '-y', '--no-install-recommends', ...BROWSER_PACKAGES);
+    apt('install', '-y', '--no-install-recommends', ...packages);
   } catch {
     apt('update');
-    apt('install', '-y', '--no-install-recommends', ...BROWSER_PACKAGES);
+    apt('install', '-y', '--no-install-recommends', ...packages);
   }
+}
+
+function ensureBrowser() {
+  const fonts = '/usr/share/fonts/opentype/noto';
+  if (fs.existsSync(CHROMIUM) && fs.existsSync(fonts)) return;
+  log(`installing ${BROWSER_PACKAGES.join(' and ')} from Debian for the browser tests (apt-get)…`);
+  aptInstall(BROWSER_PACKAGES);
+}
+
+// `promtool` (Debian's prometheus package) checks the alert rules of docs/alerts.rules.yml.
+const PROMTOOL = process.env.PROMTOOL_PATH || '/usr/bin/promtool';
+
+function ensurePromtool() {
+  if (fs.existsSync(PROMTOOL)) return;
+  log('installing prometheus from Debian for promtool, which checks the alert rules (apt-get)…');
+  aptInstall(['prometheus']);
 }
 
 function main() {
   ensureNodeModules();
   for (const spec of BINARIES) ensureBinary(spec);
   if (process.argv.includes('--browser')) ensureBrowser();
+  if (process.argv.includes('--promtool')) ensurePromtool();
 }
 
-module.exports = { BINARIES, binaryPath, CHROMIUM };
+module.exports = { BINARIES, binaryPath, CHROMIUM, PROMTOOL };
 
 if (require.main === module) {
   try {

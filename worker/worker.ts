@@ -1,10 +1,16 @@
 import type { PayloadCodec } from '@temporalio/common';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { faultRecorder } from '../activities/fault-recorder';
 import { configuredChannels, type NotificationChannel } from '../activities/notifier';
 import { EncryptionCodec } from '../codec/encryption-codec';
-import type { Config } from '../config/config';
+import type { WorkerConfig } from '../config/config';
 import { encryptedDataConverter, FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import type { Db } from '../db/client';
 import { RedactActivityErrors } from './redact-activity-errors';
@@ -29,6 +35,20 @@ export interface WorkerDeps {
   >;
 }
 
+/**
+ * The SDK's process-wide runtime, installed before the first connection: its own Prometheus
+ * exporter serves the `temporal_…` metrics (task slots, schedule-to-start latency, failures) at
+ * `metricsAddress`, in seconds (docs/operations.md lists the alerts built on them).
+ */
+export function installRuntime(metricsAddress: string | undefined): void {
+  if (!metricsAddress) return;
+  Runtime.install({
+    telemetryOptions: {
+      metrics: { prometheus: { bindAddress: metricsAddress, useSecondsForDurations: true } },
+    },
+  });
+}
+
 /** The workflow bundle as the worker builds it at start, for workers given a prebuilt one. */
 export async function bundleWorkflows(): Promise<string> {
   const { code } = await bundleWorkflowCode({
@@ -42,7 +62,7 @@ export async function bundleWorkflows(): Promise<string> {
 
 /** What a worker process passes to createWorker from its configuration (worker/main.ts). */
 export function configuredWorkerDeps(
-  config: Config,
+  config: WorkerConfig,
   connection: NativeConnection,
   db: Db,
 ): Omit<WorkerDeps, 'workflowBundle' | 'interceptors' | 'tuning'> {
@@ -52,7 +72,7 @@ export function configuredWorkerDeps(
     taskQueue: config.taskQueue,
     db,
     channels: configuredChannels(config.notifyWebhookUrl),
-    payloadCodec: new EncryptionCodec(config.payloadKeys!),
+    payloadCodec: new EncryptionCodec(config.payloadKeys),
   };
 }
 
