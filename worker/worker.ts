@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import {
   bundleWorkflowCode,
@@ -24,7 +26,7 @@ export interface WorkerDeps {
   channels: NotificationChannel[];
   /** Encrypts every payload the worker sends to Temporal (codec/): names and ID numbers never in plaintext (R21). */
   payloadCodec: PayloadCodec;
-  /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
+  /** A prebuilt workflow bundle (tests build it once); otherwise `npm run build`'s, or bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Tests only: the fault suite's activity interceptor (test/faults/worker-with-faults.ts). */
   interceptors?: WorkerOptions['interceptors'];
@@ -48,6 +50,9 @@ export function installRuntime(metricsAddress: string | undefined): void {
     },
   });
 }
+
+/** Written by `npm run build` beside the compiled code (dist/), so the built worker does not bundle. */
+const PREBUILT_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
 
 /** The workflow bundle as the worker builds it at start, for workers given a prebuilt one. */
 export async function bundleWorkflows(): Promise<string> {
@@ -84,7 +89,9 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+      : existsSync(PREBUILT_BUNDLE)
+        ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
+        : { workflowsPath: require.resolve('../workflows') }),
     dataConverter: encryptedDataConverter(deps.payloadCodec),
     activities: createActivities({ db: deps.db, channels: deps.channels }),
     ...deps.tuning,
