@@ -52,7 +52,7 @@ describe('the production build', () => {
     expect(existsSync(join(app, 'dist', 'api', 'main.js'))).toBe(true);
     expect(existsSync(join(app, 'dist', 'workflow-bundle.js'))).toBe(true);
     run('npm', ['prune', '--omit=dev', '--offline', '--no-audit', '--no-fund']);
-    for (const devTool of ['tsx', 'typescript', 'jest', '@swc']) {
+    for (const devTool of ['tsx', 'typescript', 'jest', 'eslint']) {
       expect(readdirSync(join(app, 'node_modules'))).not.toContain(devTool);
     }
 
