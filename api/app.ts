@@ -11,7 +11,8 @@ import {
 } from '@fastify/type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { Policy } from '../config/policy';
 import type { Database } from '../db/client';
 import { auditPlugin } from './audit';
@@ -111,6 +112,24 @@ export async function buildApp(
       }
       done(null, value);
     });
+  });
+
+  // A trace per request, named by method and route pattern (never the URL: a search `q` may be a
+  // name); the handler runs inside it, so its SQL and Temporal calls join it. A no-op unless the
+  // process started tracing (telemetry/).
+  const tracer = trace.getTracer('rehab-api');
+  const spans = new WeakMap<FastifyRequest, Span>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const span = tracer.startSpan(`${request.method} ${route}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': request.method, 'http.route': route },
+    });
+    spans.set(request, span);
+    context.with(trace.setSpan(context.active(), span), done);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    spans.get(request)?.setAttribute('http.response.status_code', reply.statusCode).end();
   });
 
   app.addHook('preValidation', async (request) => {

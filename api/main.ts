@@ -1,7 +1,9 @@
 // `npm run api`: the HTTP API as its own process (production). Needs DATABASE_URL,
 // TEMPORAL_ADDRESS, TOKEN_SECRET and PAYLOAD_KEYS; see .env.example. The schema must be current
 // (`npm run migrate` first): this process connects with a role that cannot change it.
+import { tracing } from './tracing';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { encryptedDataConverter } from '../codec/data-converter';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import { loadConfig } from '../config/config';
@@ -24,6 +26,8 @@ runMain(async () => {
     connection,
     namespace: config.temporalNamespace,
     dataConverter: encryptedDataConverter(payloadCodec),
+    // Carries the request's trace into the workflow's update handler (headers, not payloads).
+    interceptors: tracing.enabled ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined,
   });
   const app = await buildApp(
     {

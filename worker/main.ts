@@ -1,6 +1,7 @@
 // `npm run worker`: the Temporal worker as its own process (production). Needs DATABASE_URL,
 // TEMPORAL_ADDRESS and PAYLOAD_KEYS; see .env.example. The schema must be current (`npm run
 // migrate` first). SIGINT/SIGTERM drain it (the SDK's default signals).
+import { tracing } from './tracing';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
@@ -16,7 +17,7 @@ runMain(async () => {
   const database = await openDatabase({ ...config, migrate: false });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
-    const worker = await createWorker(configuredWorkerDeps(config, connection, database.db));
+    const worker = await createWorker({ ...configuredWorkerDeps(config, connection, database.db), tracing });
     process.stdout.write(
       `worker: running on task queue ${config.taskQueue}` +
         (config.temporalMetricsAddress

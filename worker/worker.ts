@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Context } from '@temporalio/activity';
 import type { PayloadCodec } from '@temporalio/common';
+import { OpenTelemetryActivityInboundInterceptor } from '@temporalio/interceptors-opentelemetry';
 import {
   bundleWorkflowCode,
   NativeConnection,
@@ -15,6 +17,7 @@ import { EncryptionCodec } from '../codec/encryption-codec';
 import type { WorkerConfig } from '../config/config';
 import { encryptedDataConverter, FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import type { Db } from '../db/client';
+import type { Tracing } from '../telemetry/tracing';
 import { RedactActivityErrors } from './redact-activity-errors';
 
 export interface WorkerDeps {
@@ -28,6 +31,8 @@ export interface WorkerDeps {
   payloadCodec: PayloadCodec;
   /** A prebuilt workflow bundle (tests build it once); otherwise `npm run build`'s, or bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Traces (telemetry/): when on, each activity's span joins the trace of the request behind it. */
+  tracing?: Tracing;
   /** Tests only: the fault suite's activity interceptor (test/faults/worker-with-faults.ts). */
   interceptors?: WorkerOptions['interceptors'];
   /** Benchmarks only (bench/): the SDK's cache and concurrency settings under test. */
@@ -51,6 +56,9 @@ export function installRuntime(metricsAddress: string | undefined): void {
   });
 }
 
+/** The workflows' interceptor: carries a trace from an update to its activities (headers only). */
+const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/trace-propagation')];
+
 /** Written by `npm run build` beside the compiled code (dist/), so the built worker does not bundle. */
 const PREBUILT_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
 
@@ -58,6 +66,7 @@ const PREBUILT_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
 export async function bundleWorkflows(): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     // As the worker bundles it: failures encoded (codec/failure-converter.ts).
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
@@ -99,7 +108,11 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     // before the failure reaches Temporal. Tests may add their own (test/faults).
     interceptors: {
       ...deps.interceptors,
+      workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES, ...(deps.interceptors?.workflowModules ?? [])],
       activity: [
+        ...(deps.tracing?.enabled
+          ? [(ctx: Context) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx) })]
+          : []),
         () => ({ inbound: new RedactActivityErrors() }),
         faultRecorder(deps.db),
         ...(deps.interceptors?.activity ?? []),
