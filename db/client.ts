@@ -54,6 +54,8 @@ export async function migrateDatabase(url: string): Promise<void> {
  */
 export async function openDatabase(options: {
   databaseUrl?: string;
+  /** Migrations run as this role when given (the schema's owner). */
+  databaseOwnerUrl?: string;
   dataDir: string;
   migrate?: boolean;
 }): Promise<Database> {
@@ -63,7 +65,7 @@ export async function openDatabase(options: {
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     const db = drizzlePg(pool, { schema });
-    if (options.migrate !== false) await migrateDatabase(options.databaseUrl);
+    if (options.migrate !== false) await migrateDatabase(options.databaseOwnerUrl ?? options.databaseUrl);
     return {
       db: db as unknown as Db,
       kind: 'postgres',
