@@ -25,7 +25,14 @@ const system = new FaultSystem({ policy: 'standard' });
 const apis: { proc: Proc; base: string }[] = [];
 const workers: Proc[] = [];
 const tokens = new Map<string, string>();
-const stats = { acknowledged: 0, failovers: 0, unavailable: 0, latencies: [] as number[] };
+const stats = {
+  acknowledged: 0,
+  failovers: 0,
+  unavailable: 0,
+  inProgress: 0,
+  recordedBeforeRetry: 0,
+  latencies: [] as number[],
+};
 
 async function startApi(): Promise<void> {
   const port = await freePort();
@@ -42,7 +49,11 @@ async function startWorker(): Promise<void> {
   );
 }
 
-/** A POST that fails over to another running API on a lost connection or a 503, same key each time. */
+/**
+ * A POST that fails over to another running API on a lost connection or a 503, same key each
+ * time. A key whose first request died with its API process stays claimed until it is stale
+ * (api/idempotency.ts, 120 s): the 409 "still in progress" says to retry later, and it does.
+ */
 async function post(
   username: string,
   path: string,
@@ -51,7 +62,7 @@ async function post(
 ): Promise<{ status: number; json: unknown }> {
   const key = randomUUID();
   const started = Date.now();
-  for (let attempt = 0; Date.now() - started < 90_000; attempt += 1) {
+  for (let attempt = 0; Date.now() - started < 180_000; attempt += 1) {
     const alive = apis.filter((api) => api.proc.running());
     const api = alive[(n + attempt) % alive.length]!;
     try {
@@ -69,14 +80,20 @@ async function post(
         await sleep(500);
         continue;
       }
+      const json = (await reply.json()) as { detail?: string };
+      if (reply.status === 409 && json.detail?.includes('still in progress')) {
+        stats.inProgress += 1;
+        await sleep(1_000);
+        continue;
+      }
       stats.latencies.push(Date.now() - started);
-      return { status: reply.status, json: await reply.json() };
+      return { status: reply.status, json };
     } catch {
       stats.failovers += 1;
       await sleep(200);
     }
   }
-  throw new Error(`${path}: no answer in 90 s`);
+  throw new Error(`${path}: no answer in 180 s`);
 }
 
 async function driveCase(n: number): Promise<{ id: string; steps: number }> {
@@ -89,9 +106,19 @@ async function driveCase(n: number): Promise<{ id: string; steps: number }> {
     step += 1;
     const note = `step-${step}`;
     const reply = await post(user, `/v1/cases/${id}/events`, { ...event, note }, n + step);
-    // A 409 after a failover: the first attempt was recorded before its process died.
-    if (reply.status === 409 && (await notesRecorded(system, id, note)) === 1) continue;
-    expect({ step, status: reply.status, body: reply.json }).toMatchObject({ status: 201 });
+    // A 409 after a 503 or a failover: the first attempt's update was applied once a worker took
+    // it up, after its reply was lost; it reaches the read model a moment later.
+    if (reply.status === 409) {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && (await notesRecorded(system, id, note)) === 0) await sleep(250);
+      if ((await notesRecorded(system, id, note)) === 1) {
+        stats.acknowledged += 1;
+        stats.recordedBeforeRetry += 1;
+        continue;
+      }
+    }
+    if (reply.status !== 201)
+      throw new Error(`step ${step} of ${id}: ${reply.status} ${JSON.stringify(reply.json)}`);
     stats.acknowledged += 1;
   }
   return { id, steps: SCRIPT.length };
@@ -176,10 +203,12 @@ describe('two APIs and two workers on one database and one Temporal server', () 
       p99ms: percentile(stats.latencies, 99),
       failovers: stats.failovers,
       unavailable: stats.unavailable,
+      inProgressRetries: stats.inProgress,
+      recordedBeforeRetry: stats.recordedBeforeRetry,
       ...report,
     });
     expect(stats.acknowledged).toBe(total);
     expect(report.problems).toEqual([]);
     expect(report.notifications).toBeGreaterThanOrEqual(CASES);
-  }, 300_000);
+  }, 600_000);
 });
