@@ -11,7 +11,7 @@ import { Problem } from '../../../schemas/problem';
 import { recordEventUpdate } from '../../../workflows/case-follow-up.messages';
 import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
-import { sendToCase } from './commands';
+import { sendToCase, updateIdOf } from './commands';
 import { toCaseView, toTimelineView } from './views';
 
 const EventReply = z.object({ event: TimelineEntryView, case: CaseView });
@@ -42,10 +42,13 @@ const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal
           { path: 'body.jurisdiction', message: `outside your jurisdictions: ${event.jurisdiction}` },
         ]);
       }
-      const entry = await sendToCase(temporal, found.id, recordEventUpdate, [
-        event,
-        { username: caller.username, role: caller.role },
-      ]);
+      const entry = await sendToCase(
+        temporal,
+        found.id,
+        recordEventUpdate,
+        [event, { username: caller.username, role: caller.role }],
+        updateIdOf(request),
+      );
       await request.audit({ action: `case.event.${event.type}`, cases: [found] });
       // The update returns once the read model has the change, so this read sees it.
       const updated = (await findCase(db.db, found.id, caller.jurisdictions)) ?? found;

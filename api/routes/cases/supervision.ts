@@ -29,7 +29,7 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
-import { sendToCase } from './commands';
+import { sendToCase, updateIdOf } from './commands';
 import { toCaseView, toTaskView, toTimelineView } from './views';
 
 const ActionReply = z.object({ event: TimelineEntryView, case: CaseView });
@@ -56,7 +56,13 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     update: UpdateDefinition<TimelineEntry, [B, Actor]>,
     body: B,
   ) => {
-    const entry = await sendToCase(temporal, found.id, update, [body, actor(request.user)]);
+    const entry = await sendToCase(
+      temporal,
+      found.id,
+      update,
+      [body, actor(request.user)],
+      updateIdOf(request),
+    );
     await request.audit({ action: `case.${update.name}`, cases: [found] });
     return { event: toTimelineView(entry), case: await view(found.id, request.user) };
   };
@@ -161,10 +167,13 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     },
     async (request) => {
       const found = await load(request.params.id, request.user);
-      await sendToCase(temporal, found.id, extendTaskUpdate, [
-        { taskId: request.params.taskId, ...request.body },
-        actor(request.user),
-      ]);
+      await sendToCase(
+        temporal,
+        found.id,
+        extendTaskUpdate,
+        [{ taskId: request.params.taskId, ...request.body }, actor(request.user)],
+        updateIdOf(request),
+      );
       await request.audit({ action: 'case.extendTask', cases: [found] });
       const task = (await openTasksOfCase(db.db, found.id)).find((t) => t.id === request.params.taskId);
       if (!task) throw notFound('task');
