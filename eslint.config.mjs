@@ -33,7 +33,7 @@ const NODE_BUILTINS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', 'data/**', 'db/migrations/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.tools/**', 'data/**', 'db/migrations/**', 'coverage/**', 'dist/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.tsx'],
@@ -103,7 +103,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['scripts/ensure.js', 'jest.config.js'],
+    files: ['scripts/ensure.js', 'scripts/build.js', 'jest.config.js'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' },

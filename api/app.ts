@@ -5,7 +5,8 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { Policy } from '../config/policy';
 import type { Database } from '../db/client';
 import { redactError } from '../db/redact';
@@ -29,6 +30,7 @@ import supervisorRoutes from './routes/supervisor';
 import taskRoutes from './routes/tasks';
 import codecRoutes from './routes/codec';
 import healthRoutes from './routes/health';
+import metricsRoutes from './routes/metrics';
 import jurisdictionRoutes from './routes/jurisdictions';
 import importRoutes from './routes/imports';
 import policyRoutes from './routes/policies';
@@ -187,6 +189,24 @@ export async function buildApp(
     reply.header('cache-control', 'no-store');
   });
 
+  // A trace per request, named by method and route pattern (never the URL: a search `q` may be a
+  // name); the handler runs inside it, so its SQL and Temporal calls join it. A no-op unless the
+  // process started tracing (telemetry/).
+  const tracer = trace.getTracer('rehab-api');
+  const spans = new WeakMap<FastifyRequest, Span>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const span = tracer.startSpan(`${request.method} ${route}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': request.method, 'http.route': route },
+    });
+    spans.set(request, span);
+    context.with(trace.setSpan(context.active(), span), done);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    spans.get(request)?.setAttribute('http.response.status_code', reply.statusCode).end();
+  });
+
   app.addHook('preValidation', async (request) => {
     const path =
       nulPath(request.params, 'params') ??
@@ -235,6 +255,8 @@ export async function buildApp(
   await app.register(idempotencyPlugin, { db: deps.db.db });
 
   const routeDeps: RouteDeps = { ...deps, clock: deps.clock ?? (async () => Date.now()) };
+  // First, so its request timing sees every route registered after it.
+  await app.register(metricsRoutes, routeDeps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, routeDeps);
   await app.register(authRoutes, { ...routeDeps, prefix: '/v1/auth' });

@@ -1,12 +1,15 @@
 // `npm run api`: the HTTP API as its own process (production). Needs DATABASE_URL,
-// TEMPORAL_ADDRESS, TOKEN_SECRET and PAYLOAD_KEYS; see .env.example.
+// TEMPORAL_ADDRESS, TOKEN_SECRET, AUDIT_KEY and PAYLOAD_KEYS; see .env.example. The schema must be current
+// (`npm run migrate` first): this process connects with a role that cannot change it.
+import { tracing } from './tracing';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { encryptedDataConverter } from '../codec/data-converter';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
-import { runMain } from '../scripts/run-main';
+import { runMain } from '../config/run-main';
 import { buildApp, loggerOptions } from './app';
 import { COMMAND_TIMEOUT_MS } from './routes/cases/commands';
 
@@ -16,13 +19,15 @@ const SHUTDOWN_GRACE_MS = COMMAND_TIMEOUT_MS + 5_000;
 runMain(async () => {
   const config = loadConfig('api');
   const { policy, document } = loadPolicy(config.policyPath);
-  const database = await openDatabase(config);
-  const connection = await Connection.connect({ address: config.temporalAddress! });
-  const payloadCodec = new EncryptionCodec(config.payloadKeys!);
+  const database = await openDatabase({ ...config, migrate: false });
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const payloadCodec = new EncryptionCodec(config.payloadKeys);
   const temporal = new Client({
     connection,
     namespace: config.temporalNamespace,
     dataConverter: encryptedDataConverter(payloadCodec),
+    // Carries the request's trace into the workflow's update handler (headers, not payloads).
+    interceptors: tracing.enabled ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined,
   });
   const app = await buildApp(
     {
@@ -31,9 +36,9 @@ runMain(async () => {
       taskQueue: config.taskQueue,
       policy,
       policyDocument: document,
-      tokenSecret: config.tokenSecret!,
+      tokenSecret: config.tokenSecret,
       tokenTtlSeconds: config.tokenTtlSeconds,
-      auditKey: config.auditKey!,
+      auditKey: config.auditKey,
       importConcurrency: config.importConcurrency,
       payloadCodec,
       codecCorsOrigins: config.codecCorsOrigins,

@@ -3,7 +3,7 @@
 // Prints a table as it goes; writes bench/results/latest.json and a dated copy (a quick run:
 // quick-latest.json and its dated copy, which git ignores).
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
-import { runMain } from '../scripts/run-main';
+import { runMain } from '../config/run-main';
 import { machine, row, say, writeResults } from './lib/report';
 import { BenchSystem } from './lib/system';
 import { eventRoundTrip } from './phases/events';

@@ -5,7 +5,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig } from '../config/config';
 import { openDatabase } from '../db/client';
-import { runMain } from '../scripts/run-main';
+import { runMain } from '../config/run-main';
 import { configuredWorkerDeps, createWorker, type WorkerDeps } from '../worker/worker';
 
 interface Spec {
@@ -19,7 +19,7 @@ runMain(async () => {
   const spec = JSON.parse(process.env.BENCH_WORKER!) as Spec;
   const config = loadConfig('worker');
   const database = await openDatabase(config);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress! });
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const started = performance.now();
   const worker = await createWorker({
     ...configuredWorkerDeps(config, connection, database.db),

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parsePayloadKeys, type PayloadKey } from '../codec/encryption-codec';
@@ -6,7 +7,7 @@ import { parsePayloadKeys, type PayloadKey } from '../codec/encryption-codec';
 // and the production `npm run api` / `npm run worker`, which must be told where PostgreSQL and
 // Temporal are. A missing or bad value stops the process with a message that names the key.
 
-export type Mode = 'embedded' | 'api' | 'worker';
+export type Mode = 'embedded' | 'api' | 'worker' | 'migrate';
 
 const Port = z.coerce.number().int().min(1).max(65_535);
 
@@ -18,6 +19,7 @@ const Env = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  /** The owner's connection, used only to apply migrations (`npm run migrate`); DATABASE_URL otherwise. */
   DATABASE_OWNER_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
@@ -32,8 +34,8 @@ const Env = z.object({
   TEMPORAL_UI_PORT: Port.default(8233),
   POLICY: z.string().min(1).default('policies/standard.json'),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  AUDIT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  AUDIT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   PAYLOAD_KEYS: z
@@ -57,6 +59,10 @@ const Env = z.object({
     )
     .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be origins such as http://127.0.0.1:8233' })))
     .optional(),
+  TEMPORAL_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(off|[^\s:/]+:\d+)$/, 'must be host:port, e.g. 127.0.0.1:9464, or off')
+    .default('127.0.0.1:9464'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -67,7 +73,7 @@ export interface Config {
   dataDir: string;
   /** Unset: embedded PGlite in `dataDir` (only `npm start`). */
   databaseUrl?: string;
-  /** The tables' owner: runs the migrations and grants `databaseUrl`'s role its rights. Unset: migrations run over `databaseUrl`. */
+  /** Used only to apply migrations; unset: DATABASE_URL. */
   databaseOwnerUrl?: string;
   /** Unset: `npm start` runs the embedded Temporal dev server here. */
   temporalAddress?: string;
@@ -90,24 +96,81 @@ export interface Config {
   payloadKeys?: PayloadKey[];
   /** Browser origins allowed to call the codec endpoint (the Temporal Web UI). */
   codecCorsOrigins: string[];
+  /** Where the worker's Temporal SDK serves its Prometheus metrics; undefined: off. */
+  temporalMetricsAddress?: string;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+}
+
+/** What each production process is guaranteed to have, so its wiring needs no assertions. */
+export type ApiConfig = Config &
+  Settled<'databaseUrl' | 'temporalAddress' | 'tokenSecret' | 'auditKey' | 'payloadKeys'>;
+export type WorkerConfig = Config & Settled<'databaseUrl' | 'temporalAddress' | 'payloadKeys'>;
+export type MigrateConfig = Config & Settled<'databaseUrl'>;
+type Settled<K extends keyof Config> = { [P in K]-?: NonNullable<Config[P]> };
+interface ConfigOf {
+  embedded: Config;
+  api: ApiConfig;
+  worker: WorkerConfig;
+  migrate: MigrateConfig;
 }
 
 const REQUIRED: Record<Mode, (keyof z.infer<typeof Env>)[]> = {
   embedded: [],
   api: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TOKEN_SECRET', 'AUDIT_KEY', 'PAYLOAD_KEYS'],
   worker: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'PAYLOAD_KEYS'],
+  migrate: ['DATABASE_URL'],
 };
+
+/** Secrets may come from files (Docker/Kubernetes secrets): `TOKEN_SECRET_FILE=/run/secrets/…`. */
+export const FILE_KEYS = [
+  'DATABASE_URL',
+  'DATABASE_OWNER_URL',
+  'TOKEN_SECRET',
+  'AUDIT_KEY',
+  'PAYLOAD_KEYS',
+] as const;
+
+function readSecretFiles(
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string,
+  problems: string[],
+): Record<string, string | undefined> {
+  const out = { ...env };
+  for (const key of FILE_KEYS) {
+    const path = env[`${key}_FILE`];
+    if (path === undefined) continue;
+    delete out[`${key}_FILE`];
+    if (env[key] !== undefined) {
+      problems.push(`  ${key}_FILE: set ${key} or ${key}_FILE, not both`);
+      continue;
+    }
+    try {
+      out[key] = readFile(path).trim();
+    } catch {
+      problems.push(`  ${key}_FILE: cannot read ${path}`);
+    }
+  }
+  return out;
+}
 
 export class ConfigError extends Error {}
 
-export function loadConfig(mode: Mode, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig<M extends Mode>(
+  mode: M,
+  env: NodeJS.ProcessEnv = process.env,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): ConfigOf[M] {
+  const problems: string[] = [];
   // An empty variable counts as unset, as in most shells' `FOO= npm start`.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const present = readSecretFiles(
+    Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')),
+    readFile,
+    problems,
+  );
   const result = Env.safeParse(present);
-  const problems = result.success
-    ? []
-    : result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  if (!result.success) {
+    problems.push(...result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`));
+  }
   for (const key of REQUIRED[mode]) {
     if (present[key] === undefined) problems.push(`  ${key}: required for \`npm run ${mode}\``);
   }
@@ -115,7 +178,7 @@ export function loadConfig(mode: Mode, env: NodeJS.ProcessEnv = process.env): Co
     throw new ConfigError(`configuration is invalid (see .env.example):\n${problems.join('\n')}`);
   }
   const e = result.data;
-  return {
+  const config: Config = {
     mode,
     host: e.HOST,
     port: e.PORT,
@@ -138,6 +201,9 @@ export function loadConfig(mode: Mode, env: NodeJS.ProcessEnv = process.env): Co
       `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
       `http://localhost:${e.TEMPORAL_UI_PORT}`,
     ],
+    temporalMetricsAddress: e.TEMPORAL_METRICS_ADDRESS === 'off' ? undefined : e.TEMPORAL_METRICS_ADDRESS,
     logLevel: e.LOG_LEVEL,
   };
+  // Every key REQUIRED[mode] names was checked above, so the narrowed type holds.
+  return config as ConfigOf[M];
 }

@@ -22,6 +22,9 @@ export interface Database {
 
 const migrationsFolder = join(__dirname, 'migrations');
 
+/** Any fixed number: every process that migrates takes this lock, so two starting together queue. */
+const MIGRATION_LOCK = 7_401_113;
+
 /**
  * What the application's role may do (R21): read and write its tables, but on the audit trail only
  * read and append: no UPDATE, DELETE or TRUNCATE, nothing on the chain head but SELECT (a trigger
@@ -36,16 +39,27 @@ export async function grantApplicationRole(db: Db, role: string): Promise<void> 
   await db.execute(sql`revoke update, delete, truncate on audit_log from ${who}`);
 }
 
-/** Applies pending migrations as the owner, and grants the application's role its rights. */
-async function migrateAsOwner(ownerUrl: string, appUrl: string): Promise<void> {
-  const pool = new Pool({ connectionString: ownerUrl, max: 1, connectionTimeoutMillis: 5_000 });
+/**
+ * Applies pending migrations as the given role (the owner's, in production) under a PostgreSQL
+ * advisory lock, so concurrent runs apply each migration once; then grants the application's role
+ * (`appUrl`'s user, when it is another role) its rights.
+ */
+export async function migrateDatabase(url: string, appUrl?: string): Promise<void> {
+  const pool = new Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5_000 });
+  const client = await pool.connect();
   try {
-    const db = drizzlePg(pool, { schema });
-    await migratePg(db, { migrationsFolder });
-    const role = decodeURIComponent(new URL(appUrl).username);
-    const [owner] = (await db.execute<{ name: string }>(sql`select current_user as name`)).rows;
-    if (role && role !== owner?.name) await grantApplicationRole(db as unknown as Db, role);
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      const db = drizzlePg(client, { schema });
+      await migratePg(db, { migrationsFolder });
+      const role = appUrl ? decodeURIComponent(new URL(appUrl).username) : '';
+      const [owner] = (await db.execute<{ name: string }>(sql`select current_user as name`)).rows;
+      if (role && role !== owner?.name) await grantApplicationRole(db as unknown as Db, role);
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
   } finally {
+    client.release();
     await pool.end();
   }
 }
@@ -53,23 +67,26 @@ async function migrateAsOwner(ownerUrl: string, appUrl: string): Promise<void> {
 /**
  * PostgreSQL through `pg` when a URL is given; otherwise embedded PGlite in `<dataDir>/pglite`
  * (one process only: `npm start` runs the worker and the API in the same process for that).
- * Pending migrations are applied before anything else touches the database: as the owner
- * (`databaseOwnerUrl`, which then grants the application's role its rights) when given, else
- * over the application's own connection.
+ * Pending migrations are applied before anything else touches the database (as the owner when
+ * `databaseOwnerUrl` is given, which then grants the application's role its rights), unless
+ * `migrate` is false: the production processes connect with a role that cannot change the schema,
+ * and `npm run migrate` applies migrations as the owner before them.
  */
 export async function openDatabase(options: {
   databaseUrl?: string;
+  /** Migrations run as this role when given (the schema's owner). */
   databaseOwnerUrl?: string;
   dataDir: string;
+  migrate?: boolean;
 }): Promise<Database> {
   if (options.databaseUrl) {
-    if (options.databaseOwnerUrl) await migrateAsOwner(options.databaseOwnerUrl, options.databaseUrl);
     // A database that stops answering must fail a request (503) instead of hanging it.
     const pool = new Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     const db = drizzlePg(pool, { schema });
-    if (!options.databaseOwnerUrl) await migratePg(db, { migrationsFolder });
+    if (options.migrate !== false)
+      await migrateDatabase(options.databaseOwnerUrl ?? options.databaseUrl, options.databaseUrl);
     return {
       db: db as unknown as Db,
       kind: 'postgres',

@@ -11,7 +11,7 @@ import { loadConfig } from '../config/config';
 import { openDatabase } from '../db/client';
 import { addJurisdiction, addUser, disableUser, type AdminResult } from '../db/admin';
 import { JurisdictionCode, ROLES, type Role } from '../schemas/common';
-import { runMain } from './run-main';
+import { runMain } from '../config/run-main';
 
 const USAGE = `usage:
   npm run admin -- jurisdiction add <code> <name>

@@ -7,7 +7,7 @@
 import { loadConfig } from '../config/config';
 import { verifyAuditChain } from '../db/audit';
 import { openDatabase } from '../db/client';
-import { runMain } from './run-main';
+import { runMain } from '../config/run-main';
 import { embeddedAuditKey } from './embedded-keys';
 
 runMain(async () => {

@@ -105,18 +105,24 @@ function ensureDebian(packages, why) {
   }
 }
 
+// `promtool` (Debian's prometheus package) checks the alert rules of docs/alerts.rules.yml.
+const PROMTOOL = process.env.PROMTOOL_PATH || '/usr/bin/promtool';
+const PROMTOOL_PACKAGES = { prometheus: PROMTOOL };
+
 function main() {
   ensureNodeModules();
   for (const spec of BINARIES) ensureBinary(spec);
   ensureDebian(FONT_PACKAGES, 'for the Chinese text of printed forms');
-  // What only the tests need: the conformance tool and the browser.
+  // What only the tests need: the conformance tool, the browser, the alert rules' checker.
   if (process.argv.includes('--browser')) {
     ensureBinary(SCHEMATHESIS);
     ensureDebian(BROWSER_PACKAGES, 'for the browser tests');
   }
+  if (process.argv.includes('--promtool'))
+    ensureDebian(PROMTOOL_PACKAGES, 'for promtool, which checks the alert rules');
 }
 
-module.exports = { BINARIES, SCHEMATHESIS, binaryPath, CHROMIUM, CJK_FONT };
+module.exports = { BINARIES, SCHEMATHESIS, binaryPath, CHROMIUM, CJK_FONT, PROMTOOL };
 
 if (require.main === module) {
   try {

@@ -5,7 +5,7 @@
 //   IMPORT_USER      a supervisor's username;  IMPORT_PASSWORD  their password
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { runMain } from './run-main';
+import { runMain } from '../config/run-main';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 

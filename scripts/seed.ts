@@ -2,7 +2,7 @@
 import { loadConfig } from '../config/config';
 import { openDatabase } from '../db/client';
 import { seedDemoData } from './demo-data';
-import { runMain } from './run-main';
+import { runMain } from '../config/run-main';
 
 runMain(async () => {
   const config = loadConfig('embedded');

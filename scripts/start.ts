@@ -19,10 +19,10 @@ import {
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
-import { createWorker } from '../worker/worker';
+import { createWorker, installRuntime } from '../worker/worker';
 import { DEMO_PASSWORD, seedDemoData } from './demo-data';
 import { embeddedAuditKey } from './embedded-keys';
-import { runMain } from './run-main';
+import { runMain } from '../config/run-main';
 import { startDevServer } from './temporal-dev-server';
 
 function say(message: string) {
@@ -72,6 +72,7 @@ runMain(async () => {
   if (!config.databaseUrl) await seedDemoData(database.db);
 
   say('starting the worker (bundling the workflows)…');
+  installRuntime(config.temporalMetricsAddress);
   const workerConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
     connection: workerConnection,
@@ -112,6 +113,8 @@ runMain(async () => {
   say(`  Console      ${base}/`);
   say(`  API          ${base}/v1`);
   say(`  Swagger UI   ${base}/docs`);
+  say(`  Metrics      ${base}/metrics`);
+  if (config.temporalMetricsAddress) say(`  SDK metrics  http://${config.temporalMetricsAddress}/metrics`);
   if (server) say(`  Temporal UI  http://127.0.0.1:${config.temporalUiPort}`);
   say(`  policy       ${policy.version}`);
   if (!config.databaseUrl)

@@ -1,12 +1,23 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from '@temporalio/activity';
 import type { PayloadCodec } from '@temporalio/common';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { OpenTelemetryActivityInboundInterceptor } from '@temporalio/interceptors-opentelemetry';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { faultRecorder } from '../activities/fault-recorder';
 import { configuredChannels, type NotificationChannel } from '../activities/notifier';
 import { EncryptionCodec } from '../codec/encryption-codec';
-import type { Config } from '../config/config';
+import type { WorkerConfig } from '../config/config';
 import { encryptedDataConverter, FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import type { Db } from '../db/client';
+import type { Tracing } from '../telemetry/tracing';
 import { RedactActivityErrors } from './redact-activity-errors';
 
 export interface WorkerDeps {
@@ -18,8 +29,10 @@ export interface WorkerDeps {
   channels: NotificationChannel[];
   /** Encrypts every payload the worker sends to Temporal (codec/): names and ID numbers never in plaintext (R21). */
   payloadCodec: PayloadCodec;
-  /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
+  /** A prebuilt workflow bundle (tests build it once); otherwise `npm run build`'s, or bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Traces (telemetry/): when on, each activity's span joins the trace of the request behind it. */
+  tracing?: Tracing;
   /** Tests only: the fault suite's activity interceptor (test/faults/worker-with-faults.ts). */
   interceptors?: WorkerOptions['interceptors'];
   /** Benchmarks only (bench/): the SDK's cache and concurrency settings under test. */
@@ -29,10 +42,31 @@ export interface WorkerDeps {
   >;
 }
 
+/**
+ * The SDK's process-wide runtime, installed before the first connection: its own Prometheus
+ * exporter serves the `temporal_…` metrics (task slots, schedule-to-start latency, failures) at
+ * `metricsAddress`, in seconds (docs/operations.md lists the alerts built on them).
+ */
+export function installRuntime(metricsAddress: string | undefined): void {
+  if (!metricsAddress) return;
+  Runtime.install({
+    telemetryOptions: {
+      metrics: { prometheus: { bindAddress: metricsAddress, useSecondsForDurations: true } },
+    },
+  });
+}
+
+/** The workflows' interceptor: carries a trace from an update to its activities (headers only). */
+const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/trace-propagation')];
+
+/** Written by `npm run build` beside the compiled code (dist/), so the built worker does not bundle. */
+const PREBUILT_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
+
 /** The workflow bundle as the worker builds it at start, for workers given a prebuilt one. */
 export async function bundleWorkflows(): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     // As the worker bundles it: failures encoded (codec/failure-converter.ts).
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
@@ -42,7 +76,7 @@ export async function bundleWorkflows(): Promise<string> {
 
 /** What a worker process passes to createWorker from its configuration (worker/main.ts). */
 export function configuredWorkerDeps(
-  config: Config,
+  config: WorkerConfig,
   connection: NativeConnection,
   db: Db,
 ): Omit<WorkerDeps, 'workflowBundle' | 'interceptors' | 'tuning'> {
@@ -52,7 +86,7 @@ export function configuredWorkerDeps(
     taskQueue: config.taskQueue,
     db,
     channels: configuredChannels(config.notifyWebhookUrl),
-    payloadCodec: new EncryptionCodec(config.payloadKeys!),
+    payloadCodec: new EncryptionCodec(config.payloadKeys),
   };
 }
 
@@ -64,7 +98,9 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+      : existsSync(PREBUILT_BUNDLE)
+        ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
+        : { workflowsPath: require.resolve('../workflows') }),
     dataConverter: encryptedDataConverter(deps.payloadCodec),
     activities: createActivities({ db: deps.db, channels: deps.channels }),
     ...deps.tuning,
@@ -72,7 +108,11 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     // before the failure reaches Temporal. Tests may add their own (test/faults).
     interceptors: {
       ...deps.interceptors,
+      workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES, ...(deps.interceptors?.workflowModules ?? [])],
       activity: [
+        ...(deps.tracing?.enabled
+          ? [(ctx: Context) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx) })]
+          : []),
         () => ({ inbound: new RedactActivityErrors() }),
         faultRecorder(deps.db),
         ...(deps.interceptors?.activity ?? []),

@@ -78,8 +78,19 @@ export interface Proc {
  * itself, and a SIGKILL leaves no orphan behind.
  */
 export async function spawnTsx(entry: string, env: NodeJS.ProcessEnv, ready: string): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: root,
+  return spawnNode(['--import', 'tsx', entry], env, ready);
+}
+
+/** `node <args>` in `cwd` (the repository by default), ready when its output says `ready`. */
+export async function spawnNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: string,
+  cwd = root,
+): Promise<Proc> {
+  const entry = args.at(-1);
+  const child = spawn(process.execPath, args, {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,7 +4,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../config/config';
 import { openDatabase } from '../../db/client';
-import { runMain } from '../../scripts/run-main';
+import { runMain } from '../../config/run-main';
 import { configuredWorkerDeps, createWorker } from '../../worker/worker';
 
 const killAfter = Number(process.env.FAULT_KILL_AFTER_COMMIT ?? 0);
@@ -13,7 +13,7 @@ let completed = 0;
 runMain(async () => {
   const config = loadConfig('worker');
   const database = await openDatabase(config);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress! });
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await createWorker({
     ...configuredWorkerDeps(config, connection, database.db),
     // Bundled once by the test run's global setup, so a restart takes a second, not ten.

@@ -52,6 +52,7 @@ describe('npm start', () => {
       PORT: String(await freePort()),
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
+      TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
       LOG_LEVEL: 'warn',
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
@@ -81,6 +82,10 @@ describe('npm start', () => {
     expect(running.output()).toContain(`Temporal UI  http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
     expect((await api('/readyz')).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`)).status).toBe(200);
+    // The worker's Temporal SDK metrics, at the address printed (issue 17).
+    const sdkMetrics = `http://${env.TEMPORAL_METRICS_ADDRESS}/metrics`;
+    expect(running.output()).toContain(`SDK metrics  ${sdkMetrics}`);
+    expect(await (await fetch(sdkMetrics)).text()).toContain('temporal_worker_task_slots_available');
     // The web console is served by the same process (issue: "npm start serves it").
     expect(running.output()).toContain(`Console      http://127.0.0.1:${env.PORT}/`);
     const page = await api('/');

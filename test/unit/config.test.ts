@@ -145,4 +145,41 @@ describe('durations', () => {
       expect(parseDuration(formatDuration(parseDuration(text)!))).toBe(parseDuration(text));
     }
   });
+
+  it('R21: reads the secrets from files (*_FILE) and names a file it cannot read', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const files: Record<string, string> = {
+      '/run/secrets/token': `${'s'.repeat(40)}\n`,
+      '/run/secrets/keys': `k1:${key}\n`,
+    };
+    const read = (path: string) => {
+      const text = files[path];
+      if (text === undefined) throw new Error('ENOENT');
+      return text;
+    };
+    const env = {
+      DATABASE_URL: 'postgres://app@db/rehab',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TOKEN_SECRET_FILE: '/run/secrets/token',
+      PAYLOAD_KEYS_FILE: '/run/secrets/keys',
+    };
+    const config = loadConfig('api', env, read);
+    expect(config.tokenSecret).toBe('s'.repeat(40));
+    expect(config.payloadKeys.map((k) => k.id)).toEqual(['k1']);
+    expect(() => loadConfig('api', { ...env, TOKEN_SECRET_FILE: '/run/secrets/missing' }, read)).toThrow(
+      'TOKEN_SECRET_FILE: cannot read /run/secrets/missing',
+    );
+    expect(() => loadConfig('api', { ...env, TOKEN_SECRET: 's'.repeat(40) }, read)).toThrow(
+      'TOKEN_SECRET_FILE: set TOKEN_SECRET or TOKEN_SECRET_FILE, not both',
+    );
+  });
+
+  it('runs migrations as the owner when DATABASE_OWNER_URL is given, and needs only a database otherwise', () => {
+    expect(() => loadConfig('migrate', {})).toThrow('DATABASE_URL: required for `npm run migrate`');
+    const config = loadConfig('migrate', {
+      DATABASE_URL: 'postgres://app@db/rehab',
+      DATABASE_OWNER_URL: 'postgres://owner@db/rehab',
+    });
+    expect(config.databaseOwnerUrl).toBe('postgres://owner@db/rehab');
+  });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ApplicationFailure,
   WorkflowNotFoundError,
@@ -5,6 +6,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import type { FastifyRequest } from 'fastify';
 import { caseWorkflowId, COMMAND_REFUSED } from '../../../workflows/case-follow-up.messages';
 import type { CaseRow } from '../../../db/schema';
 import { isWithin } from '../../../db/scope';
@@ -57,6 +59,17 @@ function refusalOf(failure: ApplicationFailure): HttpProblem {
 }
 
 /**
+ * The update id of a request with an `Idempotency-Key`: a retry that takes over the claim of a
+ * request whose API process died (api/idempotency.ts) sends the same id, and Temporal answers it
+ * with the first update's outcome instead of applying the step twice. Hashed: no client text in
+ * Temporal's history.
+ */
+export function updateIdOf(request: FastifyRequest): string | undefined {
+  const claim = request.idempotencyClaim;
+  return claim && createHash('sha256').update(`${claim.scope}\n${claim.key}`).digest('hex');
+}
+
+/**
  * Sends a human step to the case's workflow as an update. The workflow's validator refuses a
  * step that makes no sense now, with a code and a reason: a 409 (422 for a time out of bounds)
  * whose detail is the reason.
@@ -66,10 +79,11 @@ export async function sendToCase<Ret, Args extends [unknown, ...unknown[]]>(
   caseId: string,
   update: UpdateDefinition<Ret, Args>,
   args: Args,
+  updateId?: string,
 ): Promise<Ret> {
   try {
     return await withDeadline(temporal, () =>
-      temporal.workflow.getHandle(caseWorkflowId(caseId)).executeUpdate(update, { args }),
+      temporal.workflow.getHandle(caseWorkflowId(caseId)).executeUpdate(update, { args, updateId }),
     );
   } catch (error) {
     if (

@@ -11,7 +11,7 @@ import { Problem } from '../../../schemas/problem';
 import { recordEventUpdate } from '../../../workflows/case-follow-up.messages';
 import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
-import { refuseBeforeArrival, sendToCase } from './commands';
+import { refuseBeforeArrival, sendToCase, updateIdOf } from './commands';
 import { toCaseView, toTimelineView } from './views';
 
 const PRE_RELEASE: ReadonlySet<string> = new Set(['pre_release', 'awaiting_release']);
@@ -57,10 +57,13 @@ const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal
       // R24: a home visit the police record is one they made with the caseworker.
       const recorded =
         event.type === 'home_visit' && caller.role === 'police' ? { ...event, joint: true } : event;
-      const entry = await sendToCase(temporal, found.id, recordEventUpdate, [
-        recorded,
-        { username: caller.username, role: caller.role },
-      ]);
+      const entry = await sendToCase(
+        temporal,
+        found.id,
+        recordEventUpdate,
+        [recorded, { username: caller.username, role: caller.role }],
+        updateIdOf(request),
+      );
       await request.audit({ action: `case.event.${event.type}`, cases: [found] });
       // The update returns once the read model has the change, so this read sees it.
       const updated = (await findCase(db.db, found.id, caller.jurisdictions)) ?? found;

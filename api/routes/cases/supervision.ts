@@ -35,7 +35,7 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
-import { refuseBeforeArrival, sendToCase } from './commands';
+import { refuseBeforeArrival, sendToCase, updateIdOf } from './commands';
 import { toCaseView, toTaskView, toTimelineView } from './views';
 
 const ActionReply = z.object({ event: TimelineEntryView, case: CaseView });
@@ -77,7 +77,13 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     body: B,
   ) => {
     refuseBeforeArrival(found, request.user);
-    const entry = await sendToCase(temporal, found.id, update, [body, actor(request.user)]);
+    const entry = await sendToCase(
+      temporal,
+      found.id,
+      update,
+      [body, actor(request.user)],
+      updateIdOf(request),
+    );
     await request.audit({ action: `case.${update.name}`, cases: [found] });
     return { event: toTimelineView(entry), case: await view(found.id, request.user) };
   };
@@ -250,10 +256,13 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     async (request) => {
       const found = await loadResponsible(request.params.id, request.user);
       refuseBeforeArrival(found, request.user);
-      await sendToCase(temporal, found.id, extendTaskUpdate, [
-        { taskId: request.params.taskId, ...request.body },
-        actor(request.user),
-      ]);
+      await sendToCase(
+        temporal,
+        found.id,
+        extendTaskUpdate,
+        [{ taskId: request.params.taskId, ...request.body }, actor(request.user)],
+        updateIdOf(request),
+      );
       await request.audit({ action: 'case.extendTask', cases: [found] });
       const task = (await openTasksOfCase(db.db, found.id)).find((t) => t.id === request.params.taskId);
       if (!task) throw notFound('task');

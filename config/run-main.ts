@@ -1,5 +1,5 @@
-import { ConfigError } from '../config/config';
-import { PolicyError } from '../config/policy';
+import { ConfigError } from './config';
+import { PolicyError } from './policy';
 
 /** Runs a process's main; a configuration error is printed as it is, without a stack trace. */
 export function runMain(main: () => Promise<void>): void {
