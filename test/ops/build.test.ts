@@ -67,7 +67,6 @@ describe('the production build', () => {
       TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
       TOKEN_SECRET: randomUUID() + randomUUID(),
       AUDIT_KEY: TEST_AUDIT_KEY,
-      AUDIT_KEY: TEST_AUDIT_KEY,
       PAYLOAD_KEYS: formatPayloadKey(TEST_PAYLOAD_KEY),
       PORT: String(port),
       LOG_LEVEL: 'info',
