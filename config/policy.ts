@@ -50,6 +50,8 @@ export const PolicySchema = z.strictObject({
     transferReportInWithin: Duration, // R15
     tierReviewEvery: Duration, // R10
     endOfControlProposalWithin: Duration, // R19
+    /** api.md "Time bounds": how far before the case opened (or an import's own dates) a client may date what happened. */
+    backdatingAllowance: Duration.optional(),
   }),
   term: z.strictObject({ community_detox: Duration, community_rehabilitation: Duration }), // R7
   endOfControlAfterAbstinence: Duration, // R19

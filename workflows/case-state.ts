@@ -328,6 +328,36 @@ export class CaseState {
     return this.d.phase === 'closed' && (this.d.abstinenceSince === null || this.d.endOfControlProposed);
   }
 
+  /**
+   * api.md "Time bounds": nothing may be dated earlier than the policy's backdating allowance
+   * before the case began (the latest of its opening, or the earliest date a police order or an
+   * import row gives). A policy without the allowance (cases opened before it) keeps 1970.
+   */
+  private tooEarly(event: EventBody): Refusal | null {
+    const allowance = this.policy.deadlines.backdatingAllowance;
+    if (allowance === undefined) return null;
+    const imp = this.input.imported;
+    const origins = [
+      this.input.openedAt,
+      this.input.opening.origin === 'police_order' ? this.input.opening.decision.decidedAt : null,
+      ...(imp ? [imp.decidedAt, imp.releasedAt, imp.reportedInAt, imp.termStartsAt] : []),
+      ...(imp ? [imp.lastTestAt, imp.lastContactAt] : []),
+    ];
+    const began = Math.min(...origins.filter((at): at is string => typeof at === 'string').map(Date.parse));
+    for (const [field, value] of Object.entries(event)) {
+      if (!['occurredAt', 'releaseAt', 'from', 'until'].includes(field) || typeof value !== 'string')
+        continue;
+      const at = instantOf(value);
+      if (at !== null && at < began - allowance)
+        return no(
+          'occurred_at_out_of_range',
+          `${field} is earlier than the policy allows before the case began`,
+          field,
+        );
+    }
+    return null;
+  }
+
   /** R19: finished but for the proposal the supervisor has not approved yet. */
   get awaitingApproval(): boolean {
     return this.finished && this.open('end_of_control_proposal') !== undefined;
@@ -337,7 +367,7 @@ export class CaseState {
 
   /** Why `event` cannot be recorded now, as a code and plain words; null when it can. */
   refusal(event: EventBody, now: number): Refusal | null {
-    const outOfRange = outOfBounds(event, now);
+    const outOfRange = outOfBounds(event, now) ?? this.tooEarly(event);
     if (outOfRange) return outOfRange;
     const at = event.occurredAt ? Date.parse(event.occurredAt) : now;
     if (!ALLOWED[event.type].includes(this.d.phase)) {

@@ -123,6 +123,29 @@ describe('refusals', () => {
     });
   });
 
+  it('422: an event dated further back than the policy allows before the case opened (30 days) is out of range; within it, recorded', async () => {
+    const id = await open();
+    const tooEarly = await record(id, 'liaison', {
+      type: 'intervention',
+      kind: 'intake',
+      occurredAt: iso(-31 * DAY),
+    });
+    expect(tooEarly.statusCode).toBe(422);
+    expect(tooEarly.json()).toMatchObject({
+      code: 'occurred_at_out_of_range',
+      errors: [{ path: 'body.occurredAt' }],
+    });
+    const late = await record(id, 'liaison', {
+      type: 'intervention',
+      kind: 'intake',
+      occurredAt: iso(-29 * DAY),
+    });
+    expect(late.statusCode).toBe(201);
+    // Nothing of the refused one entered the case: one intake in its timeline.
+    const timeline = await system.as('liaison', { method: 'GET', url: `/v1/cases/${id}/timeline` });
+    expect(timeline.json().items.filter((e: { type: string }) => e.type === 'intervention')).toHaveLength(1);
+  });
+
   it('403: a role that may not record this event type', async () => {
     const id = await open();
     const reply = await record(id, 'liaison', {

@@ -151,6 +151,7 @@ describe('durations', () => {
     const files: Record<string, string> = {
       '/run/secrets/token': `${'s'.repeat(40)}\n`,
       '/run/secrets/keys': `k1:${key}\n`,
+      '/run/secrets/audit': `${'a'.repeat(40)}\n`,
     };
     const read = (path: string) => {
       const text = files[path];
@@ -162,9 +163,11 @@ describe('durations', () => {
       TEMPORAL_ADDRESS: 'temporal:7233',
       TOKEN_SECRET_FILE: '/run/secrets/token',
       PAYLOAD_KEYS_FILE: '/run/secrets/keys',
+      AUDIT_KEY_FILE: '/run/secrets/audit',
     };
     const config = loadConfig('api', env, read);
     expect(config.tokenSecret).toBe('s'.repeat(40));
+    expect(config.auditKey).toBe('a'.repeat(40));
     expect(config.payloadKeys.map((k) => k.id)).toEqual(['k1']);
     expect(() => loadConfig('api', { ...env, TOKEN_SECRET_FILE: '/run/secrets/missing' }, read)).toThrow(
       'TOKEN_SECRET_FILE: cannot read /run/secrets/missing',
