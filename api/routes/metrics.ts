@@ -6,7 +6,8 @@ import type { RouteDeps } from '../app';
 /**
  * `GET /metrics` (Prometheus text format): HTTP requests by route pattern (never the URL, which
  * may carry a name in `q`) and status, and the state of the read model — open cases by phase,
- * open and overdue tasks, notifications by status and the age of the oldest undelivered one.
+ * open and overdue tasks, notifications by status and the age of the oldest undelivered one, and
+ * the progress of any import still running.
  * Counts only, never personal data. The read-model figures are the same from every API process.
  */
 export default fp<RouteDeps>(async (app, { db, clock }) => {
@@ -86,6 +87,22 @@ export default fp<RouteDeps>(async (app, { db, clock }) => {
         sql`select min(created_at) as oldest from notifications where status = 'pending'`,
       );
       this.set(row?.oldest ? Math.max(0, (now - new Date(row.oldest).getTime()) / 1000) : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'rehab_import_rows',
+    help: 'Rows of the imports still running (R25), by state: pending, created, skipped, invalid',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const found = await rows<{ status: string; n: number }>(
+        sql`select r.status, count(*)::int as n from import_rows r
+            join import_jobs j on j.id = r.import_id where j.status = 'running' group by r.status`,
+      );
+      this.reset();
+      for (const status of ['pending', 'created', 'skipped', 'invalid']) this.set({ status }, 0);
+      for (const { status, n } of found) this.set({ status }, n);
     },
   });
 

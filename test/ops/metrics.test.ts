@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { insertImportJob } from '../../db/imports';
+import { importJobs } from '../../db/schema';
 import { handover } from '../helpers/fixtures';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -70,6 +73,41 @@ describe('GET /metrics', () => {
     expect(value(text, 'rehab_tasks_open{state="overdue"}')).toBe(0);
     expect(value(text, 'rehab_notifications{status="pending"}')).toBeGreaterThanOrEqual(1);
     expect(value(text, 'rehab_notifications_oldest_pending_seconds')).toBeGreaterThanOrEqual(3_600);
+  });
+});
+
+describe('GET /metrics during an import (R25)', () => {
+  it('shows the rows of an import still running by state, and none once it is done', async () => {
+    const db = system.db.database.db;
+    const id = randomUUID();
+    const now = new Date();
+    await insertImportJob(
+      db,
+      {
+        id,
+        status: 'running',
+        contentHash: 'metrics-test',
+        createdById: 'metrics-test',
+        createdBy: 'supervisor.gusu',
+        createdByRole: 'supervisor',
+        scope: ['suzhou.gusu'],
+        total: 3,
+        createdAt: now,
+        updatedAt: now,
+      },
+      [
+        { importId: id, row: 2, status: 'created' },
+        { importId: id, row: 3, status: 'pending' },
+        { importId: id, row: 4, status: 'pending' },
+      ],
+    );
+    const running = await scrape();
+    expect(value(running, 'rehab_import_rows{status="pending"}')).toBe(2);
+    expect(value(running, 'rehab_import_rows{status="created"}')).toBe(1);
+
+    await db.update(importJobs).set({ status: 'done', finishedAt: new Date() }).where(eq(importJobs.id, id));
+    const done = await scrape();
+    expect(value(done, 'rehab_import_rows{status="pending"}')).toBe(0);
   });
 });
 
