@@ -48,6 +48,20 @@ describe('Idempotency-Key on POST /v1/cases (api.md)', () => {
     ]);
   });
 
+  it('a handover retried after the API died before storing its reply opens the same case once (201, not a duplicate person)', async () => {
+    const body = handover();
+    const key = randomUUID();
+    const first = await open(body, key);
+    expect(first.statusCode).toBe(201);
+    // As if the process had died after the case opened but before the reply was stored: the key
+    // is claimed again by the retry (after the stale claim, or on another API process).
+    await system.db.database.db.delete(idempotencyKeys).where(sql`key = ${key}`);
+    const retried = await open(body, key);
+    expect(retried.statusCode).toBe(201);
+    expect(retried.json().id).toBe(first.json().id);
+    expect(await casesOf(body.person.idNumber)).toHaveLength(1);
+  });
+
   it('the same body in another key order is the same request', async () => {
     const body = handover();
     const key = randomUUID();
@@ -152,14 +166,18 @@ describe('Idempotency-Key on POST /v1/cases (api.md)', () => {
   it('stored replies expire after 24 hours: the key runs again, and expired replies are deleted', async () => {
     const body = handover();
     const key = randomUUID();
-    expect((await open(body, key)).statusCode).toBe(201);
+    const first = await open(body, key);
+    expect(first.statusCode).toBe(201);
     const db = system.db.database.db;
     await db.execute(
       sql`update idempotency_keys set created_at = now() - interval '25 hours' where key = ${key}`,
     );
     const again = await open(body, key);
     expect(again.headers['idempotent-replayed']).toBeUndefined();
-    expect(again.statusCode).toBe(409); // run again: the person's case is open
+    // Run again, not replayed; the key still names the same case, so nothing opens twice.
+    expect(again.statusCode).toBe(201);
+    expect(again.json().id).toBe(first.json().id);
+    expect(await casesOf(body.person.idNumber)).toHaveLength(1);
     const fresh = randomUUID();
     expect((await open(handover(), fresh)).statusCode).toBe(201);
     await db.execute(

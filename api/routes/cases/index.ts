@@ -27,7 +27,7 @@ import {
 import { CaseJurisdiction, CasePhase, CaseTier } from '../../../workflows/search-attributes';
 import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
-import { withDeadline } from './commands';
+import { updateIdOf, withDeadline } from './commands';
 import {
   decodeCursor,
   encodeCursor,
@@ -39,6 +39,10 @@ import {
 } from './views';
 
 const ID_NUMBER_LIKE = /^\d{17}[\dX]$/i;
+
+/** A UUID (version 4 layout) from a SHA-256 hex digest: the same key names the same case. */
+const uuidOf = (hex: string) =>
+  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 
 const duplicate = (caseId: string) =>
   new HttpProblem(409, 'duplicate_open_case', `this person already has an open case: ${caseId}`, [
@@ -101,10 +105,14 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
           { path: 'body.decision.decidedAt', message: 'must not be in the future' },
         ]);
       }
+      // With an Idempotency-Key the case id (and the opening update's id) come from the key, so a
+      // retry after a process died between opening the case and storing its reply finds the case
+      // it opened, rather than a "duplicate" of it.
+      const keyed = updateIdOf(request);
+      const caseId = keyed ? uuidOf(keyed) : randomUUID();
       const existing = await findOpenCaseByIdNumber(db.db, body.person.idNumber);
-      if (existing) throw duplicate(existing.id);
+      if (existing && existing.id !== caseId) throw duplicate(existing.id);
 
-      const caseId = randomUUID();
       const input: CaseInput = {
         caseId,
         opening: body,
@@ -116,11 +124,14 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         // Start and wait for the record in one call: the 201 means the case is readable now.
         await withDeadline(temporal, () =>
           temporal.workflow.executeUpdateWithStart(openCaseUpdate, {
+            ...(keyed ? { updateId: keyed } : {}),
             startWorkflowOperation: new WithStartWorkflowOperation(CASE_WORKFLOW_TYPE, {
               workflowId: caseWorkflowId(caseId),
               taskQueue,
               args: [input],
-              workflowIdConflictPolicy: 'FAIL',
+              // A keyed retry joins the case its first attempt started; the update id makes
+              // Temporal answer it with the first outcome instead of opening it twice.
+              workflowIdConflictPolicy: keyed ? 'USE_EXISTING' : 'FAIL',
               typedSearchAttributes: [
                 { key: CasePhase, value: policeOrder ? 'released_awaiting_report' : 'pre_release' },
                 { key: CaseTier, value: 'stable' },
