@@ -116,6 +116,36 @@ export function PersonFields({
 export const duplicateOf = (problem: { status: number; detail?: string } | undefined) =>
   problem?.status === 409 ? /open case: ([0-9a-f-]{36})/.exec(problem.detail ?? '')?.[1] : null;
 
+/** Where the person is to be followed (the caller's own jurisdictions) and a note: the last fields of every way in. */
+export function DestinationFields(props: {
+  jurisdictions: ReturnType<typeof useJurisdictions>;
+  destination: string;
+  note: string;
+  errors: Record<string, string>;
+  onDestination: (e: { currentTarget: { value: string } }) => void;
+  onNote: (e: { currentTarget: { value: string } }) => void;
+}) {
+  const { jurisdictions, destination, note, errors, onDestination, onNote } = props;
+  const destinations = useMemo(() => jurisdictions.items.filter((j) => j.mine), [jurisdictions.items]);
+  return (
+    <>
+      <Field id="destination" label={t('handover.destination')} required error={errors.destination}>
+        <select id="destination" required value={destination} onChange={onDestination}>
+          <option value="">{t('handover.chooseDestination')}</option>
+          {destinations.map((j) => (
+            <option key={j.code} value={j.code}>
+              {jurisdictions.path(j.code)}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field id="note" label={t('handover.note')} error={errors.note}>
+        <textarea id="note" maxLength={2000} value={note} onInput={onNote} />
+      </Field>
+    </>
+  );
+}
+
 export function HandoverPage() {
   const jurisdictions = useJurisdictions();
   const person = usePerson();
@@ -128,7 +158,6 @@ export function HandoverPage() {
   });
   const set = (name: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
     setForm({ ...form, [name]: e.currentTarget.value });
-  const destinations = useMemo(() => jurisdictions.items.filter((j) => j.mine), [jurisdictions.items]);
 
   const { busy, problem, submit } = useSubmit(async (key) => {
     const created = await api<CaseView>(
@@ -178,19 +207,14 @@ export function HandoverPage() {
             onInput={set('expectedReleaseAt')}
           />
         </Field>
-        <Field id="destination" label={t('handover.destination')} required error={errors.destination}>
-          <select id="destination" required value={form.destination} onChange={set('destination')}>
-            <option value="">{t('handover.chooseDestination')}</option>
-            {destinations.map((j) => (
-              <option key={j.code} value={j.code}>
-                {jurisdictions.path(j.code)}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="note" label={t('handover.note')} error={errors.note}>
-          <textarea id="note" maxLength={2000} value={form.note} onInput={set('note')} />
-        </Field>
+        <DestinationFields
+          jurisdictions={jurisdictions}
+          destination={form.destination}
+          note={form.note}
+          errors={errors}
+          onDestination={set('destination')}
+          onNote={set('note')}
+        />
         <FormEnd busy={busy} problem={problem} label={t('handover.submit')} busyLabel={t('handover.busy')}>
           {duplicate && <a href={`#/cases/${duplicate}`}>{t('handover.openDuplicate')}</a>}
         </FormEnd>

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, type CaseView } from '../api';
 import { t } from '../i18n';
 import {
@@ -10,7 +10,7 @@ import {
   useJurisdictions,
   useSubmit,
 } from '../ui';
-import { duplicateOf, PersonFields, usePerson } from './handover';
+import { DestinationFields, duplicateOf, PersonFields, usePerson } from './handover';
 
 /** R22: community detox ordered by the public security organ; the 15-day report-in runs from the decision. */
 export function PoliceOrderPage() {
@@ -25,7 +25,6 @@ export function PoliceOrderPage() {
   });
   const set = (name: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
     setForm({ ...form, [name]: e.currentTarget.value });
-  const destinations = useMemo(() => jurisdictions.items.filter((j) => j.mine), [jurisdictions.items]);
 
   const { busy, problem, submit } = useSubmit(async (key) => {
     const created = await api<CaseView>(
@@ -91,19 +90,14 @@ export function PoliceOrderPage() {
             <input id="documentNo" maxLength={100} value={form.documentNo} onInput={set('documentNo')} />
           </Field>
         </fieldset>
-        <Field id="destination" label={t('handover.destination')} required error={errors.destination}>
-          <select id="destination" required value={form.destination} onChange={set('destination')}>
-            <option value="">{t('handover.chooseDestination')}</option>
-            {destinations.map((j) => (
-              <option key={j.code} value={j.code}>
-                {jurisdictions.path(j.code)}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="note" label={t('handover.note')} error={errors.note}>
-          <textarea id="note" maxLength={2000} value={form.note} onInput={set('note')} />
-        </Field>
+        <DestinationFields
+          jurisdictions={jurisdictions}
+          destination={form.destination}
+          note={form.note}
+          errors={errors}
+          onDestination={set('destination')}
+          onNote={set('note')}
+        />
         <FormEnd busy={busy} problem={problem} label={t('policeOrder.submit')} busyLabel={t('handover.busy')}>
           {duplicate && <a href={`#/cases/${duplicate}`}>{t('handover.openDuplicate')}</a>}
         </FormEnd>
