@@ -277,7 +277,10 @@ const ROUTES: RouteRow[] = [
   {
     route: 'GET /v1/cases/export',
     roles: ['supervisor'],
-    request: ({ idNumber }) => ({ method: 'GET', url: `/v1/cases/export?format=csv&q=${idNumber}` }),
+    request: ({ jurisdiction }) => ({
+      method: 'GET',
+      url: `/v1/cases/export?format=csv&jurisdiction=${jurisdiction}`,
+    }),
     scope: 'list',
     ok: 200,
     includes: (reply, { caseId }) => reply.body.includes(caseId),

@@ -171,6 +171,17 @@ describe('exports of the case list (supervisor)', () => {
     expect(neutralise(-3)).toBe(-3);
   });
 
+  it('R21: a supervisor sees ID numbers masked, so the export may not search by a full one either', async () => {
+    const { idNumber } = opened.find((c) => c.jurisdiction === 'suzhou.gusu.canglang')!;
+    const reply = await system.as('supervisor.gusu', {
+      method: 'GET',
+      url: `/v1/cases/export?format=csv&q=${idNumber}`,
+    });
+    expect(reply.statusCode).toBe(403);
+    expect(reply.json().code).toBe('id_number_search_forbidden');
+    expect(reply.body).not.toContain(idNumber);
+  });
+
   it('is for supervisors: a caseworker is refused', async () => {
     const reply = await system.as('worker.canglang', { method: 'GET', url: '/v1/cases/export?format=csv' });
     expect(reply.statusCode).toBe(403);

@@ -8,6 +8,7 @@ import { casesOf } from '../../audit';
 import { HttpProblem } from '../../errors';
 import { casesCsv, casesXlsx } from '../../files/case-export';
 import { chinaTime, jurisdictionNames } from '../../files/labels';
+import { isIdNumberSearch } from './views';
 
 /** More than this many matching cases is refused: the file is built in memory (README "Exports"). */
 export const EXPORT_ROW_CAP = 10_000;
@@ -36,6 +37,8 @@ const exportRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }
     },
     async (request, reply) => {
       const { format, ...query } = request.query;
+      // Supervisors see ID numbers masked: the file may not recover them by search either (R21).
+      isIdNumberSearch(query.q, request.user.role);
       const now = new Date(await clock());
       const rows = await listCases(
         db.db,

@@ -31,14 +31,12 @@ import { updateIdOf, withDeadline } from './commands';
 import {
   decodeCursor,
   encodeCursor,
-  seesFullIdNumber,
+  isIdNumberSearch,
   toCaseSummary,
   toCaseView,
   toPartyView,
   toServicePlan,
 } from './views';
-
-const ID_NUMBER_LIKE = /^\d{17}[\dX]$/i;
 
 /** A UUID (version 4 layout) from a SHA-256 hex digest: the same key names the same case. */
 const uuidOf = (hex: string) =>
@@ -172,16 +170,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
   /** The list, from a query string (GET) or a search body (POST, so a name never sits in a URL). */
   async function list(request: FastifyRequest, query: CaseListQuery, where: 'querystring' | 'body') {
     const caller = request.user;
-    // A full ID number matches exactly: for a role that sees it masked, a search would recover
-    // the hidden digits by guessing (R21).
-    const byIdNumber = query.q !== undefined && ID_NUMBER_LIKE.test(query.q);
-    if (byIdNumber && !seesFullIdNumber(caller.role)) {
-      throw new HttpProblem(
-        403,
-        'id_number_search_forbidden',
-        `the ${caller.role} role sees ID numbers masked and may not search by one`,
-      );
-    }
+    const byIdNumber = isIdNumberSearch(query.q, caller.role);
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (after === null) {
       throw new HttpProblem(400, 'cursor_invalid', 'the cursor is not one this API returned', [

@@ -4,6 +4,7 @@ import { SERVICE_AREAS, type ServiceAction, type ServiceArea } from '../../../sc
 import type { Role } from '../../../schemas/common';
 import { maskIdNumber } from '../../../schemas/id-number';
 import { instantOf } from '../../../schemas/time-bounds';
+import { HttpProblem } from '../../errors';
 
 // Who sees a person's ID number in full: those who must identify the person (the liaison at the
 // facility, the caseworker at the gate and at home, the police). Supervisors manage the case
@@ -11,6 +12,24 @@ import { instantOf } from '../../../schemas/time-bounds';
 // The birth date is in the ID number, so it is shown or hidden with it.
 const FULL_ID_NUMBER: ReadonlySet<Role> = new Set(['liaison', 'caseworker', 'police']);
 export const seesFullIdNumber = (role: Role): boolean => FULL_ID_NUMBER.has(role);
+
+const ID_NUMBER_LIKE = /^\d{17}[\dX]$/i;
+
+/**
+ * Whether a list filter `q` is a full ID number. It matches exactly, so for a role that sees ID
+ * numbers masked a search would recover the hidden digits by guessing (R21): refused with a 403.
+ */
+export function isIdNumberSearch(q: string | undefined, role: Role): boolean {
+  const byIdNumber = q !== undefined && ID_NUMBER_LIKE.test(q);
+  if (byIdNumber && !seesFullIdNumber(role)) {
+    throw new HttpProblem(
+      403,
+      'id_number_search_forbidden',
+      `the ${role} role sees ID numbers masked and may not search by one`,
+    );
+  }
+  return byIdNumber;
+}
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
