@@ -8,6 +8,7 @@ import {
   NativeConnection,
   Runtime,
   Worker,
+  type InjectedSinks,
   type WorkerOptions,
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -18,6 +19,7 @@ import type { WorkerConfig } from '../config/config';
 import { encryptedDataConverter, FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import type { Db } from '../db/client';
 import type { Tracing } from '../telemetry/tracing';
+import type { WorkflowSpanSinks } from '../workflows/trace-propagation';
 import { RedactActivityErrors } from './redact-activity-errors';
 
 export interface WorkerDeps {
@@ -104,6 +106,12 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     dataConverter: encryptedDataConverter(deps.payloadCodec),
     activities: createActivities({ db: deps.db, channels: deps.channels }),
     ...deps.tuning,
+    // The spans the workflow makes (workflows/trace-propagation.ts); never again on replay.
+    sinks: {
+      workflowSpans: {
+        ended: { fn: (_info, span) => deps.tracing?.exportWorkflowSpan(span), callDuringReplay: false },
+      },
+    } satisfies InjectedSinks<WorkflowSpanSinks>,
     // The fault recorder sees the original error (its kind only); redaction then strips values
     // before the failure reaches Temporal. Tests may add their own (test/faults).
     interceptors: {

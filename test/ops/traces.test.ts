@@ -127,7 +127,11 @@ describe('traces (OpenTelemetry)', () => {
         const span = collector.spans.find((s) => s.name === 'POST /v1/cases/:id/events');
         if (!span) throw new Error('not yet');
         const names = spanNames(span.traceId);
-        for (const wanted of [/^rehab-worker RunActivity:/, /^rehab-worker pg\.query/]) {
+        for (const wanted of [
+          /^rehab-worker HandleUpdate:recordEvent$/,
+          /^rehab-worker RunActivity:/,
+          /^rehab-worker pg\.query/,
+        ]) {
           if (!names.some((name) => wanted.test(name)))
             throw new Error(`no ${String(wanted)} in ${names.join(', ')}`);
         }
@@ -141,19 +145,23 @@ describe('traces (OpenTelemetry)', () => {
       expect.arrayContaining([
         'rehab-api POST /v1/cases/:id/events',
         expect.stringMatching(/^rehab-api StartWorkflowUpdate:/),
+        'rehab-worker HandleUpdate:recordEvent',
         expect.stringMatching(/^rehab-worker RunActivity:/),
         expect.stringMatching(/^rehab-api pg\.query/),
         expect.stringMatching(/^rehab-worker pg\.query/),
       ]),
     );
-    // The update carried the trace through the workflow (workflows/trace-propagation.ts) to the
-    // activity it scheduled, and the activity's SQL hangs under the activity.
+    // The update carried the trace into the workflow, whose handling of it is a span of its own
+    // (workflows/trace-propagation.ts), on to the activity it scheduled; the activity's SQL hangs
+    // under the activity.
     const inTrace = collector.spans.filter((s) => s.traceId === root.traceId);
     const byId = new Map(inTrace.map((s) => [s.spanId, s]));
     const update = inTrace.find((s) => s.name.startsWith('StartWorkflowUpdate:'));
     expect(byId.get(update?.parentSpanId ?? '')?.name).toBe('POST /v1/cases/:id/events');
+    const handling = inTrace.find((s) => s.name === 'HandleUpdate:recordEvent');
+    expect(handling?.parentSpanId).toBe(update?.spanId);
     const activity = inTrace.find((s) => s.name.startsWith('RunActivity:'));
-    expect(activity?.parentSpanId).toBe(update?.spanId);
+    expect(activity?.parentSpanId).toBe(handling?.spanId);
     const activitySql = inTrace.find(
       (s) => s.service === 'rehab-worker' && s.name.startsWith('pg.query') && s.parentSpanId,
     );
