@@ -72,7 +72,8 @@ describe('the production build', () => {
       LOG_LEVEL: 'info',
     };
     expect(run('npm', ['run', '--silent', 'migrate'], env)).toContain('migrations applied');
-    run(process.execPath, ['dist/scripts/seed.js'], env);
+    // The operator's tools run from the build too, with tsx gone (scripts/tool.js).
+    expect(run('npm', ['run', '--silent', 'seed'], env)).toContain('demo data loaded');
 
     const worker = await spawnNode(['dist/worker/main.js'], env, 'worker: running', app);
     processes.push(worker);
@@ -102,6 +103,9 @@ describe('the production build', () => {
     expect(await read.json()).toMatchObject({ id, phase: 'pre_release' });
     // The console is bundled by the built API from the sources copied into dist/.
     expect((await fetch(`${base}/`)).status).toBe(200);
+
+    // The audit trail of what just happened verifies with the built tool.
+    expect(run('npm', ['run', '--silent', 'audit:verify'], env)).toMatch(/^ok: /m);
 
     for (const proc of [api, worker]) proc.child.kill('SIGTERM');
     expect((await api.exited).code).toBe(0);
