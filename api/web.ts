@@ -135,8 +135,14 @@ export const webConsole: FastifyPluginAsyncZod = async (app) => {
       .send(serviceWorker);
   });
 
-  app.get('/manifest.webmanifest', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
-    reply.type('application/manifest+json; charset=utf-8').header('cache-control', 'no-cache').send(MANIFEST),
+  app.get(
+    '/manifest.webmanifest',
+    { config: { public: true }, schema: { hide: true } },
+    async (_request, reply) =>
+      reply
+        .type('application/manifest+json; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(MANIFEST),
   );
 
   app.get(

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { eventually } from '../helpers/lifecycle';
-import { logIn, releasedCase, startConsole, type ConsoleRun } from './console';
+import { DEMO_PASSWORD } from '../../scripts/demo-data';
+import { logIn, releasedCase, SIZES, startConsole, type ConsoleRun } from './console';
 
 // The console in the field (issue 18): a caseworker on a phone-sized Chromium records a home visit
 // (R6) with the network cut by Playwright, and finds it recorded once when back online — after a
@@ -52,7 +53,10 @@ async function visitOffline(page: Page, name: string): Promise<void> {
   await page.context().setOffline(true);
   await page.getByRole('link', { name: new RegExp(`${name}.*出所接回`) }).click();
   await page.getByRole('heading', { name }).waitFor();
-  await page.getByText(/当前离线：显示的是/).first().waitFor();
+  await page
+    .getByText(/当前离线：显示的是/)
+    .first()
+    .waitFor();
   await page.getByRole('region', { name: '待办任务' }).getByRole('button', { name: '家访' }).click();
   await page.getByRole('button', { name: '提交' }).click();
   await page.getByRole('status').getByText('已保存在本机，联网后发送：家访').waitFor();
@@ -150,25 +154,60 @@ describe('a caseworker offline', () => {
     await page.context().close();
   });
 
+  it('R21: the kept inbox and cases are wiped once the time the server allows has passed', async () => {
+    const name = '到期清除';
+    const id = await releasedCase(run, name);
+    const context = await run.browser.newContext({
+      viewport: SIZES.phone,
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
+    context.setDefaultTimeout(15_000);
+    // The server's allowance, as a deployment with OFFLINE_KEEP_HOURS set very low would send it: 3 s.
+    await context.route('**/v1/auth/login', async (route) => {
+      const reply = await route.fetch();
+      await route.fulfill({
+        response: reply,
+        json: { ...(await reply.json()), offline: { keepSeconds: 3 } },
+      });
+    });
+    const page = await context.newPage();
+    await page.goto(run.url);
+    await page.getByLabel('用户名').fill('worker.canglang');
+    await page.getByLabel('密码').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('heading', { name: '我的待办' }).waitFor();
+    await page.waitForFunction('navigator.serviceWorker.controller !== null');
+    await eventually(async () => expect(await keptPaths(page)).toContain(`/v1/cases/${id}`));
+
+    await context.setOffline(true);
+    await page.waitForTimeout(3_500);
+    await page.reload();
+    await page.getByRole('heading', { name: '我的待办' }).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/无法连接服务器/)
+      .waitFor();
+    await eventually(async () => expect(await keptPaths(page)).toEqual([]));
+    await context.close();
+  });
+
   it('R21: what is kept offline is encrypted, and logging out wipes it at once', async () => {
     const name = '退出清除';
     const id = await releasedCase(run, name);
     const page = await readyForTheField(id);
-    const inClear = await page.evaluate<boolean, string>(
-      (needle) =>
-        new Promise((resolve) => {
-          const open = indexedDB.open('console-offline');
-          open.onsuccess = () => {
-            const all = open.result.transaction('reads').objectStore('reads').getAll();
-            all.onsuccess = () => {
-              const bytes = (all.result as { data: ArrayBuffer }[]).map((r) => new TextDecoder().decode(r.data));
-              open.result.close();
-              resolve(bytes.some((text) => text.includes(needle)));
-            };
-          };
-        }),
-      name,
-    );
+    // The kept records are ciphertext: the person's name is nowhere in them.
+    const inClear = await page.evaluate<boolean>(`new Promise((resolve) => {
+      const open = indexedDB.open('console-offline');
+      open.onsuccess = () => {
+        const all = open.result.transaction('reads').objectStore('reads').getAll();
+        all.onsuccess = () => {
+          const texts = all.result.map((record) => new TextDecoder().decode(record.data));
+          open.result.close();
+          resolve(texts.length === 0 || texts.some((text) => text.includes(${JSON.stringify(name)})));
+        };
+      };
+    })`);
     expect(inClear).toBe(false);
 
     await page.getByRole('button', { name: '退出登录' }).click();

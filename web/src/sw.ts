@@ -61,7 +61,5 @@ worker.addEventListener('fetch', (event) => {
     return;
   }
   if (!SHELL_PATHS.has(url.pathname)) return; // /v1, /docs, /metrics: straight to the network
-  event.respondWith(
-    caches.match(url.pathname, { cacheName: CACHE }).then((kept) => kept ?? fetch(request)),
-  );
+  event.respondWith(caches.match(url.pathname, { cacheName: CACHE }).then((kept) => kept ?? fetch(request)));
 });

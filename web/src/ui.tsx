@@ -21,7 +21,10 @@ export function useResource<T>(path: string | null, search?: Record<string, unkn
     if (!path) return;
     let live = true;
     setState((s) => ({ ...s, loading: true, error: undefined }));
-    (body === undefined ? readThrough<T>(path) : api<T>('POST', path, JSON.parse(body)).then((data) => ({ data }))).then(
+    (body === undefined
+      ? readThrough<T>(path)
+      : api<T>('POST', path, JSON.parse(body)).then((data) => ({ data }))
+    ).then(
       (read: { data: T; savedAt?: number }) => live && setState({ ...read, loading: false }),
       (error: unknown) => live && setState({ error: toProblem(error), loading: false }),
     );

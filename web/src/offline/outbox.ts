@@ -114,7 +114,11 @@ async function sendWaiting(): Promise<void> {
         delivered++;
       } catch (error) {
         if (!(error instanceof ApiError) || LATER(error.problem)) return;
-        await put(user()!, 'outbox', id, { ...item, state: 'refused', problem: error.problem } satisfies OutboxItem);
+        await put(user()!, 'outbox', id, {
+          ...item,
+          state: 'refused',
+          problem: error.problem,
+        } satisfies OutboxItem);
       }
       changed();
     }
@@ -153,7 +157,11 @@ export function useOutbox(): Queued[] {
   const [items, setItems] = useState<Queued[]>([]);
   useEffect(() => {
     let live = true;
-    const load = () => void outbox().then((next) => live && setItems(next), () => undefined);
+    const load = () =>
+      void outbox().then(
+        (next) => live && setItems(next),
+        () => undefined,
+      );
     load();
     addEventListener(CHANGED, load);
     return () => {

@@ -28,7 +28,8 @@ function keepMs(): number {
 const kept = (path: string) =>
   keepMs() > 0 && (path === JURISDICTIONS || path.startsWith(INBOX) || CASE.test(path));
 
-const mask = (id: string) => (id.length > 8 ? `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}` : id);
+const mask = (id: string) =>
+  id.length > 8 ? `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}` : id;
 
 /** The least a visit needs: no full ID number, no household-register address; the recent timeline. */
 function minimal(path: string, data: unknown): unknown {

@@ -42,12 +42,16 @@ function database(): Promise<IDBDatabase> {
 }
 
 const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const unbase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)) as Uint8Array<ArrayBuffer>;
+const unbase64 = (text: string) =>
+  Uint8Array.from(atob(text), (c) => c.charCodeAt(0)) as Uint8Array<ArrayBuffer>;
 
 /** The session's key for `user`: a new secret at the start of a session, the same one after a reload. */
 function sessionKey(user: string): Promise<CryptoKey> {
   if (key?.user === user) return key.key;
-  const stored = JSON.parse(sessionStorage.getItem(SECRET) ?? 'null') as { user: string; secret: string } | null;
+  const stored = JSON.parse(sessionStorage.getItem(SECRET) ?? 'null') as {
+    user: string;
+    secret: string;
+  } | null;
   let secret: Uint8Array<ArrayBuffer>;
   if (stored?.user === user) secret = unbase64(stored.secret);
   else {
@@ -58,7 +62,12 @@ function sessionKey(user: string): Promise<CryptoKey> {
     .importKey('raw', secret, 'HKDF', false, ['deriveKey'])
     .then((material) =>
       crypto.subtle.deriveKey(
-        { name: 'HKDF', hash: 'SHA-256', salt: new TextEncoder().encode(DB_NAME), info: new TextEncoder().encode(user) },
+        {
+          name: 'HKDF',
+          hash: 'SHA-256',
+          salt: new TextEncoder().encode(DB_NAME),
+          info: new TextEncoder().encode(user),
+        },
         material,
         { name: 'AES-GCM', length: 256 },
         false,
@@ -138,7 +147,6 @@ export async function get<T>(user: string, store: Store, id: string | number): P
   const sealed = (await done(db.transaction(store).objectStore(store).get(id))) as Sealed | undefined;
   return sealed ? unseal<T>(user, slot(store, id), sealed) : null;
 }
-
 
 /** Every readable record of a store, in key order (the outbox: the order things were recorded). */
 export async function all<T>(user: string, store: Store): Promise<{ id: string | number; value: T }[]> {
