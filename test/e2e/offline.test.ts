@@ -187,6 +187,7 @@ describe('a caseworker offline', () => {
     await page
       .getByRole('alert')
       .getByText(/无法连接服务器/)
+      .first()
       .waitFor();
     await eventually(async () => expect(await keptPaths(page)).toEqual([]));
     await context.close();
