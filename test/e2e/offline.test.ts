@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { eventually } from '../helpers/lifecycle';
 import { DEMO_PASSWORD } from '../../scripts/demo-data';
-import { logIn, releasedCase, SIZES, startConsole, type ConsoleRun } from './console';
+import { logIn, releasedCase, screenshot, SIZES, startConsole, type ConsoleRun } from './console';
 
 // The console in the field (issue 18): a caseworker on a phone-sized Chromium records a home visit
 // (R6) with the network cut by Playwright, and finds it recorded once when back online — after a
@@ -90,6 +90,7 @@ describe('a caseworker offline', () => {
     await page.getByRole('heading', { name }).waitFor();
     const waiting = page.getByRole('region', { name: '本案待发送的记录' });
     await waiting.getByText('等待发送').waitFor();
+    await screenshot(page, 'caseworker-offline-phone');
 
     await page.context().setOffline(false);
     await page.getByRole('link', { name: /待发送/ }).waitFor({ state: 'detached' });
