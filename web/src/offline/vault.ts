@@ -58,22 +58,20 @@ function sessionKey(user: string): Promise<CryptoKey> {
     secret = crypto.getRandomValues(new Uint8Array(32));
     sessionStorage.setItem(SECRET, JSON.stringify({ user, secret: base64(secret) }));
   }
-  const derived = crypto.subtle
-    .importKey('raw', secret, 'HKDF', false, ['deriveKey'])
-    .then((material) =>
-      crypto.subtle.deriveKey(
-        {
-          name: 'HKDF',
-          hash: 'SHA-256',
-          salt: new TextEncoder().encode(DB_NAME),
-          info: new TextEncoder().encode(user),
-        },
-        material,
-        { name: 'AES-GCM', length: 256 },
-        false,
-        ['encrypt', 'decrypt'],
-      ),
-    );
+  const derived = crypto.subtle.importKey('raw', secret, 'HKDF', false, ['deriveKey']).then((material) =>
+    crypto.subtle.deriveKey(
+      {
+        name: 'HKDF',
+        hash: 'SHA-256',
+        salt: new TextEncoder().encode(DB_NAME),
+        info: new TextEncoder().encode(user),
+      },
+      material,
+      { name: 'AES-GCM', length: 256 },
+      false,
+      ['encrypt', 'decrypt'],
+    ),
+  );
   key = { user, key: derived };
   return derived;
 }
