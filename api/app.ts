@@ -44,6 +44,8 @@ export interface AppDeps {
   policyDocument: Record<string, unknown>;
   tokenSecret: string;
   tokenTtlSeconds: number;
+  /** How long the console keeps the caseworker's inbox and cases readable offline (default 12 h; 0: never). */
+  offlineKeepSeconds?: number;
   /** The audit chain's HMAC key (`AUDIT_KEY`). */
   auditKey: string;
   /**

@@ -38,6 +38,7 @@ runMain(async () => {
       policyDocument: document,
       tokenSecret: config.tokenSecret,
       tokenTtlSeconds: config.tokenTtlSeconds,
+      offlineKeepSeconds: config.offlineKeepSeconds,
       auditKey: config.auditKey,
       importConcurrency: config.importConcurrency,
       payloadCodec,

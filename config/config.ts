@@ -35,6 +35,7 @@ const Env = z.object({
   POLICY: z.string().min(1).default('policies/standard.json'),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  OFFLINE_KEEP_HOURS: z.coerce.number().min(0).max(72).default(12),
   AUDIT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
@@ -86,6 +87,8 @@ export interface Config {
   /** Unset: `npm start` keeps a generated secret in `dataDir`. */
   tokenSecret?: string;
   tokenTtlSeconds: number;
+  /** How long the console keeps a caseworker's inbox and cases readable offline; 0: not at all. */
+  offlineKeepSeconds: number;
   /** The audit chain's HMAC key, never stored in the database; unset: `npm start` keeps one in `dataDir`. */
   auditKey?: string;
   /** Import rows started at once (R25): bounded, so an import leaves the engine room for live work. */
@@ -193,6 +196,7 @@ export function loadConfig<M extends Mode>(
     policyPath: resolve(e.POLICY),
     tokenSecret: e.TOKEN_SECRET,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+    offlineKeepSeconds: Math.round(e.OFFLINE_KEEP_HOURS * 3_600),
     auditKey: e.AUDIT_KEY,
     importConcurrency: e.IMPORT_CONCURRENCY,
     notifyWebhookUrl: e.NOTIFY_WEBHOOK_URL,

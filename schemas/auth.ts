@@ -17,4 +17,10 @@ export const UserView = z
   .meta({ id: 'User' });
 export type UserView = z.infer<typeof UserView>;
 
-export const LoginReply = z.object({ token: z.string(), expiresAt: z.string(), user: UserView });
+export const LoginReply = z.object({
+  token: z.string(),
+  expiresAt: z.string(),
+  user: UserView,
+  /** How long the console may keep this user's inbox and cases readable offline (0: not at all). */
+  offline: z.object({ keepSeconds: z.number().int().min(0) }),
+});

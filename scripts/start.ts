@@ -99,6 +99,7 @@ runMain(async () => {
       policyDocument: document,
       tokenSecret: config.tokenSecret ?? embeddedTokenSecret(config.dataDir),
       tokenTtlSeconds: config.tokenTtlSeconds,
+      offlineKeepSeconds: config.offlineKeepSeconds,
       auditKey: config.auditKey ?? embeddedAuditKey(config.dataDir, { create: true }),
       importConcurrency: config.importConcurrency,
       payloadCodec,

@@ -33,6 +33,8 @@ describe('logging in (POST /v1/auth/login)', () => {
     expect(body.token).toEqual(expect.any(String));
     expect(body.user).toMatchObject({ username, role, jurisdictions });
     expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    // How long the console may keep the inbox and cases for offline reading (issue 18): 12 h by default.
+    expect(body.offline).toEqual({ keepSeconds: 12 * 3_600 });
   });
 
   it('answers a wrong password and an unknown user alike, with 401', async () => {
@@ -191,6 +193,38 @@ describe('the web console at /', () => {
     expect(page.headers['content-security-policy']).toContain("script-src 'self';");
     expect(page.headers['content-security-policy']).not.toMatch(/script-src[^;]*unsafe-inline/);
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
+  it('installs as a web app: a manifest in Chinese with PNG icons, and a service worker for the whole console', async () => {
+    const page = await system.app.inject({ method: 'GET', url: '/' });
+    expect(page.body).toContain('<link rel="manifest" href="/manifest.webmanifest" />');
+    expect(page.headers['content-security-policy']).toContain("worker-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("manifest-src 'self'");
+
+    const manifest = await system.app.inject({ method: 'GET', url: '/manifest.webmanifest' });
+    expect(manifest.headers['content-type']).toBe('application/manifest+json; charset=utf-8');
+    const body = manifest.json();
+    expect(body).toMatchObject({
+      name: '社区戒毒康复随访',
+      start_url: '/',
+      scope: '/',
+      display: 'standalone',
+    });
+    for (const size of [192, 512]) {
+      const icon = await system.app.inject({ method: 'GET', url: `/icons/icon-${size}.png` });
+      expect(icon.headers['content-type']).toBe('image/png');
+      expect(icon.rawPayload.subarray(1, 4).toString()).toBe('PNG');
+      expect(icon.rawPayload.readUInt32BE(16)).toBe(size); // IHDR width
+    }
+
+    // The worker knows this build's shell by name, and nothing of the API.
+    const worker = await system.app.inject({ method: 'GET', url: '/sw.js' });
+    expect(worker.statusCode).toBe(200);
+    expect(worker.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(worker.headers['cache-control']).toBe('no-cache');
+    const script = /src="(\/assets\/app-\w+\.js)"/.exec(page.body)![1]!;
+    expect(worker.body).toContain(script);
+    expect(worker.body).not.toContain('/v1');
   });
 
   it('answers an unknown asset with a problem+json 404', async () => {

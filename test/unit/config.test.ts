@@ -52,6 +52,13 @@ describe('configuration', () => {
     expect(config.payloadKeys?.map((k) => k.id)).toEqual(['new', 'old']);
   });
 
+  it('keeps the console offline for OFFLINE_KEEP_HOURS (12 h unless set; 0 keeps nothing) and names a bad value', () => {
+    expect(loadConfig('embedded', {}).offlineKeepSeconds).toBe(12 * 3_600);
+    expect(loadConfig('embedded', { OFFLINE_KEEP_HOURS: '0' }).offlineKeepSeconds).toBe(0);
+    expect(loadConfig('embedded', { OFFLINE_KEEP_HOURS: '1.5' }).offlineKeepSeconds).toBe(5_400);
+    expect(() => loadConfig('embedded', { OFFLINE_KEEP_HOURS: '100' })).toThrow(/OFFLINE_KEEP_HOURS: /);
+  });
+
   it('allows the embedded Temporal Web UI to call the codec endpoint, or the origins given', () => {
     expect(loadConfig('embedded', { TEMPORAL_UI_PORT: '9000' }).codecCorsOrigins).toEqual([
       'http://127.0.0.1:9000',

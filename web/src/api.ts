@@ -25,6 +25,8 @@ export interface Session {
   token: string;
   expiresAt: string;
   user: User;
+  /** How long the console may keep this user's inbox and cases for offline reading (0: not at all). */
+  offline?: { keepSeconds: number };
 }
 export type SessionEnd = 'expired' | 'loggedOut';
 
@@ -35,7 +37,19 @@ let expiry: ReturnType<typeof setTimeout> | undefined;
 
 function arm(): void {
   clearTimeout(expiry);
-  if (session) expiry = setTimeout(() => endSession('expired'), Date.parse(session.expiresAt) - Date.now());
+  if (session) expiry = setTimeout(expire, Date.parse(session.expiresAt) - Date.now());
+}
+
+// A token that runs out in a stairwell with no signal ends the session once the network is back
+// (the caseworker logs in again, and what waits in the outbox is sent): until then what is kept
+// offline stays readable, for no longer than the time the server allows it to be kept.
+function expire(): void {
+  if (navigator.onLine) return endSession('expired');
+  addEventListener(
+    'online',
+    () => session && Date.parse(session.expiresAt) <= Date.now() && endSession('expired'),
+    { once: true },
+  );
 }
 arm();
 

@@ -2,8 +2,9 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { currentSession, endSession, onSessionChange, type Role, type Session, type SessionEnd } from './api';
+import { currentSession, onSessionChange, type Role, type Session, type SessionEnd } from './api';
 import { lang, setLang, t, type MessageKey } from './i18n';
+import { logOut, startOffline } from './offline/outbox';
 import { CasePage } from './pages/case';
 import { CasesPage } from './pages/cases';
 import { HandoverPage } from './pages/handover';
@@ -14,6 +15,7 @@ import { PoliceOrderPage } from './pages/police-order';
 import { ReleasesPage } from './pages/releases';
 import { ReportPage } from './pages/report';
 import { NotificationsPage } from './pages/notifications';
+import { OutboxBadge, OutboxPage } from './pages/outbox';
 import { SupervisorPage } from './pages/supervisor';
 
 // Each role's menu; the first entry is where that role lands after login.
@@ -74,6 +76,8 @@ function Page({ hash, session }: { hash: string; session: Session }) {
       return <NotificationsPage />;
     case '/cases':
       return <CasesPage />;
+    case '/outbox':
+      return <OutboxPage />;
     case '/imports':
       return session.user.role === 'supervisor' ? <ImportsPage /> : null;
     default:
@@ -92,9 +96,11 @@ function App() {
     document.title = t('app.title');
   }, [language]);
   useEffect(() => {
+    void startOffline(currentSession());
     onSessionChange((next, why) => {
       setSession(next);
       setEnded(why);
+      if (next) void startOffline(next);
     });
   }, []);
   const switchLanguage = () => {
@@ -120,8 +126,9 @@ function App() {
         <div class="bar">
           <strong class="brand">{t('app.title')}</strong>
           <span class="who">{session.user.displayName}</span>
+          <OutboxBadge />
           {languageButton}
-          <button type="button" class="link" onClick={() => endSession('loggedOut')}>
+          <button type="button" class="link" onClick={() => void logOut()}>
             {t('app.logout')}
           </button>
         </div>
@@ -139,6 +146,9 @@ function App() {
     </>
   );
 }
+
+// The app shell is kept by the service worker (web/src/sw.ts), so the console opens with no network.
+if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/sw.js').catch(() => undefined);
 
 const root = document.getElementById('app')!;
 root.textContent = '';

@@ -1,23 +1,31 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, currentSession, fetchFile, newKey, type Jurisdiction, type Problem } from './api';
-import { label, t } from './i18n';
+import { formatTime, label, t } from './i18n';
 import { fieldMessage, problemMessage } from './i18n/problems';
+import { SYNCED } from './offline/outbox';
+import { readThrough } from './offline/reads';
 
 /**
  * A GET (or, with `search`, a POST of it: what is searched for stays out of URLs) and its three
- * states; `reload` fetches again (after a change, or on "try again").
+ * states; `reload` fetches again (after a change, on "try again", after the outbox delivered).
+ * With no network a GET the console keeps offline answers from its kept copy, `savedAt` telling when.
  */
 export function useResource<T>(path: string | null, search?: Record<string, unknown>) {
-  const [state, setState] = useState<{ data?: T; error?: Problem; loading: boolean }>({ loading: true });
+  const [state, setState] = useState<{ data?: T; error?: Problem; loading: boolean; savedAt?: number }>({
+    loading: true,
+  });
   const [round, setRound] = useState(0);
   const body = search === undefined ? undefined : JSON.stringify(search);
   useEffect(() => {
     if (!path) return;
     let live = true;
     setState((s) => ({ ...s, loading: true, error: undefined }));
-    (body === undefined ? api<T>('GET', path) : api<T>('POST', path, JSON.parse(body))).then(
-      (data) => live && setState({ data, loading: false }),
+    (body === undefined
+      ? readThrough<T>(path)
+      : api<T>('POST', path, JSON.parse(body)).then((data) => ({ data }))
+    ).then(
+      (read: { data: T; savedAt?: number }) => live && setState({ ...read, loading: false }),
       (error: unknown) => live && setState({ error: toProblem(error), loading: false }),
     );
     return () => {
@@ -25,6 +33,10 @@ export function useResource<T>(path: string | null, search?: Record<string, unkn
     };
   }, [path, body, round]);
   const reload = useCallback(() => setRound((r) => r + 1), []);
+  useEffect(() => {
+    addEventListener(SYNCED, reload);
+    return () => removeEventListener(SYNCED, reload);
+  }, [reload]);
   return { ...state, reload };
 }
 
@@ -33,10 +45,10 @@ export const toProblem = (error: unknown): Problem =>
 
 /** Loading, failed (with "try again"), or the content once the data is there. */
 export function Loadable<T>(props: {
-  resource: { data?: T; error?: Problem; loading: boolean; reload: () => void };
+  resource: { data?: T; error?: Problem; loading: boolean; reload: () => void; savedAt?: number };
   children: (data: T) => ComponentChildren;
 }) {
-  const { data, error, reload } = props.resource;
+  const { data, error, reload, savedAt } = props.resource;
   if (error)
     return (
       <div>
@@ -53,7 +65,16 @@ export function Loadable<T>(props: {
         {t('app.loading')}
       </p>
     );
-  return <>{props.children(data)}</>;
+  return (
+    <>
+      {savedAt !== undefined && (
+        <p class="notice offline-copy" role="status">
+          {t('offline.copy', { when: formatTime(new Date(savedAt).toISOString()) })}
+        </p>
+      )}
+      {props.children(data)}
+    </>
+  );
 }
 
 export function ProblemNote({ problem }: { problem: Problem }) {
@@ -128,7 +149,7 @@ let tree: { token: string | undefined; items: Promise<Jurisdiction[]> } | undefi
 function jurisdictionTree(): Promise<Jurisdiction[]> {
   const token = currentSession()?.token;
   if (tree && tree.token === token) return tree.items;
-  const items = api<{ items: Jurisdiction[] }>('GET', '/v1/jurisdictions').then((reply) => reply.items);
+  const items = readThrough<{ items: Jurisdiction[] }>('/v1/jurisdictions').then((reply) => reply.data.items);
   items.catch(() => (tree = undefined));
   tree = { token, items };
   return items;

@@ -18,7 +18,10 @@ import { verifyPassword } from '../../passwords';
  */
 export const LOGIN_THROTTLE = { windowSeconds: 15 * 60, pair: 5, address: 20, user: 20 };
 
-const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, tokenTtlSeconds, tokenSecret }) => {
+const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (
+  app,
+  { db, tokenTtlSeconds, tokenSecret, offlineKeepSeconds = 12 * 3_600 },
+) => {
   // Failures are logged with a keyed hash of the username, never the name or the password, so
   // an attack on one account can be followed in the logs without the logs naming anyone.
   const userTag = (username: string) =>
@@ -77,6 +80,7 @@ const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, tokenTtlSec
           role: user.role,
           jurisdictions: user.jurisdictions,
         },
+        offline: { keepSeconds: offlineKeepSeconds },
       };
     },
   );

@@ -561,4 +561,22 @@ export const en: Record<MessageKey, string> = {
   'imports.error.date_out_of_order': 'is out of order with the other dates',
   'imports.error.term_ended': 'the term has ended; a finished case is not imported',
   'imports.error.not_a_count': 'must be a whole number, 0 or more',
+  'offline.copy': 'Offline: showing what was saved on this device at {when}.',
+  'outbox.title': 'Waiting to send',
+  'outbox.badge': 'To send: {count}',
+  'outbox.offline': 'Offline',
+  'outbox.intro':
+    'What you record with no network is kept on this device, encrypted, and sent in the order it was recorded once you are back online; each is recorded once. Do not close this page or log out before everything is sent.',
+  'outbox.empty': 'Nothing is waiting to be sent.',
+  'outbox.waiting': 'Waiting',
+  'outbox.refused': 'Not accepted',
+  'outbox.happened': 'happened {when}',
+  'outbox.sendNow': 'Send now',
+  'outbox.openCase': 'Open the case',
+  'outbox.dismiss': 'Understood, remove it',
+  'outbox.refusedHelp':
+    'This record was not added to the case. Check the case as it is now and its timeline; if it still needs recording, fill in the form again, or ask your supervisor.',
+  'outbox.atCase': 'Waiting to send for this case',
+  'outbox.queued': 'Saved on this device, sent once online: {what}',
+  'outbox.logoutConfirm': '{count} records have not been sent yet; logging out deletes them. Log out anyway?',
 };

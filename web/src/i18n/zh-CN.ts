@@ -544,6 +544,24 @@ export const zhCN = {
   'imports.error.date_out_of_order': '日期先后顺序不对',
   'imports.error.term_ended': '期限已满，已结束的案件不导入',
   'imports.error.not_a_count': '应为 0 或正整数',
+  'offline.copy': '当前离线：显示的是 {when} 保存在本机的内容。',
+  'outbox.title': '待发送',
+  'outbox.badge': '待发送 {count}',
+  'outbox.offline': '离线',
+  'outbox.intro':
+    '没有网络时记录的内容加密保存在本机，联网后按记录的先后自动发送，每条只记录一次。请在全部发送前不要关闭本页或退出登录。',
+  'outbox.empty': '没有待发送的记录。',
+  'outbox.waiting': '等待发送',
+  'outbox.refused': '未被接受',
+  'outbox.happened': '发生于 {when}',
+  'outbox.sendNow': '立即发送',
+  'outbox.openCase': '打开案件',
+  'outbox.dismiss': '知道了，删除此条',
+  'outbox.refusedHelp':
+    '这条记录没有计入案件。请查看案件当前状态和时间线；如仍需记录，请重新填写，或联系督导处理。',
+  'outbox.atCase': '本案待发送的记录',
+  'outbox.queued': '已保存在本机，联网后发送：{what}',
+  'outbox.logoutConfirm': '还有 {count} 条记录尚未发送，退出登录会删除它们。仍要退出吗？',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -19,6 +19,7 @@ import {
   useSubmit,
 } from '../ui';
 import { ACTIONS, ActionForm, actionsFor, type Action } from './actions';
+import { OutboxAtCase } from './outbox';
 import { EventForm, TASK_EVENTS, eventTypesFor } from './record';
 
 type Open = { event: EventType; preset?: Record<string, unknown> } | { action: Action } | null;
@@ -378,9 +379,9 @@ export function CasePage({ id, task, user }: { id: string; task: string | null; 
       setOpen({ event: mapped.type, preset: mapped.preset });
   }, [theCase.data?.id, task]);
 
-  const done = (what: string) => {
+  const done = (what: string, queued?: boolean) => {
     setOpen(null);
-    setToast(t('case.recorded', { what }));
+    setToast(t(queued ? 'outbox.queued' : 'case.recorded', { what }));
     theCase.reload();
     timeline.reload();
     if (task) history.replaceState(null, '', `#/cases/${id}`);
@@ -397,6 +398,7 @@ export function CasePage({ id, task, user }: { id: string; task: string | null; 
             <Badge kind="phase" code={c.phase} />
             <Badge kind="tier" code={c.tier} />
           </div>
+          <OutboxAtCase caseId={c.id} />
           <Facts c={c} />
           <section aria-labelledby="counters-title">
             <h2 id="counters-title" class="sr-only">

@@ -1,8 +1,9 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { EVENT_ROLES } from '../../../schemas/event-roles';
 import type { EventType } from '../../../schemas/events';
 import { SERVICE_ACTIONS, SERVICE_AREAS } from '../../../schemas/services';
-import { api, type CaseView, type Role } from '../api';
+import type { CaseView, Role } from '../api';
+import { recordOrQueue } from '../offline/outbox';
 import { label, t, type MessageKey } from '../i18n';
 import {
   Field,
@@ -106,10 +107,13 @@ export function EventForm(props: {
   type: EventType;
   case: CaseView;
   preset?: Record<string, unknown>;
-  onDone: (what: string) => void;
+  onDone: (what: string, queued?: boolean) => void;
   onCancel: () => void;
 }) {
   const { type } = props;
+  // The time it happened, fixed with the form's Idempotency-Key: a resend (now or from the outbox)
+  // carries the very same body, so the API answers it with the first reply.
+  const stamp = useRef<{ key: string; at: string } | undefined>(undefined);
   const [values, setValues] = useState(() => initialValues(type, props.case, props.preset));
   const [occurredAt, setOccurredAt] = useState('');
   const [note, setNote] = useState('');
@@ -126,10 +130,18 @@ export function EventForm(props: {
         if ((value as string).trim()) body[field.name] = (value as string).trim();
       } else body[field.name] = value;
     }
-    if (occurredAt) body.occurredAt = fromLocalInput(occurredAt);
+    if (stamp.current?.key !== key) stamp.current = { key, at: new Date().toISOString() };
+    body.occurredAt = occurredAt ? fromLocalInput(occurredAt) : stamp.current.at;
     if (note.trim()) body.note = note.trim();
-    await api('POST', `/v1/cases/${props.case.id}/events`, body, key);
-    props.onDone(label('event', type));
+    const queued = await recordOrQueue({
+      key,
+      caseId: props.case.id,
+      caseName: props.case.person.name,
+      path: `/v1/cases/${props.case.id}/events`,
+      type,
+      body: body as typeof body & { occurredAt: string },
+    });
+    props.onDone(label('event', type), queued);
   });
   const errors = fieldErrors(problem);
 
