@@ -4,7 +4,8 @@ import type { CaseSync } from '../workflows/case-follow-up.messages';
 import { insertCase, type InsertCaseResult } from '../db/cases';
 import { applyCaseSync, countAttempt, findNotification, markDelivered } from '../db/case-sync';
 import type { Db } from '../db/client';
-import { outbound, type NotificationChannel } from './notifier';
+import { outbound, sendThrough, type NotificationChannel } from './notifier';
+import { createRoundActivities } from './daily-rounds';
 
 export interface ActivityDeps {
   db: Db;
@@ -98,13 +99,15 @@ export function createActivities({ db, channels }: ActivityDeps) {
         );
       if (row.status === 'delivered') return;
       try {
-        for (const channel of channels) await channel.send(outbound(row));
+        await sendThrough(channels, outbound(row));
       } catch (error) {
         await countAttempt(db, id);
         throw error;
       }
       await markDelivered(db, id, new Date());
     },
+
+    ...createRoundActivities({ db, channels }),
   };
 }
 
