@@ -18,6 +18,8 @@ import { outboundCaseworkerMessage, sendThrough, type NotificationChannel } from
 
 /** More open tasks than this in one inbox is beyond any caseload; the rest waits for the next round. */
 const INBOX_LIMIT = 2_000;
+/** How long the engine may take to write what it did (a notification's time is when it acted). */
+const SETTLE_MS = 2_000;
 /** Deliveries offered per round. */
 const DELIVERIES_PER_ROUND = 200;
 
@@ -70,12 +72,24 @@ export function createRoundActivities({ db, channels }: { db: Db; channels: Noti
     /**
      * One round at `at`, for every caseworker: a reminder for each task of theirs due within the
      * lead time (id: caseworker, task, due time), and the summary of the day (id: caseworker, day)
-     * when there is anything to say. A retried round writes nothing twice.
+     * when there is anything to say: what is due within the day, and what went overdue or was
+     * escalated from `since` to a moment before the round. A retried round writes nothing twice.
      */
-    async runDailyRound({ settings, at }: { settings: RoundsSettings; at: number }): Promise<RoundResult> {
+    async runDailyRound({
+      settings,
+      at,
+      since,
+    }: {
+      settings: RoundsSettings;
+      at: number;
+      since?: number;
+    }): Promise<RoundResult> {
       const now = new Date(at);
       const period = roundPeriod(at, settings);
-      const before = { start: period.start - settings.dayLength, end: period.start };
+      // The span reported as gone overdue and escalated ends a moment before the round, so a
+      // notification the engine is still writing goes to the next summary instead of none.
+      const end = Math.min(period.start, at - SETTLE_MS);
+      const before = { start: Math.min(since ?? period.start - settings.dayLength, end), end };
       for (const caseworker of await activeCaseworkers(db)) {
         const rows = await inbox(
           db,
@@ -110,6 +124,8 @@ export function createRoundActivities({ db, channels }: { db: Db; channels: Noti
           new Date(before.end),
         );
         const items: SummaryItems = {
+          since: new Date(before.start).toISOString(),
+          until: new Date(before.end).toISOString(),
           due: open.filter((task) => within(task, period)).map(summaryTask),
           wentOverdue: open.filter((task) => within(task, before)).map(summaryTask),
           escalated: escalated.map((n) => ({ ...n, createdAt: n.createdAt.toISOString() })),
@@ -138,6 +154,7 @@ export function createRoundActivities({ db, channels }: { db: Db; channels: Noti
       return {
         messageIds: await pendingCaseworkerMessageIds(db, DELIVERIES_PER_ROUND),
         nextRoundAt: period.end,
+        reportedUntil: before.end,
       };
     },
 

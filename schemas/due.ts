@@ -51,11 +51,11 @@ export function dueBucket(dueAt: number, now: number, timeZone: string = DEFAULT
 export interface SummaryCounts {
   /** Open tasks due within the summary's day. */
   due: number;
-  /** Tasks that fell due during the day before and are still not done. */
+  /** Tasks that fell due since the last summary and are still not done. */
   wentOverdue: number;
   /** All open tasks past their due time at the round. */
   overdue: number;
-  /** Notifications the engine sent about the caseworker's cases during the day before. */
+  /** Notifications the engine sent about the caseworker's cases over the same span. */
   escalated: number;
 }
 
@@ -69,6 +69,9 @@ export interface SummaryTask {
 
 /** What a summary counted, by id, so the console can list it. */
 export interface SummaryItems {
+  /** What went overdue and was escalated is counted from `since` to `until` (the last summary's `until`). */
+  since: string;
+  until: string;
   due: SummaryTask[];
   wentOverdue: SummaryTask[];
   escalated: { caseId: string; notificationId: string; reason: string; rule: string; createdAt: string }[];

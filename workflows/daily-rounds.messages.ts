@@ -10,9 +10,13 @@ export interface RoundsSettings {
 
 export interface DailyRoundsInput {
   settings: RoundsSettings;
+  /** Where the last summary's span ended: the next one reports from there (none yet: a day back). */
+  since?: number;
 }
 
 export interface RoundResult {
+  /** Where this round's summaries stopped counting what went overdue and was escalated. */
+  reportedUntil: number;
   /** Messages waiting for delivery (this round's and any a failed delivery left). */
   messageIds: string[];
   /** When the next day's round is due. */

@@ -28,17 +28,24 @@ const ROUNDS_PER_RUN = 200;
 /**
  * The caseworkers' day (issue 18): once a policy day, reminders for what falls due within the
  * lead time and each caseworker's summary of the day, written idempotently and then delivered.
+ * Each summary reports from where the last one stopped, so a late round leaves no gap.
  */
 export async function dailyRounds(input: DailyRoundsInput): Promise<void> {
   let settings = input.settings;
+  let since = input.since;
   setHandler(settingsSignal, (next) => {
     settings = next;
   });
   for (let round = 0; round < ROUNDS_PER_RUN && !workflowInfo().continueAsNewSuggested; round++) {
-    const { messageIds, nextRoundAt } = await runDailyRound({ settings, at: Date.now() });
+    const { messageIds, nextRoundAt, reportedUntil } = await runDailyRound({
+      settings,
+      at: Date.now(),
+      since,
+    });
+    since = reportedUntil;
     await Promise.all(messageIds.map((id) => deliverCaseworkerMessage(id).catch(() => undefined)));
     await sleep(Math.max(nextRoundAt - Date.now(), 1));
   }
   await condition(allHandlersFinished);
-  await continueAsNew<typeof dailyRounds>({ settings });
+  await continueAsNew<typeof dailyRounds>({ settings, since });
 }
