@@ -149,4 +149,24 @@ describe('daily rounds on the accelerated policy', () => {
     const other = await system.as('worker.changqiao', { method: 'GET', url: '/v1/summaries' });
     expect(other.json().items).toEqual([]);
   });
+
+  it('/metrics counts the reminders and summaries delivered', async () => {
+    const text = (await system.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const value = (series: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((line) => line.startsWith(`${series} `))
+          ?.slice(series.length + 1),
+      );
+    // Read after the metrics: the rounds go on meanwhile and only add.
+    const stored = await system.db.database.db.select().from(caseworkerMessages);
+    for (const kind of ['due_reminder', 'daily_summary']) {
+      const shown = value(`rehab_caseworker_messages{kind="${kind}",status="delivered"}`);
+      expect(shown).toBeGreaterThanOrEqual(1);
+      expect(shown).toBeLessThanOrEqual(
+        stored.filter((m) => m.kind === kind && m.status === 'delivered').length,
+      );
+    }
+  });
 });
