@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import {
   activeCaseworkers,
   countCaseworkerMessageAttempt,
@@ -12,9 +11,9 @@ import {
 import type { Db } from '../db/client';
 import type { TaskRow } from '../db/schema';
 import { inbox } from '../db/tasks';
-import { REMINDED_TASKS, type SummaryItems, type SummaryTask } from '../schemas/due';
+import { REMINDED_TASKS, wallClock, type SummaryItems, type SummaryTask } from '../schemas/due';
 import type { RoundResult, RoundsSettings } from '../workflows/daily-rounds.messages';
-import { outboundCaseworkerMessage, sendThrough, type NotificationChannel } from './notifier';
+import { deliverOnce, outboundCaseworkerMessage, type NotificationChannel } from './notifier';
 
 /** More open tasks than this in one inbox is beyond any caseload; the rest waits for the next round. */
 const INBOX_LIMIT = 2_000;
@@ -25,26 +24,7 @@ const DELIVERIES_PER_ROUND = 200;
 
 /** The offset of a time zone from UTC at an instant, in milliseconds. */
 export function zoneOffset(ms: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(ms));
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(
-    part('year'),
-    part('month') - 1,
-    part('day'),
-    part('hour'),
-    part('minute'),
-    part('second'),
-  );
-  return wall - (ms - (ms % 1000));
+  return wallClock(ms, timeZone) - Math.floor(ms / 1000) * 1000;
 }
 
 /** The policy day `at` falls in: from one round (local midnight + summaryAt) to the next. */
@@ -160,16 +140,11 @@ export function createRoundActivities({ db, channels }: { db: Db; channels: Noti
 
     /** Idempotent by message id: a delivered message is never sent again. */
     async deliverCaseworkerMessage(id: string): Promise<void> {
-      const row = await findCaseworkerMessage(db, id);
-      if (!row) throw ApplicationFailure.nonRetryable(`message ${id} is not in the outbox`, 'MessageMissing');
-      if (row.status === 'delivered') return;
-      try {
-        await sendThrough(channels, outboundCaseworkerMessage(row));
-      } catch (error) {
-        await countCaseworkerMessageAttempt(db, id);
-        throw error;
-      }
-      await markCaseworkerMessageDelivered(db, id, new Date());
+      await deliverOnce(id, channels, outboundCaseworkerMessage, {
+        find: (key) => findCaseworkerMessage(db, key),
+        attempted: (key) => countCaseworkerMessageAttempt(db, key),
+        delivered: (key, at) => markCaseworkerMessageDelivered(db, key, at),
+      });
     },
   };
 }

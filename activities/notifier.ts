@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { CaseworkerMessageRow, NotificationRow } from '../db/schema';
 import type { SummaryCounts } from '../schemas/due';
 
@@ -63,15 +64,41 @@ export function outboundCaseworkerMessage(row: CaseworkerMessageRow): OutboundCa
     taskId: row.taskId,
     taskKind: row.taskKind,
     dueAt: iso(row.dueAt),
-    period: row.periodStart && row.periodEnd ? { start: iso(row.periodStart)!, end: iso(row.periodEnd)! } : null,
+    period:
+      row.periodStart && row.periodEnd ? { start: iso(row.periodStart)!, end: iso(row.periodEnd)! } : null,
     counts: row.counts,
     createdAt: row.createdAt.toISOString(),
   };
 }
 
-/** Sends one message through every channel, in order; a channel that fails fails the delivery. */
-export async function sendThrough(channels: NotificationChannel[], message: OutboundMessage): Promise<void> {
-  for (const channel of channels) await channel.send(message);
+/** An outbox table, by id: notifications, or the messages to caseworkers. */
+export interface Outbox<Row> {
+  find(id: string): Promise<Row | null>;
+  attempted(id: string): Promise<void>;
+  delivered(id: string, at: Date): Promise<void>;
+}
+
+/**
+ * Sends one outbox row through every channel, in order, unless it was delivered already; a channel
+ * that fails fails the delivery (retried), counted as an attempt. A missing row never will be there.
+ */
+export async function deliverOnce<Row extends { status: 'pending' | 'delivered' }>(
+  id: string,
+  channels: NotificationChannel[],
+  toMessage: (row: Row) => OutboundMessage,
+  outbox: Outbox<Row>,
+): Promise<void> {
+  const row = await outbox.find(id);
+  if (!row)
+    throw ApplicationFailure.nonRetryable(`message ${id} is not in the outbox`, 'NotificationMissing');
+  if (row.status === 'delivered') return;
+  try {
+    for (const channel of channels) await channel.send(toMessage(row));
+  } catch (error) {
+    await outbox.attempted(id);
+    throw error;
+  }
+  await outbox.delivered(id, new Date());
 }
 
 /** Writes one structured log line per notification (the default channel). */

@@ -20,16 +20,25 @@ export const REMINDED_TASKS = {
 
 const DAY = 86_400_000;
 
-/** The calendar day of an instant in a time zone, as days since 1970-01-01. */
-export function localDay(ms: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-CA', {
+/** The wall-clock time of an instant in a time zone, as milliseconds of a UTC date (to the second). */
+export function wallClock(ms: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
+    hourCycle: 'h23',
     year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
   }).formatToParts(new Date(ms));
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return Date.UTC(part('year'), part('month') - 1, part('day')) / DAY;
+  return Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+}
+
+/** The calendar day of an instant in a time zone, as days since 1970-01-01. */
+export function localDay(ms: number, timeZone: string): number {
+  return Math.floor(wallClock(ms, timeZone) / DAY);
 }
 
 /**
