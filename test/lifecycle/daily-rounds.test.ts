@@ -22,17 +22,17 @@ beforeAll(async () => {
   caseId = await life.inCommunity();
   homeVisitTask = (await life.openTasks(caseId)).find((task) => task.kind === 'first_home_visit')!;
   // The first scheduled test (R8) is asked for 14 s into the term and due 3 s later.
-  for (let waited = 0; !testTask && waited < 30_000; waited += 250) {
+  for (let waited = 0; !testTask && waited < 60_000; waited += 250) {
     await sleep(250);
     testTask = (await life.openTasks(caseId)).find((task) => task.kind === 'test')!;
   }
   // Two rounds after the test fell due: any round that would remind it twice has run.
   await sleep(Date.parse(testTask.dueAt) + 2_500 - Date.now());
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await system?.close();
-}, 60_000);
+}, 180_000);
 
 const messagesOf = (kind: 'due_reminder' | 'daily_summary', username: string) =>
   system.db.database.db
