@@ -4,7 +4,8 @@ import type { CaseSync } from '../workflows/case-follow-up.messages';
 import { insertCase, type InsertCaseResult } from '../db/cases';
 import { applyCaseSync, countAttempt, findNotification, markDelivered } from '../db/case-sync';
 import type { Db } from '../db/client';
-import { outbound, type NotificationChannel } from './notifier';
+import { deliverOnce, outbound, type NotificationChannel } from './notifier';
+import { createRoundActivities } from './daily-rounds';
 
 export interface ActivityDeps {
   db: Db;
@@ -90,21 +91,14 @@ export function createActivities({ db, channels }: ActivityDeps) {
 
     /** Idempotent by notification id: a delivered notification is never sent again. */
     async deliverNotification(id: string): Promise<void> {
-      const row = await findNotification(db, id);
-      if (!row)
-        throw ApplicationFailure.nonRetryable(
-          `notification ${id} is not in the outbox`,
-          'NotificationMissing',
-        );
-      if (row.status === 'delivered') return;
-      try {
-        for (const channel of channels) await channel.send(outbound(row));
-      } catch (error) {
-        await countAttempt(db, id);
-        throw error;
-      }
-      await markDelivered(db, id, new Date());
+      await deliverOnce(id, channels, outbound, {
+        find: (key) => findNotification(db, key),
+        attempted: (key) => countAttempt(db, key),
+        delivered: (key, at) => markDelivered(db, key, at),
+      });
     },
+
+    ...createRoundActivities({ db, channels }),
   };
 }
 

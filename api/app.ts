@@ -27,6 +27,7 @@ import supervisionRoutes from './routes/cases/supervision';
 import partyRoutes from './routes/cases/parties';
 import notificationRoutes from './routes/notifications';
 import supervisorRoutes from './routes/supervisor';
+import summaryRoutes from './routes/summaries';
 import taskRoutes from './routes/tasks';
 import codecRoutes from './routes/codec';
 import healthRoutes from './routes/health';
@@ -269,6 +270,7 @@ export async function buildApp(
   await app.register(supervisionRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(partyRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(taskRoutes, { ...routeDeps, prefix: '/v1/tasks' });
+  await app.register(summaryRoutes, { ...routeDeps, prefix: '/v1/summaries' });
   await app.register(notificationRoutes, { ...routeDeps, prefix: '/v1/notifications' });
   await app.register(supervisorRoutes, { ...routeDeps, prefix: '/v1/supervisor' });
   await app.register(policyRoutes, { ...routeDeps, prefix: '/v1/policies' });

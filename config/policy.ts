@@ -19,6 +19,15 @@ const Duration = z.string().transform((value, ctx) => {
   return ms;
 });
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const Schedule = z
   .array(z.strictObject({ until: Duration, every: Duration }))
   .min(1)
@@ -82,6 +91,17 @@ export const PolicySchema = z.strictObject({
   leaveNoticeRequiredFrom: Duration, // R14
   caseload: z.strictObject({ personsPerCaseworker: z.number().int().min(1) }),
   services: z.strictObject({ reviewAfter: PerTier(Duration) }), // R24: a needs assessment is reviewed
+  /** Issue 18: the daily rounds (workflows/daily-rounds.ts). Optional: older documents still parse. */
+  reminders: z
+    .strictObject({
+      /** How long before a caseworker task falls due its reminder goes out. */
+      leadTime: Duration,
+      /** When, after local midnight, each day's round (reminders and summaries) runs. */
+      summaryAt: Duration,
+      /** Whose calendar days: the summaries' and the console's. */
+      timeZone: z.string().refine(isTimeZone, { message: 'is not an IANA time zone, e.g. Asia/Shanghai' }),
+    })
+    .optional(),
 });
 
 export type Policy = z.output<typeof PolicySchema>;

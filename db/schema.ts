@@ -17,6 +17,7 @@ import type { Measure, Phase, Role, Tier } from '../schemas/common';
 import type { Origin } from '../schemas/codes';
 import type { PartyRole } from '../schemas/services';
 import type { ImportRowError } from '../schemas/imports';
+import type { SummaryCounts, SummaryItems } from '../schemas/due';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -180,6 +181,45 @@ export const notifications = pgTable(
   },
   (t) => [index('notifications_case').on(t.caseId, t.createdAt)],
 );
+
+/**
+ * Messages to one caseworker, not about one case (issue 18): a reminder before a task falls due
+ * (one per caseworker, task and due time) and the daily summary (one per caseworker and day).
+ * Written by the daily rounds (workflows/daily-rounds.ts), delivered through the notifier's
+ * channels like `notifications`. Ids, kinds and counts only, never personal data (R21).
+ */
+export const caseworkerMessages = pgTable(
+  'caseworker_messages',
+  {
+    id: text('id').primaryKey(),
+    username: text('username').notNull(),
+    kind: text('kind').$type<'due_reminder' | 'daily_summary'>().notNull(),
+    /** A reminder's task; null for a summary. */
+    caseId: uuid('case_id').references(() => cases.id),
+    taskId: text('task_id'),
+    taskKind: text('task_kind'),
+    rule: text('rule'),
+    dueAt: timestamptz('due_at'),
+    /** A summary's day: from one round to the next. */
+    periodStart: timestamptz('period_start'),
+    periodEnd: timestamptz('period_end'),
+    counts: jsonb('counts').$type<SummaryCounts>(),
+    /** A summary's tasks and notifications, by id, for the console. */
+    items: jsonb('items').$type<SummaryItems>(),
+    createdAt: timestamptz('created_at').notNull(),
+    status: text('status').$type<'pending' | 'delivered'>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    deliveredAt: timestamptz('delivered_at'),
+  },
+  (t) => [
+    index('caseworker_messages_user').on(t.username, t.kind, t.createdAt),
+    index('caseworker_messages_pending')
+      .on(t.createdAt)
+      .where(sql`status = 'pending'`),
+  ],
+);
+
+export type CaseworkerMessageRow = typeof caseworkerMessages.$inferSelect;
 
 /** R24: the four-party group of a case (family, community staff, the community police officer). Personal data. */
 export const parties = pgTable(

@@ -19,7 +19,7 @@ import {
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
-import { createWorker, installRuntime } from '../worker/worker';
+import { createWorker, installRuntime, startDailyRounds } from '../worker/worker';
 import { DEMO_PASSWORD, seedDemoData } from './demo-data';
 import { embeddedAuditKey } from './embedded-keys';
 import { runMain } from '../config/run-main';
@@ -90,6 +90,7 @@ runMain(async () => {
     namespace: config.temporalNamespace,
     dataConverter: encryptedDataConverter(payloadCodec),
   });
+  await startDailyRounds(temporal, config.taskQueue, policy);
   const app = await buildApp(
     {
       db: database,

@@ -2,22 +2,36 @@
 // TEMPORAL_ADDRESS and PAYLOAD_KEYS; see .env.example. The schema must be current (`npm run
 // migrate` first). SIGINT/SIGTERM drain it (the SDK's default signals).
 import { tracing } from './tracing';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
 import { runMain } from '../config/run-main';
+import { encryptedDataConverter } from '../codec/data-converter';
 import { openDatabase } from '../db/client';
-import { configuredWorkerDeps, createWorker, installRuntime } from './worker';
+import { configuredWorkerDeps, createWorker, installRuntime, startDailyRounds } from './worker';
 
 runMain(async () => {
   const config = loadConfig('worker');
-  // Validated here too, so a bad policy stops a deployment at its first process.
-  loadPolicy(config.policyPath);
+  // Validated here too, so a bad policy stops a deployment at its first process; the daily
+  // rounds take their lead time and day from it.
+  const { policy } = loadPolicy(config.policyPath);
   installRuntime(config.temporalMetricsAddress);
   const database = await openDatabase({ ...config, migrate: false });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const clientConnection = await Connection.connect({ address: config.temporalAddress });
   try {
-    const worker = await createWorker({ ...configuredWorkerDeps(config, connection, database.db), tracing });
+    const deps = configuredWorkerDeps(config, connection, database.db);
+    const worker = await createWorker({ ...deps, tracing });
+    await startDailyRounds(
+      new Client({
+        connection: clientConnection,
+        namespace: config.temporalNamespace,
+        dataConverter: encryptedDataConverter(deps.payloadCodec),
+      }),
+      config.taskQueue,
+      policy,
+    );
     process.stdout.write(
       `worker: running on task queue ${config.taskQueue}` +
         (config.temporalMetricsAddress
@@ -27,6 +41,7 @@ runMain(async () => {
     );
     await worker.run();
   } finally {
+    await clientConnection.close();
     await connection.close();
     await database.close();
   }

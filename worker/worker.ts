@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { OpenTelemetryActivityInboundInterceptor } from '@temporalio/interceptors-opentelemetry';
 import {
@@ -16,6 +17,14 @@ import { faultRecorder } from '../activities/fault-recorder';
 import { configuredChannels, type NotificationChannel } from '../activities/notifier';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import type { WorkerConfig } from '../config/config';
+import type { Policy } from '../config/policy';
+import { DEFAULT_TIME_ZONE } from '../schemas/due';
+import {
+  dailyRoundsWorkflowId,
+  settingsSignal,
+  type DailyRoundsInput,
+  type RoundsSettings,
+} from '../workflows/daily-rounds.messages';
 import { encryptedDataConverter, FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import type { Db } from '../db/client';
 import type { Tracing } from '../telemetry/tracing';
@@ -131,4 +140,33 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     shutdownGraceTime: '10 seconds',
     shutdownForceTime: '30 seconds',
   });
+}
+
+/** What the daily rounds take from the policy; a policy without `reminders` reminds a day ahead. */
+export function roundsSettings(policy: Policy): RoundsSettings {
+  return {
+    dayLength: policy.dayLength,
+    leadTime: policy.reminders?.leadTime ?? policy.dayLength,
+    summaryAt: policy.reminders?.summaryAt ?? 0,
+    timeZone: policy.reminders?.timeZone ?? DEFAULT_TIME_ZONE,
+  };
+}
+
+/**
+ * The worker's duty besides its task queue (issue 18): the daily rounds, one workflow per task
+ * queue with a fixed id. Signal-with-start is idempotent: every worker process may call it at
+ * start, the first starts the workflow, each hands it the policy it was started with.
+ */
+export async function startDailyRounds(client: Client, taskQueue: string, policy: Policy): Promise<void> {
+  const settings = roundsSettings(policy);
+  await client.workflow.signalWithStart<(input: DailyRoundsInput) => Promise<void>, [RoundsSettings]>(
+    'dailyRounds',
+    {
+      workflowId: dailyRoundsWorkflowId(taskQueue),
+      taskQueue,
+      args: [{ settings }],
+      signal: settingsSignal,
+      signalArgs: [settings],
+    },
+  );
 }

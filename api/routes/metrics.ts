@@ -6,8 +6,9 @@ import type { RouteDeps } from '../app';
 /**
  * `GET /metrics` (Prometheus text format): HTTP requests by route pattern (never the URL, which
  * may carry a name in `q`) and status, and the state of the read model — open cases by phase,
- * open and overdue tasks, notifications by status and the age of the oldest undelivered one, and
- * the progress of any import still running.
+ * open and overdue tasks, notifications by status and the age of the oldest undelivered one, the
+ * caseworkers' reminders and summaries by kind and status, and the progress of any import still
+ * running.
  * Counts only, never personal data. The read-model figures are the same from every API process.
  */
 export default fp<RouteDeps>(async (app, { db, clock }) => {
@@ -87,6 +88,22 @@ export default fp<RouteDeps>(async (app, { db, clock }) => {
         sql`select min(created_at) as oldest from notifications where status = 'pending'`,
       );
       this.set(row?.oldest ? Math.max(0, (now - new Date(row.oldest).getTime()) / 1000) : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'rehab_caseworker_messages',
+    help: 'Reminders and daily summaries to caseworkers (issue 18), by kind and delivery status',
+    labelNames: ['kind', 'status'],
+    registers: [registry],
+    async collect() {
+      const found = await rows<{ kind: string; status: string; n: number }>(
+        sql`select kind, status, count(*)::int as n from caseworker_messages group by kind, status`,
+      );
+      this.reset();
+      for (const kind of ['due_reminder', 'daily_summary'])
+        for (const status of ['pending', 'delivered']) this.set({ kind, status }, 0);
+      for (const { kind, status, n } of found) this.set({ kind, status }, n);
     },
   });
 

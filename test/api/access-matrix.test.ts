@@ -268,6 +268,14 @@ const ROUTES: RouteRow[] = [
       reply.json().items.some((task: { caseId: string }) => task.caseId === caseId),
   },
   {
+    // Issue 18: the caller's own daily summaries, counts only: not about one case.
+    route: 'GET /v1/summaries',
+    roles: ['caseworker'],
+    request: () => ({ method: 'GET', url: '/v1/summaries' }),
+    scope: 'none',
+    ok: 200,
+  },
+  {
     route: 'GET /v1/notifications',
     roles: ['supervisor', 'police'],
     request: ({ caseId }) => ({ method: 'GET', url: `/v1/notifications?caseId=${caseId}` }),

@@ -11,7 +11,8 @@ import { encryptedDataConverter } from '../../codec/data-converter';
 import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
 import { DEMO_PASSWORD, seedDemoData } from '../../scripts/demo-data';
-import { createWorker } from '../../worker/worker';
+import { createWorker, startDailyRounds } from '../../worker/worker';
+import { dailyRoundsWorkflowId } from '../../workflows/daily-rounds.messages';
 import { temporalBinaries } from '../../scripts/temporal-dev-server';
 import { createTestDatabase, type TestDatabase } from './database';
 import { recordingChannel } from './notifications';
@@ -86,6 +87,8 @@ export async function startTestSystem(
     logStream?: { write(line: string): void };
     /** The API and the worker connect as a least-privilege role, as in production (test/helpers/database). */
     appRole?: boolean;
+    /** Start the worker's daily rounds (reminders, summaries), as `npm start` and `npm run worker` do. */
+    dailyRounds?: boolean;
   } = {},
 ): Promise<TestSystem> {
   const payloadCodec = TEST_PAYLOAD_CODEC;
@@ -129,6 +132,8 @@ export async function startTestSystem(
     options.logStream ? { ...(loggerOptions('info') as object), stream: options.logStream } : false,
   );
 
+  if (options.dailyRounds) await startDailyRounds(env.client, taskQueue, policy);
+
   const tokens = new Map<string, string>();
   const tokenFor = async (username: string) => {
     const cached = tokens.get(username);
@@ -162,6 +167,8 @@ export async function startTestSystem(
     },
     async close() {
       await app.close();
+      if (options.dailyRounds)
+        await env.client.workflow.getHandle(dailyRoundsWorkflowId(taskQueue)).terminate('test over');
       worker.shutdown();
       await workerRun;
       await env.teardown();

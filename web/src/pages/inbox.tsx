@@ -1,13 +1,9 @@
 import { useState } from 'preact/hooks';
-import type { InboxItem } from '../api';
-import { label, relative, t } from '../i18n';
+import { DEFAULT_TIME_ZONE, DUE_BUCKETS, dueBucket, type DueBucket } from '../../../schemas/due';
+import type { DailySummary } from '../../../schemas/summaries';
+import { currentSession, type InboxItem } from '../api';
+import { formatTime, label, relative, t } from '../i18n';
 import { Badge, Empty, Loadable, useJurisdictions, useResource } from '../ui';
-
-function endOfToday(now: number): number {
-  const end = new Date(now);
-  end.setHours(23, 59, 59, 999);
-  return end.getTime();
-}
 
 function TaskLine({ task, now }: { task: InboxItem; now: number }) {
   const jurisdictions = useJurisdictions();
@@ -43,39 +39,72 @@ function TaskList({ tasks, now }: { tasks: InboxItem[]; now: number }) {
   );
 }
 
-/** The caseworker's day: overdue first, then what is due today, soonest first; later work folded away. */
+const SHOWN: readonly DueBucket[] = ['overdue', 'today', 'tomorrow', 'this_week'];
+
+/** The latest daily summary (issue 18): counts only; the tasks themselves are listed below. */
+function DailySummaryNote() {
+  const resource = useResource<{ items: DailySummary[] }>('/v1/summaries?limit=1');
+  const summary = resource.data?.items[0];
+  if (!summary) return null;
+  const figures = [
+    ['summary.due', summary.counts.due],
+    ['summary.wentOverdue', summary.counts.wentOverdue],
+    ['summary.overdue', summary.counts.overdue],
+    ['summary.escalated', summary.counts.escalated],
+  ] as const;
+  return (
+    <section class="summary" aria-labelledby="summary-title">
+      <h2 id="summary-title">{t('summary.title')}</h2>
+      <dl class="summary-figures">
+        {figures.map(([key, value]) => (
+          <div key={key}>
+            <dt>{t(key)}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+      <p class="muted">{t('summary.madeAt', { when: formatTime(summary.createdAt) })}</p>
+    </section>
+  );
+}
+
+/**
+ * The caseworker's day: the daily summary, then overdue work, what is due today, tomorrow and
+ * the rest of this week, soonest first, in the policy's time zone; later work folded away.
+ */
 export function InboxPage() {
   const resource = useResource<{ items: InboxItem[] }>('/v1/tasks?mine=true&limit=200');
+  const policy = useResource<{ document: { reminders?: { timeZone?: string } } }>('/v1/policies/current');
+  const timeZone = policy.data?.document.reminders?.timeZone ?? DEFAULT_TIME_ZONE;
+  const caseworker = currentSession()?.user.role === 'caseworker';
   const [showLater, setShowLater] = useState(false);
   const now = Date.now();
   return (
     <section aria-labelledby="inbox-title">
       <h1 id="inbox-title">{t('inbox.title')}</h1>
+      {caseworker && <DailySummaryNote />}
       <Loadable resource={resource}>
         {({ items }) => {
-          const overdue = items.filter((task) => task.status === 'overdue');
-          const today = items.filter(
-            (task) => task.status !== 'overdue' && Date.parse(task.dueAt) <= endOfToday(now),
-          );
-          const later = items.filter((task) => Date.parse(task.dueAt) > endOfToday(now));
+          const groups = Object.fromEntries(DUE_BUCKETS.map((bucket) => [bucket, [] as InboxItem[]]));
+          for (const task of items) {
+            const bucket =
+              task.status === 'overdue' ? 'overdue' : dueBucket(Date.parse(task.dueAt), now, timeZone);
+            groups[bucket]!.push(task);
+          }
+          const later = groups.later!;
           return (
             <>
-              {overdue.length + today.length === 0 && <Empty>{t('inbox.empty')}</Empty>}
-              {overdue.length > 0 && (
-                <>
-                  <h2 class="late">
-                    {t('inbox.overdue')} ({overdue.length})
-                  </h2>
-                  <TaskList tasks={overdue} now={now} />
-                </>
-              )}
-              {today.length > 0 && (
-                <>
-                  <h2>
-                    {t('inbox.today')} ({today.length})
-                  </h2>
-                  <TaskList tasks={today} now={now} />
-                </>
+              {groups.overdue!.length + groups.today!.length === 0 && <Empty>{t('inbox.empty')}</Empty>}
+              {SHOWN.map(
+                (bucket) =>
+                  groups[bucket]!.length > 0 && (
+                    <section key={bucket} aria-labelledby={`due-${bucket}`}>
+                      <h2 id={`due-${bucket}`} class={bucket === 'overdue' ? 'late' : undefined}>
+                        {t(`inbox.${bucket}`)} ({groups[bucket]!.length})
+                      </h2>
+                      <TaskList tasks={groups[bucket]!} now={now} />
+                    </section>
+                  ),
               )}
               {later.length > 0 && (
                 <>
