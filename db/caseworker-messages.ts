@@ -1,13 +1,7 @@
 import { and, asc, desc, eq, gte, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { withinJurisdictions } from './scope';
-import {
-  cases,
-  caseworkerMessages,
-  notifications,
-  users,
-  type CaseworkerMessageRow,
-} from './schema';
+import { cases, caseworkerMessages, notifications, users, type CaseworkerMessageRow } from './schema';
 
 export type NewCaseworkerMessage = typeof caseworkerMessages.$inferInsert;
 

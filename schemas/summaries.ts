@@ -19,7 +19,9 @@ export const DailySummary = z
       escalated: z
         .number()
         .int()
-        .meta({ description: "notifications the engine sent about the caseworker's cases since the last summary" }),
+        .meta({
+          description: "notifications the engine sent about the caseworker's cases since the last summary",
+        }),
     }),
     createdAt: z.string(),
     status: z.enum(['pending', 'delivered']),
