@@ -14,6 +14,7 @@ import { startTestSystem, type POLICIES, type TestSystem } from '../helpers/syst
 const { CHROMIUM } = require('../../scripts/ensure.js') as { CHROMIUM: string };
 
 export const SIZES = {
+  narrow: { width: 320, height: 640 },
   phone: { width: 390, height: 844 },
   desktop: { width: 1280, height: 860 },
 } as const;
@@ -96,4 +97,96 @@ export async function releasedCase(run: ConsoleRun, name: string, occurredAt?: s
   const id = await steps.open(named(name));
   await steps.expectRecorded(id, 'liaison', { type: 'released', ...(occurredAt ? { occurredAt } : {}) });
   return id;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const AXE_SOURCE = (require('axe-core') as { source: string }).source;
+
+interface AxeViolation {
+  id: string;
+  impact?: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/**
+ * axe-core's serious and critical findings on the page as it is now, one readable line each
+ * (rule, element, what to do). Injected through DevTools, so the console's CSP stays as it is.
+ */
+export async function axeFindings(page: Page): Promise<string[]> {
+  if (!(await page.evaluate<boolean>('typeof window.axe === "object"'))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate<AxeViolation[]>(
+    'axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)',
+  );
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id} at ${JSON.stringify(n.target)}: ${v.help}`));
+}
+
+/** The console's language button: Chinese ⇄ English, in place (the screen and its form stay). */
+export async function switchLanguage(page: Page): Promise<void> {
+  const before = await page.evaluate<string>('document.documentElement.lang');
+  await page.getByRole('button', { name: before === 'en' ? 'Switch to Chinese' : '切换到英文' }).click();
+  await page.waitForFunction((was) => document.documentElement.lang !== was, before);
+}
+
+/**
+ * Where the screen breaks for someone on a small phone or with large text: sideways scroll, and
+ * controls pushed off the side or covered (each send button must take a tap at its centre).
+ */
+async function layoutFindings(page: Page, where: string): Promise<string[]> {
+  const found = await page.evaluate<string[]>(`(() => {
+    const out = [];
+    const root = document.documentElement;
+    const overflow = root.scrollWidth - root.clientWidth;
+    const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.classList.length ? '.' + [...el.classList].join('.') : '') + ' "' + (el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 30) + '"';
+    if (overflow > 0) {
+      // The innermost elements that stick out say where the page is too wide.
+      const wide = [...document.body.querySelectorAll('*')].filter((el) => !el.closest('.table-wrap, .sr-only, .skip') && el.getBoundingClientRect().right > root.clientWidth + 1);
+      const inner = wide.filter((el) => !wide.some((other) => other !== el && el.contains(other)));
+      out.push('scrolls sideways by ' + overflow + ' px (' + inner.slice(0, 3).map(name).join(', ') + ')');
+    }
+    for (const el of document.querySelectorAll('a, button, input, select, textarea, summary')) {
+      if (el.closest('.table-wrap, .sr-only') || el.classList.contains('skip')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if (r.left < -1 || r.right > root.clientWidth + 1) out.push(name(el) + ' is cut off at the side');
+    }
+    for (const el of document.querySelectorAll('button.primary')) {
+      if (el.getBoundingClientRect().width === 0) continue;
+      el.scrollIntoView({ block: 'center' });
+      const r = el.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      if (!hit || !el.contains(hit)) out.push(name(el) + ' cannot be tapped (covered or off screen)');
+    }
+    window.scrollTo(0, 0);
+    return out;
+  })()`);
+  return found.map((line) => `${where}: ${line}`);
+}
+
+/**
+ * Issue 18 item 4 on the screen as it is now: axe-core finds nothing serious or critical in
+ * Chinese nor in English (the language button switches in place), and the screen still works at
+ * 320 px and with the text at 200 % (the styles size text in rem, so a root font size is the
+ * browser's text setting). The page is left as it was found: language, size and text.
+ */
+export async function expectUsableByEveryone(page: Page, screen: string): Promise<void> {
+  const problems: string[] = [];
+  const language = await page.evaluate<string>('document.documentElement.lang');
+  problems.push(...(await axeFindings(page)).map((line) => `${language}: ${line}`));
+  await switchLanguage(page);
+  const other = await page.evaluate<string>('document.documentElement.lang');
+  problems.push(...(await axeFindings(page)).map((line) => `${other}: ${line}`));
+  await switchLanguage(page);
+
+  const viewport = page.viewportSize();
+  await page.setViewportSize(SIZES.narrow);
+  problems.push(...(await layoutFindings(page, '320 px')));
+  const large = await page.addStyleTag({ content: ':root { font-size: 200% !important; }' });
+  problems.push(...(await layoutFindings(page, '320 px, text 200 %')));
+  if (viewport) await page.setViewportSize(viewport);
+  problems.push(...(await layoutFindings(page, `${viewport?.width} px, text 200 %`)));
+  await large.evaluate((el) => el.remove());
+  if (problems.length) throw new Error(`${screen} is not usable by everyone:\n  ${problems.join('\n  ')}`);
 }
