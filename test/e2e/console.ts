@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../scripts/demo-data';
 import { handover } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';
@@ -51,11 +51,14 @@ export async function startConsole(policy: keyof typeof POLICIES = 'standard'): 
   };
 }
 
-/** A fresh browser profile at the given size, in Chinese as the users' phones are, logged in as `username`. */
-export async function logIn(run: ConsoleRun, size: Size, username: string): Promise<Page> {
+/**
+ * A fresh browser profile at the given size, in Chinese as the users' phones are (or the browser
+ * `locale` given), logged in as `username`. The console starts in Chinese whatever the browser's.
+ */
+export async function logIn(run: ConsoleRun, size: Size, username: string, locale = 'zh-CN'): Promise<Page> {
   const context = await run.browser.newContext({
     viewport: SIZES[size],
-    locale: 'zh-CN',
+    locale,
     timezoneId: 'Asia/Shanghai',
   });
   context.setDefaultTimeout(15_000);
@@ -67,6 +70,16 @@ export async function logIn(run: ConsoleRun, size: Size, username: string): Prom
   await page.getByRole('button', { name: '登录' }).click();
   await page.getByRole('button', { name: '退出登录' }).waitFor();
   return page;
+}
+
+/**
+ * Sets a date field of the console (year, month, day, hour and minute, each a select; issue 18)
+ * to the wall-clock text "2026-12-02T09:30" (or "2026-12" for a month), as a user picks it.
+ */
+export async function pickWhen(where: Page | Locator, name: string | RegExp, value: string): Promise<void> {
+  const group = where.getByRole('group', { name });
+  const parts = value.split(/[-T:]/).map((part) => String(Number(part)));
+  for (const [i, part] of parts.entries()) await group.getByRole('combobox').nth(i).selectOption(part);
 }
 
 /** The page fits the screen: nothing to scroll sideways (issue: a 390-px phone). */
@@ -127,7 +140,7 @@ export async function axeFindings(page: Page): Promise<string[]> {
 export async function switchLanguage(page: Page): Promise<void> {
   const before = await page.evaluate<string>('document.documentElement.lang');
   await page.getByRole('button', { name: before === 'en' ? 'Switch to Chinese' : '切换到英文' }).click();
-  await page.waitForFunction((was) => document.documentElement.lang !== was, before);
+  await page.waitForFunction(`document.documentElement.lang !== ${JSON.stringify(before)}`);
 }
 
 /**
@@ -187,6 +200,6 @@ export async function expectUsableByEveryone(page: Page, screen: string): Promis
   problems.push(...(await layoutFindings(page, '320 px, text 200 %')));
   if (viewport) await page.setViewportSize(viewport);
   problems.push(...(await layoutFindings(page, `${viewport?.width} px, text 200 %`)));
-  await large.evaluate((el) => el.remove());
+  await large.evaluate((el) => (el as unknown as { remove(): void }).remove());
   if (problems.length) throw new Error(`${screen} is not usable by everyone:\n  ${problems.join('\n  ')}`);
 }

@@ -1,8 +1,10 @@
 import { makeIdNumber } from '../helpers/fixtures';
 import { eventually, lifecycle } from '../helpers/lifecycle';
 import {
+  expectUsableByEveryone,
   horizontalOverflow,
   logIn,
+  pickWhen,
   named,
   releasedCase,
   screenshot,
@@ -26,6 +28,8 @@ beforeAll(async () => {
   }
 }, 120_000);
 afterAll(async () => run?.close());
+// Each screen is also checked in two languages, at 320 px and with large text (issue 18).
+jest.setTimeout(180_000);
 
 /** Released with nobody at the gate: within a second of policy time the pickup is overdue (R2). */
 async function stalledCase(name: string): Promise<string> {
@@ -55,6 +59,7 @@ describe.each<Size>(['desktop', 'phone'])('supervisor on a %s', (size) => {
     await page.getByText('管控率：近六个月').waitFor();
     await page.locator('.trend canvas').waitFor();
     expect(await horizontalOverflow(page)).toBe(0);
+    await expectUsableByEveryone(page, 'the supervisor board');
     await screenshot(page, `supervisor-board-${size}`);
 
     await stalled.click();
@@ -64,6 +69,7 @@ describe.each<Size>(['desktop', 'phone'])('supervisor on a %s', (size) => {
       .getByLabel('社工', { exact: false })
       .and(page.locator('select'))
       .selectOption({ value: 'worker.canglang' });
+    await expectUsableByEveryone(page, 'the assign form');
     await page.getByRole('button', { name: '提交' }).click();
     await page.getByRole('status').getByText('已记录：分派社工').waitFor();
     await page.getByText('worker.canglang').first().waitFor();
@@ -77,11 +83,13 @@ describe.each<Size>(['desktop', 'phone'])('supervisor on a %s', (size) => {
 
     await page.getByRole('button', { name: '任务延期' }).click();
     await page.getByLabel('原因').fill('家属陪同，延后报到');
+    await expectUsableByEveryone(page, 'the extend form');
     await page.getByRole('button', { name: '提交' }).click();
     await page.getByRole('status').getByText('已记录：任务延期').waitFor();
 
     await page.getByRole('button', { name: '结案' }).click();
     await page.getByLabel('原因').fill('演示结案');
+    await expectUsableByEveryone(page, 'the close form');
     await page.getByRole('button', { name: '提交' }).click();
     await page.getByRole('status').getByText('已记录：结案').waitFor();
     await page.locator('.heading .phase-closed').waitFor();
@@ -111,7 +119,7 @@ describe('a whole case in the console, on the accelerated policy', () => {
     );
     for (const step of ['确认出所日期', '已出所']) {
       await liaison.getByRole('region', { name: '记录情况' }).getByRole('button', { name: step }).click();
-      if (step === '确认出所日期') await liaison.getByLabel('出所时间').fill(inAMinute);
+      if (step === '确认出所日期') await pickWhen(liaison, '出所时间', inAMinute);
       await liaison.getByRole('button', { name: '提交' }).click();
       await liaison.getByRole('status').getByText(`已记录：${step}`).waitFor();
     }
@@ -142,6 +150,8 @@ describe('a whole case in the console, on the accelerated policy', () => {
     await supervisor.getByRole('navigation').getByRole('link', { name: '案件' }).click();
     await supervisor.getByRole('searchbox').fill(name);
     await supervisor.getByRole('button', { name: '查找' }).click();
+    await supervisor.getByRole('link', { name: new RegExp(name) }).waitFor();
+    await expectUsableByEveryone(supervisor, 'the case search');
     await supervisor.getByRole('link', { name: new RegExp(name) }).click();
     // R21: the name searched for went in a POST body, never into a URL (issue 13).
     expect(urls.filter((url) => url.includes('/v1/cases/search'))).not.toEqual([]);
