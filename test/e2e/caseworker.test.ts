@@ -22,8 +22,6 @@ beforeAll(async () => {
   await releasedCase(run, '逾期某', new Date(Date.now() - 4 * 86_400_000).toISOString());
 }, 120_000);
 afterAll(async () => run?.close());
-// Each screen is also checked in two languages, at 320 px and with large text (issue 18).
-jest.setTimeout(180_000);
 
 describe.each<Size>(['phone', 'desktop'])('caseworker on a %s', (size) => {
   it('works through the inbox from pickup to first home visit', async () => {

@@ -20,7 +20,6 @@ beforeAll(async () => {
   run = await startConsole();
 }, 120_000);
 afterAll(async () => run?.close());
-jest.setTimeout(180_000);
 
 const NATIVE =
   'input[type=date], input[type=datetime-local], input[type=month], input[type=time], input[type=week]';

@@ -27,8 +27,6 @@ beforeAll(async () => {
   await lifecycle(run.system).open(named('=1+2'));
 }, 120_000);
 afterAll(async () => run?.close());
-// Each screen is also checked in two languages, at 320 px and with large text (issue 18).
-jest.setTimeout(180_000);
 
 /** Every URL the page and its popups ask for, to check that no token travels in one. */
 function requestedUrls(page: Page): string[] {

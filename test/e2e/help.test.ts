@@ -23,8 +23,6 @@ beforeAll(async () => {
   steps = lifecycle(run.system);
 }, 120_000);
 afterAll(async () => run?.close());
-// Each screen is also checked in two languages, at 320 px and with large text (issue 18).
-jest.setTimeout(180_000);
 
 describe.each<Size>(['phone', 'desktop'])('on a %s', (size) => {
   it('R24: the caseworker records a needs assessment and a job found, and the case shows the plan', async () => {

@@ -20,8 +20,6 @@ beforeAll(async () => {
   run = await startConsole();
 }, 120_000);
 afterAll(async () => run?.close());
-// Each screen is also checked in two languages, at 320 px and with large text (issue 18).
-jest.setTimeout(180_000);
 
 describe.each<Size>(['desktop', 'phone'])('supervisor on a %s', (size) => {
   it('R25: checks a file, sees the bad row in Chinese, imports the rest and sees it done', async () => {

@@ -20,8 +20,6 @@ beforeAll(async () => {
   run = await startConsole();
 }, 120_000);
 afterAll(async () => run?.close());
-// Each screen is also checked in two languages, at 320 px and with large text (issue 18).
-jest.setTimeout(180_000);
 
 describe.each<Size>(['phone', 'desktop'])('liaison on a %s', (size) => {
   it('opens a handover, confirms the release date and records the release', async () => {

@@ -28,8 +28,6 @@ beforeAll(async () => {
   }
 }, 120_000);
 afterAll(async () => run?.close());
-// Each screen is also checked in two languages, at 320 px and with large text (issue 18).
-jest.setTimeout(180_000);
 
 /** Released with nobody at the gate: within a second of policy time the pickup is overdue (R2). */
 async function stalledCase(name: string): Promise<string> {

@@ -19,8 +19,6 @@ beforeAll(async () => {
   run = await startConsole();
 }, 120_000);
 afterAll(async () => run?.close());
-// Each screen is also checked in two languages, at 320 px and with large text (issue 18).
-jest.setTimeout(180_000);
 
 describe('a police-ordered community detox (R22)', () => {
   it('R22: the caseworker registers the decision; the case awaits report-in with the decision shown, no pickup', async () => {
