@@ -13,9 +13,11 @@ import { startTestSystem, type POLICIES, type TestSystem } from '../helpers/syst
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { CHROMIUM } = require('../../scripts/ensure.js') as { CHROMIUM: string };
 
-// A journey's screens are each checked in two languages, at 320 px and with large text (issue 18,
-// `expectUsableByEveryone`): more than Jest's default minute on a shared machine.
-jest.setTimeout(180_000);
+/**
+ * For a journey whose screens are each checked in two languages, at 320 px and with large text
+ * (issue 18, `expectUsableByEveryone`): more than Jest's default minute on a shared machine.
+ */
+export const JOURNEY_TIMEOUT = 180_000;
 
 export const SIZES = {
   narrow: { width: 320, height: 640 },
