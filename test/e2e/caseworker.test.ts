@@ -1,5 +1,6 @@
 import { lifecycle } from '../helpers/lifecycle';
 import {
+  expectUsableByEveryone,
   horizontalOverflow,
   logIn,
   named,
@@ -39,11 +40,13 @@ describe.each<Size>(['phone', 'desktop'])('caseworker on a %s', (size) => {
     const pickup = page.getByRole('link', { name: new RegExp(`${name}.*出所接回`) });
     await pickup.waitFor();
     expect(await horizontalOverflow(page)).toBe(0);
+    await expectUsableByEveryone(page, 'the inbox');
     await screenshot(page, `caseworker-inbox-${size}`);
 
     await pickup.click();
     await page.getByRole('heading', { name }).waitFor();
     await page.getByLabel('接回人').fill('沧浪街道禁毒社工');
+    await expectUsableByEveryone(page, 'the pickup form on the case');
     await page.getByRole('button', { name: '提交' }).click();
     await page.getByRole('status').getByText('已记录：出所接回').waitFor();
 
@@ -58,6 +61,7 @@ describe.each<Size>(['phone', 'desktop'])('caseworker on a %s', (size) => {
     await page.getByRole('status').getByText('已记录：家访').waitFor();
     await tasks.getByText('首次家访').waitFor({ state: 'detached' });
     expect(await horizontalOverflow(page)).toBe(0);
+    await expectUsableByEveryone(page, 'the case after the first home visit');
     await screenshot(page, `caseworker-case-${size}`);
 
     const view = (await run.system.as('worker.canglang', { method: 'GET', url: `/v1/cases/${id}` })).json();
@@ -76,6 +80,7 @@ describe('caseworker session and language', () => {
     const page = await logIn(run, 'phone', 'worker.canglang');
     await page.getByRole('navigation').getByRole('link', { name: '案件' }).click();
     await page.getByRole('heading', { name: '案件' }).waitFor();
+    await expectUsableByEveryone(page, 'the case list');
     // The server no longer accepts the token (as when it has expired): the next call answers 401.
     await page.evaluate(`sessionStorage.setItem('console.session', JSON.stringify({
       ...JSON.parse(sessionStorage.getItem('console.session')), token: 'expired' }))`);
@@ -121,6 +126,7 @@ describe('a transfer between two streets (R15)', () => {
     await sender.getByRole('region', { name: '案件操作' }).getByRole('button', { name: '移交' }).click();
     await sender.getByLabel('接收辖区').selectOption({ label: '苏州市 › 吴中区 › 长桥街道' });
     await sender.getByLabel('原因').fill('迁居吴中区');
+    await expectUsableByEveryone(sender, 'the transfer form');
     await sender.getByRole('button', { name: '提交' }).click();
     await sender.getByRole('status').getByText('已记录：移交').waitFor();
     await sender.locator('.heading .phase-in_transfer').waitFor();
@@ -171,6 +177,7 @@ describe('keyboard and screen readers', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: '检测' }).waitFor();
     expect(await page.evaluate(unnamed)).toEqual([]);
+    await expectUsableByEveryone(page, 'the test form');
     await context.close();
   });
 });

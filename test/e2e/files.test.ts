@@ -5,7 +5,15 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
 import { lifecycle } from '../helpers/lifecycle';
-import { horizontalOverflow, logIn, named, screenshot, startConsole, type ConsoleRun } from './console';
+import {
+  expectUsableByEveryone,
+  horizontalOverflow,
+  logIn,
+  named,
+  screenshot,
+  startConsole,
+  type ConsoleRun,
+} from './console';
 
 // Paper out of the console: the supervisor exports the case list for the 禁毒办 (a download the
 // browser saves), and the caseworker prints the agreement (R26), which opens as a PDF in a new
@@ -31,6 +39,7 @@ it('the supervisor exports the case list as Excel and CSV from the case list, in
   const page = await logIn(run, 'desktop', 'supervisor.gusu');
   await page.getByRole('link', { name: '案件' }).click();
   await page.getByRole('heading', { name: '案件' }).waitFor();
+  await expectUsableByEveryone(page, 'the case list with its export');
 
   const [xlsx] = await Promise.all([
     page.waitForEvent('download'),
@@ -71,6 +80,7 @@ it('R26: the caseworker prints the agreement from the case page: a PDF opens in 
   await page.getByRole('heading', { name: '打印表格' }).waitFor();
   expect(await page.getByRole('button', { name: '解除动态管控建议' }).count()).toBe(0); // not due (R19)
   expect(await horizontalOverflow(page)).toBe(0);
+  await expectUsableByEveryone(page, 'the case page with its forms to print');
 
   // What the server sent, as it passes (the browser keeps no copy of a body it turned into a blob).
   let bytes: Buffer = Buffer.alloc(0);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { lifecycle } from '../helpers/lifecycle';
 import {
+  expectUsableByEveryone,
   horizontalOverflow,
   logIn,
   named,
@@ -59,6 +60,7 @@ describe.each<Size>(['phone', 'desktop'])('on a %s', (size) => {
     await page.getByRole('radio', { name: '就业' }).check();
     await page.getByRole('radio', { name: '已实现' }).check();
     await page.getByLabel('承接机构').fill('区人社局');
+    await expectUsableByEveryone(page, 'the help form');
     await page.getByRole('button', { name: '提交' }).click();
     await page.getByRole('status').getByText('已记录：帮扶服务').waitFor();
     const row = plan.getByRole('row', { name: /就业/ });
@@ -71,6 +73,7 @@ describe.each<Size>(['phone', 'desktop'])('on a %s', (size) => {
       '区人社局',
     ]);
     expect(await horizontalOverflow(page)).toBe(0);
+    await expectUsableByEveryone(page, 'the case with its service plan');
     await screenshot(page, `caseworker-service-plan-${size}`);
     await page.context().close();
   });
@@ -88,6 +91,7 @@ describe.each<Size>(['phone', 'desktop'])('on a %s', (size) => {
     expect(figures.casesOpened).toBeGreaterThan(0);
     await page.getByRole('region', { name: '帮扶服务（4+X）' }).getByRole('row', { name: /就业/ }).waitFor();
     expect(await horizontalOverflow(page)).toBe(0);
+    await expectUsableByEveryone(page, 'the monthly report');
     await screenshot(page, `supervisor-report-${size}`);
 
     const [saved] = await Promise.all([
@@ -121,6 +125,7 @@ it('R24: the named police officer finds the case’s police notice among their n
   const notice = page.locator(`a[href="#/cases/${id}"]`);
   await notice.getByText('复吸').waitFor();
   await notice.getByText(/指名给您/).waitFor();
+  await expectUsableByEveryone(page, 'the police notices');
   await notice.click();
   await page.getByRole('heading', { name: '通知某' }).waitFor();
   await page.context().close();

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeIdNumber } from '../helpers/fixtures';
 import { daysBefore, importCsv } from '../helpers/imports';
-import { horizontalOverflow, logIn, startConsole, type ConsoleRun, type Size } from './console';
+import {
+  expectUsableByEveryone,
+  horizontalOverflow,
+  logIn,
+  startConsole,
+  type ConsoleRun,
+  type Size,
+} from './console';
 
 // R25 in the console: a supervisor checks a caseload file, reads what is wrong in Chinese, row by
 // row, then imports it and watches it finish.
@@ -48,6 +55,7 @@ describe.each<Size>(['desktop', 'phone'])('supervisor on a %s', (size) => {
     const page = await logIn(run, size, 'supervisor.gusu');
     await page.goto(`${run.url}/#/imports`);
     await page.getByRole('heading', { name: '导入在册人员' }).waitFor();
+    await expectUsableByEveryone(page, 'the import screen');
     await page.getByLabel('文件（CSV 或 .xlsx）').setInputFiles(file);
     await page.getByRole('button', { name: '检查文件' }).click();
     await page.getByText('检查结果：共 2 行，1 行可导入，1 行有误，0 行已有在办案件（将跳过）。').waitFor();
@@ -55,10 +63,12 @@ describe.each<Size>(['desktop', 'phone'])('supervisor on a %s', (size) => {
     await problem.waitFor();
     expect(await problem.textContent()).toContain('3街道');
     expect(await horizontalOverflow(page)).toBe(0);
+    await expectUsableByEveryone(page, 'the checked file with its bad row');
 
     await page.getByRole('button', { name: '开始导入' }).click();
     await page.getByText('导入完成。').waitFor({ timeout: 30_000 });
     await page.getByText('已处理 2/2 行：新建 1，跳过 0，有误 1').waitFor();
+    await expectUsableByEveryone(page, 'the finished import');
     await page.getByRole('link', { name: '查看案件' }).click();
     await page
       .getByRole('link', { name: /导入甲/ })

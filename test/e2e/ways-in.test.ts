@@ -1,6 +1,14 @@
 import { makeIdNumber } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';
-import { horizontalOverflow, logIn, named, startConsole, type ConsoleRun } from './console';
+import {
+  expectUsableByEveryone,
+  horizontalOverflow,
+  logIn,
+  pickWhen,
+  named,
+  startConsole,
+  type ConsoleRun,
+} from './console';
 
 // The new ways in and who does the work, in Chinese on a phone: a caseworker registers a
 // police-ordered community detox (R22); a supervisor delegates a case to the street where the
@@ -26,12 +34,14 @@ describe('a police-ordered community detox (R22)', () => {
     await page.getByLabel('决定书文号').fill('姑公禁决字〔2026〕21号');
     await page.getByLabel('接收辖区（街道）').selectOption({ label: '苏州市 › 姑苏区 › 沧浪街道' });
     expect(await horizontalOverflow(page)).toBe(0);
+    await expectUsableByEveryone(page, 'the police-order form');
     await page.getByRole('button', { name: '登记' }).click();
 
     await page.getByRole('heading', { name: '责令某' }).waitFor();
     await page.getByText('公安责令社区戒毒').waitFor();
     await page.getByText(/苏州市公安局姑苏分局.*姑公禁决字〔2026〕21号/).waitFor();
     await page.getByText('苏州市吴中区长桥街道龙西路 8 号').waitFor();
+    await expectUsableByEveryone(page, 'the police-ordered case');
     await page.locator('.heading .phase-released_awaiting_report').waitFor();
     const id = /#\/cases\/([0-9a-f-]{36})/.exec(page.url())![1]!;
     const view = (await run.system.as('worker.canglang', { method: 'GET', url: `/v1/cases/${id}` })).json();
@@ -51,13 +61,14 @@ describe('a police-ordered community detox (R22)', () => {
     await page.getByLabel('现住址').fill('苏州市姑苏区沧浪街道新市路 10 号');
     await page.getByLabel('决定机关').fill('苏州市公安局姑苏分局');
     const tomorrow = new Date(Date.now() + 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 16);
-    await page.getByLabel('决定日期').fill(tomorrow);
+    await pickWhen(page, '决定日期', tomorrow);
     await page.getByLabel('接收辖区（街道）').selectOption({ label: '苏州市 › 姑苏区 › 沧浪街道' });
     await page.getByRole('button', { name: '登记' }).click();
     await page
       .getByRole('alert')
       .getByText(/时间超出允许范围/)
       .waitFor();
+    await expectUsableByEveryone(page, 'the police-order form with a refused date');
     await page.context().close();
   });
 });
@@ -72,6 +83,7 @@ describe('delegated management (R23)', () => {
     await actions.getByRole('button', { name: '委托管理' }).click();
     await supervisor.getByLabel('受托街道（现居住地）').selectOption({ label: '苏州市 › 吴中区 › 长桥街道' });
     await supervisor.getByLabel('原因').fill('人户分离，现居长桥街道');
+    await expectUsableByEveryone(supervisor, 'the delegate form');
     await supervisor.getByRole('button', { name: '提交' }).click();
     await supervisor.getByRole('status').getByText('已记录：委托管理').waitFor();
     await supervisor.getByText('委托管理（受托街道）').waitFor();
@@ -80,6 +92,7 @@ describe('delegated management (R23)', () => {
     await delegate.getByRole('button', { name: /显示以后的/ }).click();
     const line = delegate.getByRole('link', { name: new RegExp(`${name}.*受.*沧浪街道委托`) }).first();
     await line.waitFor();
+    await expectUsableByEveryone(delegate, 'the inbox with later work shown');
     await line.click();
     await delegate.getByRole('heading', { name }).waitFor();
     await delegate.getByRole('region', { name: '记录情况' }).getByRole('button', { name: '检测' }).click();

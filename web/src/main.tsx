@@ -108,8 +108,11 @@ function App() {
     setLanguage(lang());
   };
   const languageButton = (
-    <button type="button" class="link" onClick={switchLanguage} aria-label={t('app.languageLabel')}>
-      {t('app.language')}
+    // The visible word is the other language's own name (in that language); its name for a screen
+    // reader starts with it, then says what the button does.
+    <button type="button" class="link" onClick={switchLanguage}>
+      <span lang={language === 'zh-CN' ? 'en' : 'zh-CN'}>{t('app.language')}</span>
+      <span class="sr-only"> {t('app.languageLabel')}</span>
     </button>
   );
   if (!session) return <LoginPage ended={ended} languageButton={languageButton} />;

@@ -104,7 +104,10 @@ export function fieldErrors(problem: Problem | undefined): Record<string, string
   return out;
 }
 
-/** A labelled control with its hint or error, tied together for screen readers. */
+/**
+ * A labelled control with its hint or error, tied together for screen readers. `group`: several
+ * controls answer the one question (a date as its parts): a fieldset named by its legend.
+ */
 export function Field(props: {
   id: string;
   label: string;
@@ -112,30 +115,40 @@ export function Field(props: {
   hint?: string;
   hintOk?: boolean;
   required?: boolean;
+  group?: boolean;
   children: ComponentChildren;
 }) {
   const described = props.error || props.hint ? `${props.id}-note` : undefined;
+  const name = (
+    <>
+      {props.label}
+      {props.required ? <span class="required"> *</span> : null}
+    </>
+  );
+  const note = described && (
+    <p id={described} class={props.error ? 'error' : props.hintOk ? 'hint ok' : 'hint'} aria-live="polite">
+      {props.error ?? props.hint}
+    </p>
+  );
+  const className = `field${props.error ? ' invalid' : ''}`;
+  if (props.group)
+    return (
+      <fieldset class={className} aria-describedby={described}>
+        <legend>{name}</legend>
+        {props.children}
+        {note}
+      </fieldset>
+    );
   return (
-    <div class={`field${props.error ? ' invalid' : ''}`}>
-      <label for={props.id}>
-        {props.label}
-        {props.required ? <span class="required"> *</span> : null}
-      </label>
+    <div class={className}>
+      <label for={props.id}>{name}</label>
       {props.children}
-      {described && (
-        <p
-          id={described}
-          class={props.error ? 'error' : props.hintOk ? 'hint ok' : 'hint'}
-          aria-live="polite"
-        >
-          {props.error ?? props.hint}
-        </p>
-      )}
+      {note}
     </div>
   );
 }
 
-/** `<input type="datetime-local">` speaks local wall time; the API wants ISO-8601 with an offset. */
+/** The wall-clock text of `WhenInput` ("2026-12-02T09:30"); the API wants ISO-8601 with an offset. */
 export const toLocalInput = (ms: number) => {
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
   return d.toISOString().slice(0, 16);

@@ -19,6 +19,18 @@ export const en: Record<MessageKey, string> = {
   'app.no': 'No',
   'app.more': 'Load more',
 
+  'when.year': 'Year',
+  'when.month': 'Month',
+  'when.day': 'Day',
+  'when.hour': 'Hour',
+  'when.minute': 'Minute',
+  'when.yearOption': '{n}',
+  'when.monthOption': '{name}',
+  'when.dayOption': '{n}',
+  'when.hourOption': '{n} h',
+  'when.minuteOption': '{n} min',
+  'when.empty': 'Not set',
+
   'login.title': 'Log in',
   'login.username': 'Username',
   'login.password': 'Password',

@@ -19,6 +19,18 @@ export const zhCN = {
   'app.no': '否',
   'app.more': '加载更多',
 
+  'when.year': '年',
+  'when.month': '月',
+  'when.day': '日',
+  'when.hour': '时',
+  'when.minute': '分',
+  'when.yearOption': '{n}年',
+  'when.monthOption': '{n}月',
+  'when.dayOption': '{n}日',
+  'when.hourOption': '{n}时',
+  'when.minuteOption': '{n}分',
+  'when.empty': '未选',
+
   'login.title': '登录',
   'login.username': '用户名',
   'login.password': '密码',

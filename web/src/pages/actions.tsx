@@ -12,6 +12,7 @@ import {
   useResource,
   useSubmit,
 } from '../ui';
+import { WhenInput } from '../when';
 
 // The supervisor's actions on a case (api.md "Supervision"); a caseworker may start a transfer.
 
@@ -159,8 +160,12 @@ export function ActionForm(props: {
               ))}
             </select>
           </Field>
-          <Field id="action-until" label={t('field.until')} required error={errors.until}>
-            <input id="action-until" type="datetime-local" value={values.until} onInput={set('until')} />
+          <Field id="action-until" label={t('field.until')} required error={errors.until} group>
+            <WhenInput
+              id="action-until"
+              value={values.until ?? ''}
+              onChange={(until) => setValues({ ...values, until })}
+            />
           </Field>
         </>
       )}

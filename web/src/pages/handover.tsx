@@ -11,6 +11,7 @@ import {
   useJurisdictions,
   useSubmit,
 } from '../ui';
+import { WhenInput } from '../when';
 
 const DAY = 86_400_000;
 
@@ -198,13 +199,12 @@ export function HandoverPage() {
           label={t('handover.expectedReleaseAt')}
           required
           error={errors.expectedReleaseAt}
+          group
         >
-          <input
+          <WhenInput
             id="expected"
-            type="datetime-local"
-            required
             value={form.expectedReleaseAt}
-            onInput={set('expectedReleaseAt')}
+            onChange={(value) => setForm({ ...form, expectedReleaseAt: value })}
           />
         </Field>
         <DestinationFields

@@ -11,6 +11,7 @@ import {
   useSubmit,
 } from '../ui';
 import { DestinationFields, duplicateOf, PersonFields, usePerson } from './handover';
+import { WhenInput } from '../when';
 
 /** R22: community detox ordered by the public security organ; the 15-day report-in runs from the decision. */
 export function PoliceOrderPage() {
@@ -77,13 +78,12 @@ export function PoliceOrderPage() {
             required
             hint={t('policeOrder.decidedAtHint')}
             error={errors['decision.decidedAt']}
+            group
           >
-            <input
+            <WhenInput
               id="decidedAt"
-              type="datetime-local"
-              required
               value={form.decidedAt}
-              onInput={set('decidedAt')}
+              onChange={(value) => setForm({ ...form, decidedAt: value })}
             />
           </Field>
           <Field id="documentNo" label={t('policeOrder.documentNo')} error={errors['decision.documentNo']}>

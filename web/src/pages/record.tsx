@@ -14,6 +14,7 @@ import {
   useJurisdictions,
   useSubmit,
 } from '../ui';
+import { WhenInput } from '../when';
 
 // One form per event type of api.md "Recording what happened", described as data: each field is
 // a choice, a yes/no, a time, a jurisdiction or a line of text, with the value a tap leaves.
@@ -196,12 +197,13 @@ export function EventForm(props: {
                 label={fieldLabel}
                 error={error}
                 required={!field.optional}
+                group
               >
-                <input
+                <WhenInput
                   id={id(field.name)}
-                  type="datetime-local"
+                  optional={field.optional}
                   value={(values[field.name] as string | undefined) ?? ''}
-                  onInput={(e) => set(field.name, e.currentTarget.value)}
+                  onChange={(value) => set(field.name, value)}
                 />
               </Field>
             );
@@ -249,13 +251,8 @@ export function EventForm(props: {
         <summary>
           {t('field.occurredAt')} · {t('field.note')}
         </summary>
-        <Field id={id('occurredAt')} label={t('field.occurredAt')} error={errors.occurredAt}>
-          <input
-            id={id('occurredAt')}
-            type="datetime-local"
-            value={occurredAt}
-            onInput={(e) => setOccurredAt(e.currentTarget.value)}
-          />
+        <Field id={id('occurredAt')} label={t('field.occurredAt')} error={errors.occurredAt} group>
+          <WhenInput id={id('occurredAt')} optional value={occurredAt} onChange={setOccurredAt} />
         </Field>
         <Field id={id('note')} label={t('field.note')} error={errors.note}>
           <textarea

@@ -5,6 +5,7 @@ import { SERVICE_ACTIONS, SERVICE_AREAS } from '../../../schemas/services';
 import { download } from '../api';
 import { label, t } from '../i18n';
 import { Loadable, ProblemNote, toProblem, useJurisdictions, useResource } from '../ui';
+import { WhenInput } from '../when';
 
 // The supervisor's monthly report for the 禁毒办 (docs/reports.md): the month's figures, each
 // charted against the twelve months before, the services table, and the workbook to download.
@@ -125,14 +126,17 @@ export function ReportPage() {
             </option>
           ))}
         </select>
-        <label for="report-month">{t('report.month')}</label>
-        <input
-          id="report-month"
-          type="month"
-          value={month}
-          max={thisMonth()}
-          onChange={(e) => e.currentTarget.value && setMonth(e.currentTarget.value)}
-        />
+        <div class="when-labelled" role="group" aria-labelledby="report-month-label">
+          <span id="report-month-label">{t('report.month')}</span>
+          <WhenInput
+            id="report-month"
+            precision="month"
+            value={month}
+            years={[Number(thisMonth().slice(0, 4)) - 5, Number(thisMonth().slice(0, 4))]}
+            latest={thisMonth()}
+            onChange={(value) => value && setMonth(value)}
+          />
+        </div>
         <button type="button" onClick={save}>
           {t('report.download')}
         </button>
