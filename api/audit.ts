@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { appendAudit } from '../db/audit';
+import { appendAudit, writeCheckpoint } from '../db/audit';
 import type { Db } from '../db/client';
 import { HttpProblem } from './errors';
 
@@ -54,8 +54,24 @@ const reasonProblem = (why: string) =>
     { path: 'headers.x-audit-reason', message: why },
   ]);
 
-/** Decorates every request with `audit()`; the reason header is checked before any handler runs. */
+/** How often each API process signs a checkpoint over the chains' heads (when one moved). */
+export const CHECKPOINT_EVERY_MS = 60_000;
+
+/**
+ * Decorates every request with `audit()`; the reason header is checked before any handler runs.
+ * While the app runs it signs a checkpoint over all chain heads every minute.
+ */
 export const auditPlugin = fp<{ db: Db; key: string }>(async (app: FastifyInstance, { db, key }) => {
+  let checkpoints: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    checkpoints = setInterval(() => {
+      writeCheckpoint(db, key).catch((error: unknown) =>
+        app.log.warn({ err: error }, 'audit checkpoint failed'),
+      );
+    }, CHECKPOINT_EVERY_MS);
+    checkpoints.unref();
+  });
+  app.addHook('onClose', async () => clearInterval(checkpoints));
   app.decorateRequest('audit', async function (this: FastifyRequest, call: AuditCall) {
     const route = `${this.method} ${this.routeOptions.url ?? ''}`;
     const cases = call.cases.flatMap(({ id, jurisdiction, delegatedTo }) =>
