@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomInt } from 'node:crypto';
 import { and, asc, desc, eq, gte, lt, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
 import { escapeLike } from './scope';
@@ -71,28 +71,31 @@ interface Head {
 /**
  * What one process knows of the chains: how many there are, the head of each as this process last
  * left it, and which shards one of its appends holds. An append takes a shard no other append of
- * this process holds, so appends of one process never contend; another process's append to the
- * same shard makes the trigger refuse the later one, which then retries on the fresh head.
+ * this process holds (the first free one from a place chosen at random per process, so processes
+ * mostly keep to different shards), so appends of one process never contend.
  */
 class Shards {
   private readonly heads = new Map<number, Head>();
   private readonly held: boolean[];
   private readonly waiting: (() => void)[][];
+  private readonly start: number;
   constructor(readonly count: number) {
     this.held = Array.from({ length: count }, () => false);
     this.waiting = Array.from({ length: count }, () => []);
+    this.start = randomInt(count);
   }
 
-  async take(preferred: number): Promise<number> {
+  async take(): Promise<number> {
     for (let i = 0; i < this.count; i++) {
-      const shard = (preferred + i) % this.count;
+      const shard = (this.start + i) % this.count;
       if (!this.held[shard]) {
         this.held[shard] = true;
         return shard;
       }
     }
-    await new Promise<void>((resolve) => this.waiting[preferred]!.push(resolve));
-    return preferred;
+    const shard = randomInt(this.count);
+    await new Promise<void>((resolve) => this.waiting[shard]!.push(resolve));
+    return shard;
   }
 
   give(shard: number): void {
@@ -101,15 +104,8 @@ class Shards {
     else this.held[shard] = false;
   }
 
-  async head(db: Db, shard: number): Promise<Head> {
-    const known = this.heads.get(shard);
-    if (known) return known;
-    const [row] = await db
-      .select({ seq: auditHead.lastSeq, hash: auditHead.lastHash })
-      .from(auditHead)
-      .where(eq(auditHead.shard, shard));
-    if (!row) throw new Error(`audit_head has no shard ${shard}`);
-    return row;
+  known(shard: number): Head | undefined {
+    return this.heads.get(shard);
   }
 
   moved(shard: number, head: Head | null): void {
@@ -133,9 +129,6 @@ function shards(db: Db): Promise<Shards> {
   return known;
 }
 
-const preferredShard = (requestId: string, count: number) =>
-  createHash('sha256').update(requestId).digest().readUInt32BE(0) % count;
-
 const isNotAtHead = (error: unknown): boolean => {
   for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
     if (e.code === NOT_AT_HEAD) return true;
@@ -143,10 +136,26 @@ const isNotAtHead = (error: unknown): boolean => {
   return false;
 };
 
+async function insertChained(
+  db: Db,
+  key: string,
+  content: Content,
+  shard: number,
+  head: Head,
+): Promise<AuditRow> {
+  const row = { ...content, shard, seq: head.seq + 1, prevHash: head.hash };
+  const [inserted] = await db
+    .insert(auditLog)
+    .values({ ...row, hash: chainHash(key, head.hash, row) })
+    .returning();
+  return inserted!;
+}
+
 /**
- * Appends one entry to one of the chains, in one INSERT: no global lock, and no lock held across a
- * round trip. The database moves the shard's head (a trigger that row-locks that head only and
- * refuses a row not chained to it), not this code.
+ * Appends one entry to one of the chains. Usually one INSERT on the head this process left: no
+ * lock held across a round trip, none but the shard's own head row (the trigger's UPDATE, which
+ * refuses a row not chained to the head). When another process moved that head meanwhile, the
+ * append is made again in a transaction holding that one head's row lock.
  */
 export async function appendAudit(db: Db, key: string, entry: AuditEntry): Promise<AuditRow> {
   const content: Content = {
@@ -163,24 +172,31 @@ export async function appendAudit(db: Db, key: string, entry: AuditEntry): Promi
     requestId: entry.requestId,
   };
   const state = await shards(db);
-  const shard = await state.take(preferredShard(entry.requestId, state.count));
+  const shard = await state.take();
   try {
-    for (let attempt = 1; ; attempt++) {
-      const head = await state.head(db, shard);
-      const row = { ...content, shard, seq: head.seq + 1, prevHash: head.hash };
+    let row: AuditRow | undefined;
+    const known = state.known(shard);
+    state.moved(shard, null);
+    if (known) {
       try {
-        const [inserted] = await db
-          .insert(auditLog)
-          .values({ ...row, hash: chainHash(key, head.hash, row) })
-          .returning();
-        state.moved(shard, { seq: inserted!.seq, hash: inserted!.hash });
-        return inserted!;
+        row = await insertChained(db, key, content, shard, known);
       } catch (error) {
-        state.moved(shard, null);
-        // Another process appended to this shard first: retry on the head it left.
-        if (!isNotAtHead(error) || attempt >= 20) throw error;
+        if (!isNotAtHead(error)) throw error;
       }
     }
+    row ??= await db.transaction(async (tx) => {
+      const locked = await tx.execute<{ last_seq: string | number; last_hash: string }>(
+        sql`select last_seq, last_hash from audit_lock_head(${shard})`,
+      );
+      const [head] = (locked as unknown as { rows: { last_seq: string | number; last_hash: string }[] }).rows;
+      if (!head) throw new Error(`audit_head has no shard ${shard}`);
+      return insertChained(tx as unknown as Db, key, content, shard, {
+        seq: Number(head.last_seq),
+        hash: head.last_hash,
+      });
+    });
+    state.moved(shard, { seq: row.seq, hash: row.hash });
+    return row;
   } finally {
     state.give(shard);
   }

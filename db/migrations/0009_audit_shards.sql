@@ -100,7 +100,7 @@ DROP FUNCTION "audit_head_guard"();--> statement-breakpoint
 -- trigger is on each partition too) and moves each shard's head: a new row must be its shard's
 -- next one, chained to its head. The UPDATE row-locks that one head until the append commits, so
 -- appends to other shards never wait; a concurrent append to the same shard finds the head moved
--- and fails with SQLSTATE RA001, and the application retries it on a fresh head.
+-- and fails with SQLSTATE RA001.
 CREATE TRIGGER "audit_log_append_only" BEFORE UPDATE OR DELETE ON "audit_log" FOR EACH ROW EXECUTE FUNCTION "audit_log_refuse_change"();--> statement-breakpoint
 CREATE TRIGGER "audit_log_no_truncate" BEFORE TRUNCATE ON "audit_log" FOR EACH STATEMENT EXECUTE FUNCTION "audit_log_refuse_change"();--> statement-breakpoint
 CREATE FUNCTION "audit_log_advance_head"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
@@ -114,6 +114,13 @@ BEGIN
 END;
 $$;--> statement-breakpoint
 CREATE TRIGGER "audit_log_advance_head" AFTER INSERT ON "audit_log" FOR EACH ROW EXECUTE FUNCTION "audit_log_advance_head"();--> statement-breakpoint
+-- After such a refusal the application appends again holding that one head (a row lock until its
+-- transaction ends), so the retry cannot be refused in turn. SECURITY DEFINER: the application's
+-- role has no UPDATE right on audit_head, which SELECT … FOR UPDATE would need.
+CREATE FUNCTION "audit_lock_head"("p_shard" integer) RETURNS TABLE ("last_seq" bigint, "last_hash" text)
+	LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$
+	SELECT "last_seq", "last_hash" FROM "audit_head" WHERE "shard" = "p_shard" FOR UPDATE;
+$$;--> statement-breakpoint
 -- A head is never deleted and moves only one step forward, onto its shard's row chained to it.
 CREATE FUNCTION "audit_head_guard"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -121,8 +128,12 @@ BEGIN
 		RAISE EXCEPTION 'audit_head is never deleted';
 	END IF;
 	IF NEW."shard" <> OLD."shard" OR NEW."keyed_from" <> OLD."keyed_from" OR NEW."legacy_seq" <> OLD."legacy_seq"
-		OR NEW."last_seq" <> OLD."last_seq" + 1
-		OR NOT EXISTS (SELECT 1 FROM "audit_log" WHERE "at" = NEW."last_at" AND "shard" = NEW."shard"
+		OR NEW."last_seq" <> OLD."last_seq" + 1 THEN
+		RAISE EXCEPTION 'audit_head moves only forward, onto the row chained to it';
+	END IF;
+	-- Moved by audit_log_advance_head (a trigger, depth 2), the row is the one just inserted and
+	-- chained to the head by that UPDATE's own condition; moved by hand, it must be shown.
+	IF pg_trigger_depth() = 1 AND NOT EXISTS (SELECT 1 FROM "audit_log" WHERE "at" = NEW."last_at" AND "shard" = NEW."shard"
 			AND "seq" = NEW."last_seq" AND "id" = NEW."last_id" AND "hash" = NEW."last_hash" AND "prev_hash" = OLD."last_hash") THEN
 		RAISE EXCEPTION 'audit_head moves only forward, onto the row chained to it';
 	END IF;
