@@ -41,19 +41,20 @@ CREATE INDEX "audit_log_at" ON "audit_log" USING btree ("at");--> statement-brea
 CREATE INDEX "audit_log_case_ids" ON "audit_log" USING gin ("case_ids");--> statement-breakpoint
 CREATE INDEX "audit_log_shard_seq" ON "audit_log" USING btree ("shard","seq");--> statement-breakpoint
 
--- One partition per month (UTC) from the oldest row to three months ahead, named
--- audit_log_pYYYY_MM; db/partitions.ts keeps creating them ahead. The default partition only
--- catches a row whose month has no partition yet, so an append never fails for want of one.
+-- One partition per month from the oldest row to three months ahead, in China Standard Time months
+-- and named audit_log_yYYYYmMM, as db/partitions.ts makes them for every partitioned table (it
+-- keeps creating them ahead). The default partition only catches a row whose month has no
+-- partition yet, so an append never fails for want of one.
 DO $$
 DECLARE
-	m timestamp := date_trunc('month', least(coalesce((SELECT min("at") FROM "audit_log_0008"), now()), now()) AT TIME ZONE 'UTC');
-	last timestamp := date_trunc('month', now() AT TIME ZONE 'UTC') + interval '3 months';
+	m timestamp := date_trunc('month', least(coalesce((SELECT min("at") FROM "audit_log_0008"), now()), now()) AT TIME ZONE 'Asia/Shanghai');
+	last timestamp := date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai') + interval '3 months';
 	name text;
 BEGIN
 	WHILE m <= last LOOP
-		name := 'audit_log_p' || to_char(m, 'YYYY_MM');
+		name := format('audit_log_y%sm%s', to_char(m, 'YYYY'), to_char(m, 'MM'));
 		EXECUTE format('CREATE TABLE %I PARTITION OF "audit_log" FOR VALUES FROM (%L) TO (%L)',
-			name, m::text || '+00', (m + interval '1 month')::text || '+00');
+			name, m AT TIME ZONE 'Asia/Shanghai', (m + interval '1 month') AT TIME ZONE 'Asia/Shanghai');
 		EXECUTE format('CREATE TRIGGER "audit_log_no_truncate" BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION "audit_log_refuse_change"()', name);
 		m := m + interval '1 month';
 	END LOOP;
@@ -80,6 +81,9 @@ CREATE TABLE "audit_head" (
 	"keyed_from" bigint DEFAULT 1 NOT NULL,
 	"legacy_seq" bigint DEFAULT 0 NOT NULL
 );--> statement-breakpoint
+-- Each head is rewritten on every append to its shard: room on its page for those versions
+-- (updates stay HOT, pruned in place) and few heads per page to contend for it.
+ALTER TABLE "audit_head" SET (fillfactor = 10);--> statement-breakpoint
 INSERT INTO "audit_head" ("shard", "last_seq", "last_id", "last_at", "last_hash", "keyed_from", "legacy_seq")
 	SELECT s, 0, 0, NULL, '0000000000000000000000000000000000000000000000000000000000000000', 1, 0
 	FROM generate_series(0, 15) AS s;--> statement-breakpoint

@@ -162,7 +162,7 @@ describe('R21: migration 0009 moves an existing trail into the monthly partition
       expect(moved.rows.map((row) => [row.shard, Number(row.seq)])).toEqual(old.map((_, i) => [0, i + 1]));
       // Each row in its month's partition; the table itself holds none.
       expect(new Set(moved.rows.map((row) => row.partition)).size).toBe(4);
-      expect(moved.rows.every((row) => /^audit_log_p\d{4}_\d{2}$/.test(row.partition))).toBe(true);
+      expect(moved.rows.every((row) => /^audit_log_y\d{4}m\d{2}$/.test(row.partition))).toBe(true);
       expect((await owner.query('select count(*)::int as n from only audit_log')).rows[0].n).toBe(0);
 
       database = await openDatabase({ databaseUrl: url.toString(), dataDir: '/nonexistent', migrate: false });

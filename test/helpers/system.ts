@@ -86,6 +86,8 @@ export async function startTestSystem(
     logStream?: { write(line: string): void };
     /** The API and the worker connect as a least-privilege role, as in production (test/helpers/database). */
     appRole?: boolean;
+    /** The API's audit checkpoint interval (api/audit.ts); 0: none. */
+    auditCheckpointEveryMs?: number;
   } = {},
 ): Promise<TestSystem> {
   const payloadCodec = TEST_PAYLOAD_CODEC;
@@ -122,6 +124,7 @@ export async function startTestSystem(
       tokenSecret,
       tokenTtlSeconds: 3_600,
       auditKey: TEST_AUDIT_KEY,
+      auditCheckpointEveryMs: options.auditCheckpointEveryMs,
       payloadCodec,
       codecCorsOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'],
       clock: () => env.currentTimeMs(),
