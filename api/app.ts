@@ -49,6 +49,8 @@ export interface AppDeps {
   offlineKeepSeconds?: number;
   /** The audit chain's HMAC key (`AUDIT_KEY`). */
   auditKey: string;
+  /** How often this process signs an audit checkpoint; default a minute, 0 never (tests that tamper). */
+  auditCheckpointEveryMs?: number;
   /**
    * The engine's clock, for what is due or overdue. Real time in production; tests on the
    * time-skipping server pass that server's clock, so the API and the workflows agree on "now".
@@ -254,7 +256,11 @@ export async function buildApp(
     ttlSeconds: deps.tokenTtlSeconds,
     db: deps.db.db,
   });
-  await app.register(auditPlugin, { db: deps.db.db, key: deps.auditKey });
+  await app.register(auditPlugin, {
+    db: deps.db.db,
+    key: deps.auditKey,
+    checkpointEveryMs: deps.auditCheckpointEveryMs,
+  });
   await app.register(idempotencyPlugin, { db: deps.db.db });
 
   const routeDeps: RouteDeps = { ...deps, clock: deps.clock ?? (async () => Date.now()) };

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { appendAudit } from '../db/audit';
+import { appendAudit, writeCheckpoint } from '../db/audit';
 import type { Db } from '../db/client';
 import { HttpProblem } from './errors';
 
@@ -54,36 +54,55 @@ const reasonProblem = (why: string) =>
     { path: 'headers.x-audit-reason', message: why },
   ]);
 
-/** Decorates every request with `audit()`; the reason header is checked before any handler runs. */
-export const auditPlugin = fp<{ db: Db; key: string }>(async (app: FastifyInstance, { db, key }) => {
-  app.decorateRequest('audit', async function (this: FastifyRequest, call: AuditCall) {
-    const route = `${this.method} ${this.routeOptions.url ?? ''}`;
-    const cases = call.cases.flatMap(({ id, jurisdiction, delegatedTo }) =>
-      delegatedTo
-        ? [
-            { id, jurisdiction },
-            { id, jurisdiction: delegatedTo },
-          ]
-        : [{ id, jurisdiction }],
-    );
-    await appendAudit(db, key, {
-      at: new Date(),
-      actorId: this.user.sub,
-      actorUsername: this.user.username,
-      actorRole: this.user.role,
-      action: call.action,
-      cases,
-      scope: call.scope ?? this.user.jurisdictions,
-      route,
-      reason: auditReason(this) ?? route,
-      requestId: this.id,
+/** How often each API process signs a checkpoint over the chains' heads (when one moved). */
+export const CHECKPOINT_EVERY_MS = 60_000;
+
+/**
+ * Decorates every request with `audit()`; the reason header is checked before any handler runs.
+ * While the app runs it signs a checkpoint over all chain heads every minute.
+ */
+export const auditPlugin = fp<{ db: Db; key: string; checkpointEveryMs?: number }>(
+  async (app: FastifyInstance, { db, key, checkpointEveryMs = CHECKPOINT_EVERY_MS }) => {
+    let checkpoints: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      if (checkpointEveryMs <= 0) return;
+      checkpoints = setInterval(() => {
+        writeCheckpoint(db, key).catch((error: unknown) =>
+          app.log.warn({ err: error }, 'audit checkpoint failed'),
+        );
+      }, checkpointEveryMs);
+      checkpoints.unref();
     });
-    this.audited = { action: call.action, cases };
-  });
-  app.addHook('preValidation', async (request) => {
-    auditReason(request);
-  });
-});
+    app.addHook('onClose', async () => clearInterval(checkpoints));
+    app.decorateRequest('audit', async function (this: FastifyRequest, call: AuditCall) {
+      const route = `${this.method} ${this.routeOptions.url ?? ''}`;
+      const cases = call.cases.flatMap(({ id, jurisdiction, delegatedTo }) =>
+        delegatedTo
+          ? [
+              { id, jurisdiction },
+              { id, jurisdiction: delegatedTo },
+            ]
+          : [{ id, jurisdiction }],
+      );
+      await appendAudit(db, key, {
+        at: new Date(),
+        actorId: this.user.sub,
+        actorUsername: this.user.username,
+        actorRole: this.user.role,
+        action: call.action,
+        cases,
+        scope: call.scope ?? this.user.jurisdictions,
+        route,
+        reason: auditReason(this) ?? route,
+        requestId: this.id,
+      });
+      this.audited = { action: call.action, cases };
+    });
+    app.addHook('preValidation', async (request) => {
+      auditReason(request);
+    });
+  },
+);
 
 /** The distinct cases of a list, for one audit entry about a list read. */
 export function casesOf<T extends { id: string }>(rows: T[]): T[] {

@@ -27,8 +27,8 @@ const MIGRATION_LOCK = 7_401_113;
 
 /**
  * What the application's role may do (R21): read and write its tables, but on the audit trail only
- * read and append: no UPDATE, DELETE or TRUNCATE, nothing on the chain head but SELECT (a trigger
- * moves it), and, not owning the tables, it cannot alter or disable their triggers.
+ * read and append: no UPDATE, DELETE or TRUNCATE (on the checkpoints neither), nothing on the chain
+ * heads but SELECT (a trigger moves them), nothing at all on the trail's partitions directly, and, not owning the tables, it cannot alter or disable their triggers.
  */
 export async function grantApplicationRole(db: Db, role: string): Promise<void> {
   const who = sql.identifier(role);
@@ -36,7 +36,14 @@ export async function grantApplicationRole(db: Db, role: string): Promise<void> 
   await db.execute(sql`grant select, insert, update, delete on all tables in schema public to ${who}`);
   await db.execute(sql`grant usage, select on all sequences in schema public to ${who}`);
   await db.execute(sql`revoke insert, update, delete, truncate on audit_head from ${who}`);
-  await db.execute(sql`revoke update, delete, truncate on audit_log from ${who}`);
+  await db.execute(sql`revoke update, delete, truncate on audit_log, audit_checkpoints from ${who}`);
+  // The trail's partitions are reached through audit_log only; directly, the role may do nothing.
+  const partitions = await db.execute<{ name: string }>(
+    sql`select inhrelid::regclass::text as name from pg_inherits where inhparent = 'audit_log'::regclass`,
+  );
+  for (const { name } of (partitions as unknown as { rows: { name: string }[] }).rows) {
+    await db.execute(sql`revoke all on ${sql.identifier(name)} from ${who}`);
+  }
 }
 
 /**

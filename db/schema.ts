@@ -269,10 +269,14 @@ export const engineFaults = pgTable(
  * row's hash and the row's own content, so `npm run audit:verify` finds an edited, deleted or
  * reordered row. Ids and actions only, never personal data.
  */
+/**
+ * The audit trail (R21): independent hash chains, one per shard (`shard`, numbered by `seq`),
+ * partitioned by month of `at` (migration 0009; the partitions are not in this file).
+ */
 export const auditLog = pgTable(
   'audit_log',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: bigserial('id', { mode: 'number' }).notNull(),
     at: timestamptz('at').notNull(),
     actorId: text('actor_id').notNull(),
     actorUsername: text('actor_username').notNull(),
@@ -289,23 +293,58 @@ export const auditLog = pgTable(
     route: text('route').notNull(),
     reason: text('reason').notNull(),
     requestId: text('request_id').notNull(),
+    /** The chain the row belongs to and its place in it (1, 2, …). */
+    shard: integer('shard').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_log_at').on(t.at), index('audit_log_case_ids').using('gin', t.caseIds)],
+  (t) => [
+    primaryKey({ columns: [t.id, t.at] }),
+    index('audit_log_at').on(t.at),
+    index('audit_log_case_ids').using('gin', t.caseIds),
+    index('audit_log_shard_seq').on(t.shard, t.seq),
+  ],
 );
 
 /**
- * The chain's head, one row. Only the database moves it (a trigger on each append, which refuses a
- * row not chained to the head); it cannot be deleted or moved anywhere but to its next row, so a
- * trail whose tail was cut off no longer ends at it. Rows before `keyedFrom` predate the audit key.
+ * One head per chain (shard). Only the database moves a head (a trigger on each append, which
+ * refuses a row not chained to its shard's head); it cannot be deleted or moved anywhere but to
+ * the shard's next row, so a chain whose tail was cut off no longer ends at it. Shard 0 continues
+ * the single chain from before migration 0009: its rows up to `legacySeq` are verified the old
+ * way, and those of them before `keyedFrom` (a row id) predate the audit key.
  */
 export const auditHead = pgTable('audit_head', {
-  id: integer('id').primaryKey(),
+  shard: integer('shard').primaryKey(),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
   lastId: bigint('last_id', { mode: 'number' }).notNull(),
+  lastAt: timestamptz('last_at'),
   lastHash: text('last_hash').notNull(),
   keyedFrom: bigint('keyed_from', { mode: 'number' }).notNull().default(1),
+  legacySeq: bigint('legacy_seq', { mode: 'number' }).notNull().default(0),
 });
+
+/**
+ * Signed checkpoints over all chain heads (the Certificate Transparency shape: signed tree heads):
+ * each names every shard's (seq, hash) and is HMAC-signed under the audit key together with the
+ * previous checkpoint's signature, so a row deleted, edited or cut from behind a checkpoint, and a
+ * checkpoint deleted or edited, are found by `npm run audit:verify`.
+ */
+export const auditCheckpoints = pgTable('audit_checkpoints', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  at: timestamptz('at').notNull(),
+  heads: jsonb('heads').$type<CheckpointHead[]>().notNull(),
+  prevMac: text('prev_mac').notNull(),
+  mac: text('mac').notNull(),
+});
+
+export interface CheckpointHead {
+  shard: number;
+  seq: number;
+  /** The row at that place (0 for an empty shard). */
+  id: number;
+  hash: string;
+}
 
 /**
  * `Idempotency-Key` of creating POSTs (api.md): the first request claims the key (status null

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
-import { chainHash, GENESIS_HASH, verifyAuditChain } from '../../db/audit';
+import { appendAudit, chainHash, GENESIS_HASH, verifyAuditTrail, writeCheckpoint } from '../../db/audit';
+import { asc, eq } from 'drizzle-orm';
 import { auditHead, auditLog } from '../../db/schema';
 import { handover } from '../helpers/fixtures';
 import { startTestSystem, TEST_AUDIT_KEY, type TestSystem } from '../helpers/system';
@@ -9,9 +10,10 @@ import { startTestSystem, TEST_AUDIT_KEY, type TestSystem } from '../helpers/sys
 let system: TestSystem;
 beforeAll(async () => {
   // The API and the worker as in production: a role that may append to the trail and nothing more.
-  system = await startTestSystem({ appRole: true });
+  // No timed checkpoints: the tamper scenarios sign theirs when they mean to.
+  system = await startTestSystem({ appRole: true, auditCheckpointEveryMs: 0 });
 });
-const verifyChain = () => verifyAuditChain(system.db.database.db, TEST_AUDIT_KEY);
+const verifyChain = () => verifyAuditTrail(system.db.database.db, TEST_AUDIT_KEY);
 afterAll(async () => {
   await system?.close();
 });
@@ -204,38 +206,75 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
     }
   }
   // Tampering as someone with the table owner's rights would: around the triggers.
+  const tables = ['audit_log', 'audit_head', 'audit_checkpoints'];
   const tamper = (statement: string) =>
     as(system.db.url, async (client) => {
-      await client.query('alter table audit_log disable trigger user');
-      await client.query('alter table audit_head disable trigger user');
+      for (const table of tables) await client.query(`alter table ${table} disable trigger user`);
       try {
         await client.query(statement);
       } finally {
-        await client.query('alter table audit_log enable trigger user');
-        await client.query('alter table audit_head enable trigger user');
+        for (const table of tables) await client.query(`alter table ${table} enable trigger user`);
       }
     });
+  const entry = (requestId: string) => ({
+    at: new Date(),
+    actorId: 'user-1',
+    actorUsername: 'worker.canglang',
+    actorRole: 'caseworker',
+    action: 'case.read',
+    cases: [],
+    scope: ['suzhou.gusu.canglang'],
+    route: 'GET /v1/cases/:id',
+    reason: 'GET /v1/cases/:id',
+    requestId,
+  });
 
-  let ids: number[];
+  /** The rows of the one shard this process appended five entries to, in chain order. */
+  let chain: { id: number; seq: number }[];
+  let shard: number;
   beforeEach(async () => {
-    const { id } = await open();
-    for (let i = 0; i < 3; i++) await system.as('worker.canglang', { method: 'GET', url: `/v1/cases/${id}` });
-    const rows = await system.db.database.db.select({ id: auditLog.id }).from(auditLog).orderBy(auditLog.id);
-    ids = rows.map((row) => row.id);
+    const db = system.db.database.db;
+    // One after another: each takes the same free shard, so one chain gets all five.
+    for (let i = 0; i < 5; i++) await appendAudit(db, TEST_AUDIT_KEY, entry(`tamper-${i}`));
+    const [last] = await db.select().from(auditLog).where(eq(auditLog.requestId, 'tamper-4'));
+    shard = last!.shard;
+    chain = await db
+      .select({ id: auditLog.id, seq: auditLog.seq })
+      .from(auditLog)
+      .where(eq(auditLog.shard, shard))
+      .orderBy(asc(auditLog.seq));
+    expect(chain.length).toBeGreaterThanOrEqual(5);
     expect((await verifyChain()).problem).toBeNull();
   });
   afterEach(async () => {
     // Each scenario starts from an intact trail.
-    await tamper(`delete from audit_log; update audit_head set last_id = 0, last_hash = '${GENESIS_HASH}'`);
+    await tamper(
+      `delete from audit_log; delete from audit_checkpoints;
+       update audit_head set last_seq = 0, last_id = 0, last_at = null, last_hash = '${GENESIS_HASH}'`,
+    );
   });
 
-  it('the application’s role cannot change, delete or truncate a row, move the head, or switch the triggers off', async () => {
+  it('the application’s role cannot change, delete or truncate a row, a partition or a checkpoint, move a head, or switch the triggers off', async () => {
+    await writeCheckpoint(system.db.database.db, TEST_AUDIT_KEY);
+    const [partition] = (
+      await as(system.db.url, (client) =>
+        client.query<{ name: string }>(
+          `select inhrelid::regclass::text as name from pg_inherits where inhparent = 'audit_log'::regclass limit 1`,
+        ),
+      )
+    ).rows;
     for (const statement of [
       `update audit_log set reason = 'x'`,
       'delete from audit_log',
       'truncate audit_log',
-      `update audit_head set last_id = 0, last_hash = '${GENESIS_HASH}'`,
+      `delete from ${partition!.name}`,
+      `truncate ${partition!.name}`,
+      'truncate audit_log_default',
+      `update audit_head set last_seq = 0, last_hash = '${GENESIS_HASH}'`,
       'delete from audit_head',
+      `update audit_checkpoints set mac = 'x'`,
+      'delete from audit_checkpoints',
+      'truncate audit_checkpoints',
       'alter table audit_log disable trigger user',
       'alter table audit_log disable trigger audit_log_append_only',
       'drop trigger audit_log_append_only on audit_log',
@@ -248,20 +287,38 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
     expect((await verifyChain()).problem).toBeNull();
   });
 
-  it('the head cannot be moved back, even with the owner’s rights while the triggers are on', async () => {
-    await expect(
-      as(system.db.url, (client) => client.query(`update audit_head set last_id = ${ids.at(-2)}`)),
-    ).rejects.toThrow(/moves only forward/);
-    await expect(as(system.db.url, (client) => client.query('delete from audit_head'))).rejects.toThrow(
-      /never deleted/,
+  it('the triggers hold on every monthly partition, and a head cannot be moved back, even with the owner’s rights', async () => {
+    const owner = (statement: string) => as(system.db.url, (client) => client.query(statement));
+    await expect(owner(`update audit_log set reason = 'x' where id = ${chain[1]!.id}`)).rejects.toThrow(
+      /append-only/,
     );
+    await expect(owner(`delete from audit_log where id = ${chain[1]!.id}`)).rejects.toThrow(/append-only/);
+    await expect(owner('truncate audit_log')).rejects.toThrow(/append-only/);
+    const { rows } = await owner(
+      `select tableoid::regclass::text as name from audit_log where id = ${chain[1]!.id}`,
+    );
+    expect(rows[0].name).toMatch(/^audit_log_y\d{4}m\d{2}$/);
+    await expect(owner(`delete from ${rows[0].name}`)).rejects.toThrow(/append-only/);
+    await expect(owner(`truncate ${rows[0].name}`)).rejects.toThrow(/append-only/);
+    await expect(
+      owner(`update audit_head set last_seq = last_seq - 1 where shard = ${shard}`),
+    ).rejects.toThrow(/moves only forward/);
+    await expect(owner('delete from audit_head')).rejects.toThrow(/never deleted/);
+    await writeCheckpoint(system.db.database.db, TEST_AUDIT_KEY);
+    await expect(owner('delete from audit_checkpoints')).rejects.toThrow(/append-only/);
   });
 
-  it('an intact trail verifies, with progress and the head hash', () => {
+  it('an intact trail verifies, shard by shard, and signs a checkpoint to keep elsewhere', () => {
     const run = verify();
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/rows verified/);
-    expect(run.stdout).toMatch(/ok: \d+ rows, chain intact; head hash [0-9a-f]{64}/);
+    expect(run.stdout).toMatch(/shard 15: \d+ rows verified/);
+    expect(run.stdout).toMatch(
+      /ok: \d+ rows in 16 chains and \d+ checkpoints intact; checkpoint (\d+ signed|unchanged): [0-9a-f]{64}/,
+    );
+    const again = verify();
+    expect(again.stdout).toMatch(
+      /ok: \d+ rows in 16 chains and \d+ checkpoints intact; checkpoint unchanged: [0-9a-f]{64}/,
+    );
   });
 
   it('verifies one snapshot: reads appended during the walk are not taken for a cut-off tail', async () => {
@@ -276,16 +333,16 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
     expect(results.map((result) => result.problem)).toEqual(results.map(() => null));
   });
 
-  it('an edited row is found and named', async () => {
-    const target = ids.at(-2)!;
-    await tamper(`update audit_log set actor_username = 'someone.else' where id = ${target}`);
+  it('an edited row is found and named by shard, place and id', async () => {
+    const target = chain[2]!;
+    await tamper(`update audit_log set actor_username = 'someone.else' where id = ${target.id}`);
     const run = verify();
     expect(run.status).toBe(2);
-    expect(run.stdout).toContain(`TAMPERED: row ${target} edited`);
+    expect(run.stdout).toContain(`TAMPERED: shard ${shard} seq ${target.seq} row ${target.id} edited`);
   });
 
   it('a row forged without the key is found, though the database accepted its link', async () => {
-    const [head] = await system.db.database.db.select().from(auditHead);
+    const [head] = await system.db.database.db.select().from(auditHead).where(eq(auditHead.shard, shard));
     const content = {
       at: new Date(),
       actorId: 'x',
@@ -298,6 +355,8 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
       route: 'GET /v1/cases/:id',
       reason: 'routine',
       requestId: 'forged',
+      shard,
+      seq: head!.lastSeq + 1,
     };
     // Chained to the head as the database demands, hashed as well as one can without the key.
     const hash = chainHash('a guessed key', head!.lastHash, content);
@@ -305,11 +364,16 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
       .insert(auditLog)
       .values({ ...content, prevHash: head!.lastHash, hash })
       .returning();
-    expect((await verifyChain()).problem).toMatchObject({ rowId: row!.id, kind: 'edited' });
+    expect((await verifyChain()).problem).toMatchObject({
+      shard,
+      seq: row!.seq,
+      rowId: row!.id,
+      kind: 'edited',
+    });
     expect(verify({ AUDIT_KEY: 'another key, the one an attacker would try' }).status).toBe(2);
   });
 
-  it('a row not chained to the head is refused by the database', async () => {
+  it('a row not chained to its shard’s head is refused by the database', async () => {
     const content = {
       at: new Date(),
       actorId: 'x',
@@ -322,6 +386,8 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
       route: 'x',
       reason: 'x',
       requestId: 'x',
+      shard,
+      seq: 1,
     };
     await expect(
       system.db.database.db.insert(auditLog).values({
@@ -333,25 +399,70 @@ describe('R21: the trail is tamper-evident (npm run audit:verify)', () => {
   });
 
   it('a deleted row is found and named by the row that follows it', async () => {
-    const target = ids.at(-3)!;
-    await tamper(`delete from audit_log where id = ${target}`);
-    expect((await verifyChain()).problem).toMatchObject({ rowId: ids.at(-2), kind: 'deleted' });
-  });
-
-  it('a cut-off tail is found against the chain head', async () => {
-    await tamper(`delete from audit_log where id >= ${ids.at(-2)}`);
+    await tamper(`delete from audit_log where id = ${chain[1]!.id}`);
     const run = verify();
     expect(run.status).toBe(2);
-    expect(run.stdout).toContain(`TAMPERED: row ${ids.at(-1)} truncated`);
+    expect(run.stdout).toContain(`TAMPERED: shard ${shard} seq ${chain[2]!.seq} row ${chain[2]!.id} deleted`);
   });
 
   it('two swapped rows are found as reordered', async () => {
-    const [a, b] = [ids.at(-3)!, ids.at(-2)!];
+    const [a, b] = [chain[1]!, chain[2]!];
     await tamper(
-      `update audit_log set id = -1 where id = ${a}; update audit_log set id = ${a} where id = ${b}; update audit_log set id = ${b} where id = -1`,
+      `update audit_log set seq = -1 where id = ${a.id}; update audit_log set seq = ${a.seq} where id = ${b.id}; update audit_log set seq = ${b.seq} where id = ${a.id}`,
     );
     const run = verify();
     expect(run.status).toBe(2);
-    expect(run.stdout).toContain(`TAMPERED: row ${a} reordered`);
+    expect(run.stdout).toContain(`TAMPERED: shard ${shard} seq ${a.seq} row ${b.id} reordered`);
+  });
+
+  it('a tail cut off behind its head is found against the head', async () => {
+    await tamper(`delete from audit_log where id = ${chain.at(-1)!.id}`);
+    const run = verify();
+    expect(run.status).toBe(2);
+    expect(run.stdout).toContain(
+      `TAMPERED: shard ${shard} seq ${chain.at(-1)!.seq} row ${chain.at(-1)!.id} truncated`,
+    );
+  });
+
+  it('a tail cut off with the head moved back, as a database owner could, is found against the last checkpoint', async () => {
+    await writeCheckpoint(system.db.database.db, TEST_AUDIT_KEY);
+    const keep = chain[2]!;
+    await tamper(
+      `delete from audit_log where shard = ${shard} and seq > ${keep.seq};
+       update audit_head set last_seq = ${keep.seq}, last_id = ${keep.id},
+         last_hash = (select hash from audit_log where id = ${keep.id}) where shard = ${shard}`,
+    );
+    const result = await verifyChain();
+    expect(result.problem).toMatchObject({
+      kind: 'truncated',
+      shard,
+      seq: keep.seq + 1,
+      checkpointId: expect.any(Number),
+    });
+    const run = verify();
+    expect(run.status).toBe(2);
+    expect(run.stdout).toContain(
+      `TAMPERED: shard ${shard} seq ${keep.seq + 1} checkpoint ${result.problem!.checkpointId} truncated`,
+    );
+  });
+
+  it('a deleted or edited checkpoint is found and named', async () => {
+    const db = system.db.database.db;
+    const first = await writeCheckpoint(db, TEST_AUDIT_KEY);
+    await appendAudit(db, TEST_AUDIT_KEY, entry('between'));
+    const second = await writeCheckpoint(db, TEST_AUDIT_KEY);
+    await appendAudit(db, TEST_AUDIT_KEY, entry('after'));
+    const third = await writeCheckpoint(db, TEST_AUDIT_KEY);
+    expect([first, second, third].every(Boolean)).toBe(true);
+    expect((await verifyChain()).problem).toBeNull();
+
+    await tamper(
+      `update audit_checkpoints set heads = jsonb_set(heads, '{0,hash}', '"0"') where id = ${second!.id}`,
+    );
+    expect((await verifyChain()).problem).toMatchObject({ kind: 'edited', checkpointId: second!.id });
+    await tamper(`delete from audit_checkpoints where id = ${second!.id}`);
+    const run = verify();
+    expect(run.status).toBe(2);
+    expect(run.stdout).toContain(`TAMPERED: checkpoint ${third!.id} deleted`);
   });
 });

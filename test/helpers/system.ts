@@ -89,6 +89,8 @@ export async function startTestSystem(
     appRole?: boolean;
     /** Start the worker's daily rounds (reminders, summaries), as `npm start` and `npm run worker` do. */
     dailyRounds?: boolean;
+    /** The API's audit checkpoint interval (api/audit.ts); 0: none. */
+    auditCheckpointEveryMs?: number;
   } = {},
 ): Promise<TestSystem> {
   const payloadCodec = TEST_PAYLOAD_CODEC;
@@ -125,6 +127,7 @@ export async function startTestSystem(
       tokenSecret,
       tokenTtlSeconds: 3_600,
       auditKey: TEST_AUDIT_KEY,
+      auditCheckpointEveryMs: options.auditCheckpointEveryMs,
       payloadCodec,
       codecCorsOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'],
       clock: () => env.currentTimeMs(),
