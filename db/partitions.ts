@@ -69,3 +69,28 @@ export async function listPartitions(
   );
   return rows;
 }
+
+/**
+ * Runs `ensurePartitions` now and then every `intervalMs` (the worker, at start and daily: see
+ * docs/operations.md). A failed run is reported and retried at the next tick; rows of a month
+ * without its partition wait in DEFAULT meanwhile, so nothing is lost. Returns the stop function.
+ */
+export function startPartitionJob(
+  db: Db,
+  report: (line: string) => void,
+  intervalMs: number = PARTITION_JOB_INTERVAL_MS,
+): () => void {
+  const run = () =>
+    ensurePartitions(db).then(
+      (created) => {
+        const made = Object.entries(created).filter(([, n]) => n > 0);
+        if (made.length) report(`partitions: created ${made.map(([t, n]) => `${n} of ${t}`).join(', ')}`);
+      },
+      // The SQLSTATE only: a message could quote a row.
+      (error: unknown) => report(`partitions: job failed (${(error as { code?: string }).code ?? 'error'})`),
+    );
+  void run();
+  const timer = setInterval(() => void run(), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

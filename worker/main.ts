@@ -7,6 +7,7 @@ import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
 import { runMain } from '../config/run-main';
 import { openDatabase } from '../db/client';
+import { startPartitionJob } from '../db/partitions';
 import { configuredWorkerDeps, createWorker, installRuntime } from './worker';
 
 runMain(async () => {
@@ -16,6 +17,8 @@ runMain(async () => {
   installRuntime(config.temporalMetricsAddress);
   const database = await openDatabase({ ...config, migrate: false });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  // The worker keeps the months ahead of the partitioned tables (docs/operations.md).
+  const stopPartitions = startPartitionJob(database.db, (line) => process.stdout.write(`worker: ${line}\n`));
   try {
     const worker = await createWorker({ ...configuredWorkerDeps(config, connection, database.db), tracing });
     process.stdout.write(
@@ -27,6 +30,7 @@ runMain(async () => {
     );
     await worker.run();
   } finally {
+    stopPartitions();
     await connection.close();
     await database.close();
   }
