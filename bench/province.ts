@@ -9,6 +9,7 @@
 // 60,000 and 487,000 active persons with the assumptions printed beside the figures, and writes
 // bench/results/province-latest.json (and a dated copy). Worker, API and database in this
 // process and on this machine, as the tests run them; a dev server of its own.
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,10 +47,15 @@ const behaviourOf = (i: number): Behaviour =>
 
 /** One simulated person: opened, released, met, reported in, then the weeks of the term. */
 async function person(system: TestSystem, i: number, until: number, answers: Map<number, number>) {
+  // A command answered 503 (the server busy) is sent again with its Idempotency-Key, as the console does.
   const as = async (username: string, method: 'POST', url: string, payload: object) => {
-    const reply = await system.as(username, { method, url, payload });
-    answers.set(reply.statusCode, (answers.get(reply.statusCode) ?? 0) + 1);
-    return reply;
+    const headers = { 'idempotency-key': randomUUID() };
+    for (let attempt = 1; ; attempt += 1) {
+      const reply = await system.as(username, { method, url, payload, headers });
+      answers.set(reply.statusCode, (answers.get(reply.statusCode) ?? 0) + 1);
+      if (reply.statusCode !== 503 || attempt === 5) return reply;
+      await sleep(1_000 * attempt);
+    }
   };
   const behaviour = behaviourOf(i);
   const opened = await as('liaison', 'POST', '/v1/cases', handover({}));
