@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { Pool } from 'pg';
+import { ensurePartitions } from './partitions';
 import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -49,7 +50,8 @@ export async function grantApplicationRole(db: Db, role: string): Promise<void> 
 /**
  * Applies pending migrations as the given role (the owner's, in production) under a PostgreSQL
  * advisory lock, so concurrent runs apply each migration once; then grants the application's role
- * (`appUrl`'s user, when it is another role) its rights.
+ * (`appUrl`'s user, when it is another role) its rights. Then creates the months ahead of the
+ * partitioned tables (db/partitions.ts), so a deployment always leaves them in place.
  */
 export async function migrateDatabase(url: string, appUrl?: string): Promise<void> {
   const pool = new Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5_000 });
@@ -59,6 +61,7 @@ export async function migrateDatabase(url: string, appUrl?: string): Promise<voi
     try {
       const db = drizzlePg(client, { schema });
       await migratePg(db, { migrationsFolder });
+      await ensurePartitions(db as unknown as Db);
       const role = appUrl ? decodeURIComponent(new URL(appUrl).username) : '';
       const [owner] = (await db.execute<{ name: string }>(sql`select current_user as name`)).rows;
       if (role && role !== owner?.name) await grantApplicationRole(db as unknown as Db, role);
@@ -106,6 +109,7 @@ export async function openDatabase(options: {
   const client = await PGlite.create(dir);
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
+  await ensurePartitions(db as unknown as Db);
   return {
     db: db as unknown as Db,
     kind: 'pglite',

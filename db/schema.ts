@@ -159,7 +159,11 @@ export const timeline = pgTable(
     actor: text('actor'),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
   },
-  (t) => [primaryKey({ columns: [t.caseId, t.seq] }), index('timeline_type').on(t.type, t.caseId, t.at)],
+  (t) => [
+    // Partitioned by month of `at` (migration 0010, db/partitions.ts): the key must hold it.
+    primaryKey({ columns: [t.caseId, t.seq, t.at] }),
+    index('timeline_type').on(t.type, t.caseId, t.at),
+  ],
 );
 
 /** The notification outbox: written with the change that caused it, delivered by an activity. */

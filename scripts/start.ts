@@ -19,6 +19,7 @@ import {
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
+import { startPartitionJob } from '../db/partitions';
 import { createWorker, installRuntime, startDailyRounds } from '../worker/worker';
 import { DEMO_PASSWORD, seedDemoData } from './demo-data';
 import { embeddedAuditKey } from './embedded-keys';
@@ -83,6 +84,7 @@ runMain(async () => {
     payloadCodec,
   });
   const workerRun = worker.run();
+  const stopPartitions = startPartitionJob(database.db, say);
 
   const connection = await Connection.connect({ address });
   const temporal = new Client({
@@ -140,6 +142,7 @@ runMain(async () => {
   await app.close();
   if (worker.getState() === 'RUNNING') worker.shutdown();
   await workerRun.catch(() => undefined);
+  stopPartitions();
   await connection.close();
   await workerConnection.close();
   await database.close();

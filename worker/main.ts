@@ -9,6 +9,7 @@ import { loadPolicy } from '../config/policy';
 import { runMain } from '../config/run-main';
 import { encryptedDataConverter } from '../codec/data-converter';
 import { openDatabase } from '../db/client';
+import { startPartitionJob } from '../db/partitions';
 import { configuredWorkerDeps, createWorker, installRuntime, startDailyRounds } from './worker';
 
 runMain(async () => {
@@ -20,6 +21,8 @@ runMain(async () => {
   const database = await openDatabase({ ...config, migrate: false });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const clientConnection = await Connection.connect({ address: config.temporalAddress });
+  // The worker keeps the months ahead of the partitioned tables (docs/operations.md).
+  const stopPartitions = startPartitionJob(database.db, (line) => process.stdout.write(`worker: ${line}\n`));
   try {
     const deps = configuredWorkerDeps(config, connection, database.db);
     const worker = await createWorker({ ...deps, tracing });
@@ -42,6 +45,7 @@ runMain(async () => {
     await worker.run();
   } finally {
     await clientConnection.close();
+    stopPartitions();
     await connection.close();
     await database.close();
   }
