@@ -16,12 +16,9 @@ export const DailySummary = z
         .int()
         .meta({ description: 'tasks that fell due since the last summary and are not done' }),
       overdue: z.number().int().meta({ description: 'all open tasks past their due time at the round' }),
-      escalated: z
-        .number()
-        .int()
-        .meta({
-          description: "notifications the engine sent about the caseworker's cases since the last summary",
-        }),
+      escalated: z.number().int().meta({
+        description: "notifications the engine sent about the caseworker's cases since the last summary",
+      }),
     }),
     createdAt: z.string(),
     status: z.enum(['pending', 'delivered']),

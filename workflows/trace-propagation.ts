@@ -1,4 +1,10 @@
-import { AsyncLocalStorage, proxySinks, workflowInfo, type Sinks, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
+import {
+  AsyncLocalStorage,
+  proxySinks,
+  workflowInfo,
+  type Sinks,
+  type WorkflowInterceptorsFactory,
+} from '@temporalio/workflow';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 
 // Carries the caller's trace (the header the API's OpenTelemetry client interceptor sets on an
@@ -64,7 +70,9 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
         const parent = parentOf(header);
         if (!parent) return caller.run(header, () => next(input));
         const spanId = spanIdOf(`${workflowInfo().runId}/${input.updateId}`);
-        const own = defaultPayloadConverter.toPayload({ traceparent: `00-${parent.traceId}-${spanId}-${parent.flags}` });
+        const own = defaultPayloadConverter.toPayload({
+          traceparent: `00-${parent.traceId}-${spanId}-${parent.flags}`,
+        });
         const startMs = Date.now();
         const handled = caller.run(own, () => next(input));
         const ended = (ok: boolean) =>
