@@ -6,9 +6,10 @@ import { FUTURE_TOLERANCE_MS, instantOf } from '../schemas/time-bounds';
 import { serviceReviewDueAt } from './case-services';
 import type {
   Actor,
-  CaseInput,
+  CaseRunInput,
   CaseProjection,
   CaseSnapshot,
+  CaseSnapshotV1,
   CaseStatus,
   CaseSync,
   NotificationDraft,
@@ -153,6 +154,12 @@ export interface CaseData {
   revision: number;
 }
 
+/** The state a run continues from: a typed snapshot's data, or the bare state of older runs. */
+function carriedData(snapshot: CaseSnapshot | undefined): CaseData | undefined {
+  if (snapshot && 'v' in snapshot && snapshot.v === 1) return (snapshot as CaseSnapshotV1).data;
+  return snapshot as unknown as CaseData | undefined;
+}
+
 export class CaseState {
   d: CaseData;
   /** Bumped on every change, so the workflow's wait can tell that it must look again. */
@@ -165,12 +172,12 @@ export class CaseState {
   private readonly policy: Policy;
 
   constructor(
-    private readonly input: CaseInput,
+    private readonly input: CaseRunInput,
     private readonly random: () => number = Math.random,
   ) {
     this.policy = input.policy;
     const opening = input.opening;
-    this.d = (input.snapshot as unknown as CaseData | undefined) ?? {
+    this.d = carriedData(input.snapshot) ?? {
       phase: opening.origin === 'police_order' ? 'released_awaiting_report' : 'pre_release',
       phaseBeforePause: null,
       tier: 'stable',
