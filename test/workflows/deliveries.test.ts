@@ -61,4 +61,4 @@ it('a case running since before the patches goes on when a notification delivery
       'delivery-failed-for-good',
     ),
   ).resolves.toBeUndefined();
-});
+}, 300_000);
