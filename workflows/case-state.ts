@@ -1,5 +1,6 @@
 import type { Policy } from '../config/policy';
-import type { Phase, Role, Tier } from '../schemas/common';
+import type { Phase, Tier } from '../schemas/common';
+import { EVENTS, PRE_RELEASE, TASKS } from '../schemas/catalogue';
 import type { EventBody } from '../schemas/events';
 import type { Refusal, RefusalCode } from '../schemas/refusal-codes';
 import { FUTURE_TOLERANCE_MS, instantOf } from '../schemas/time-bounds';
@@ -24,63 +25,6 @@ import type {
 
 const no = (code: RefusalCode, detail: string, field?: string): Refusal =>
   field ? { code, detail, field } : { code, detail };
-
-type Escalation = 'ladder' | readonly Recipient[];
-
-/** Per task kind: who acts, and what happens when it is overdue (reason, rule, recipients). */
-const TASKS: Record<
-  TaskKind,
-  { role: Role; reason: NotificationReason; rule: string; escalation: Escalation }
-> = {
-  confirm_release_date: { role: 'liaison', reason: 'release_unconfirmed', rule: 'R1', escalation: 'ladder' },
-  confirm_release: { role: 'liaison', reason: 'release_unconfirmed', rule: 'R1', escalation: 'ladder' },
-  // R2: a missed pickup goes to the supervisor at once.
-  pickup: { role: 'caseworker', reason: 'pickup_missed', rule: 'R2', escalation: ['supervisor'] },
-  // R4: not reporting in counts as refusing community measures: police at once.
-  report_in: {
-    role: 'caseworker',
-    reason: 'report_in_missed',
-    rule: 'R4',
-    escalation: ['supervisor', 'police'],
-  },
-  agreement: { role: 'caseworker', reason: 'task_overdue', rule: 'R5', escalation: 'ladder' },
-  first_home_visit: { role: 'caseworker', reason: 'task_overdue', rule: 'R6', escalation: 'ladder' },
-  test: { role: 'caseworker', reason: 'task_overdue', rule: 'R8', escalation: 'ladder' },
-  unannounced_test: { role: 'caseworker', reason: 'task_overdue', rule: 'R8', escalation: 'ladder' },
-  contact: { role: 'caseworker', reason: 'lost_contact', rule: 'R11', escalation: 'ladder' },
-  tier_review: { role: 'supervisor', reason: 'task_overdue', rule: 'R10', escalation: ['supervisor'] },
-  transfer_report_in: {
-    role: 'caseworker',
-    reason: 'transfer_overdue',
-    rule: 'R15',
-    escalation: ['supervisor'],
-  },
-  end_of_control_proposal: { role: 'supervisor', reason: 'end_of_control_due', rule: 'R19', escalation: [] },
-  // R24: a reminder to the caseworker, never a police matter.
-  service_review: { role: 'caseworker', reason: 'task_overdue', rule: 'R24', escalation: ['caseworker'] },
-};
-
-const OPEN_PHASES_IN_COMMUNITY: Phase[] = ['released_awaiting_report', 'community', 'in_transfer'];
-const PRE_RELEASE: Phase[] = ['pre_release', 'awaiting_release'];
-
-/** Where each event makes sense (api.md: anything else is a 409 that says why). */
-const ALLOWED: Record<EventBody['type'], Phase[]> = {
-  intervention: PRE_RELEASE,
-  agreement_signed: [...PRE_RELEASE, 'community'],
-  release_date_confirmed: PRE_RELEASE,
-  released: PRE_RELEASE,
-  picked_up: ['released_awaiting_report'],
-  reported_in: ['released_awaiting_report', 'in_transfer'],
-  home_visit: OPEN_PHASES_IN_COMMUNITY,
-  contact: OPEN_PHASES_IN_COMMUNITY,
-  test: OPEN_PHASES_IN_COMMUNITY,
-  leave_notice: OPEN_PHASES_IN_COMMUNITY,
-  absence_found: OPEN_PHASES_IN_COMMUNITY,
-  detained: OPEN_PHASES_IN_COMMUNITY,
-  freed: ['paused'],
-  sentenced: ['pre_release', 'awaiting_release', ...OPEN_PHASES_IN_COMMUNITY, 'paused'],
-  service: [...PRE_RELEASE, ...OPEN_PHASES_IN_COMMUNITY, 'paused'],
-};
 
 const PHASE_WORDS: Record<Phase, string> = {
   pre_release: 'the person is still inside the facility',
@@ -370,8 +314,8 @@ export class CaseState {
     const outOfRange = outOfBounds(event, now) ?? this.tooEarly(event);
     if (outOfRange) return outOfRange;
     const at = event.occurredAt ? Date.parse(event.occurredAt) : now;
-    if (!ALLOWED[event.type].includes(this.d.phase)) {
-      if (event.type === 'reported_in' && PRE_RELEASE.includes(this.d.phase))
+    if (!EVENTS[event.type].phases.includes(this.d.phase)) {
+      if (event.type === 'reported_in' && (PRE_RELEASE as readonly Phase[]).includes(this.d.phase))
         return no('report_in_before_release', 'the person has not been released yet; record released first');
       return no(
         'event_not_allowed_now',
@@ -385,7 +329,7 @@ export class CaseState {
             'community_agreement_before_report_in',
             'a community agreement is signed after report-in',
           );
-        if (event.kind === 'assistance' && !PRE_RELEASE.includes(this.d.phase))
+        if (event.kind === 'assistance' && !(PRE_RELEASE as readonly Phase[]).includes(this.d.phase))
           return no(
             'assistance_agreement_after_release',
             'the assistance agreement is signed before release',
@@ -949,14 +893,15 @@ export class CaseState {
     const spec = TASKS[task.kind];
     task.status = 'overdue';
     task.escalationLevel += 1;
-    if (spec.escalation === 'ladder') {
+    const { reason, to } = spec.escalation;
+    if (to === 'ladder') {
       const step = this.policy.ladder[task.escalationLevel - 1]!;
       const recipient = step.notify === 'caseworker' ? (spec.role as Recipient) : step.notify;
-      this.notify(recipient, spec.reason, spec.rule, task.id, at);
+      this.notify(recipient, reason, spec.rule, task.id, at);
       const next = this.policy.ladder[task.escalationLevel];
       task.nextEscalationAt = next ? task.dueAt + next.after : null;
     } else {
-      for (const recipient of spec.escalation) this.notify(recipient, spec.reason, spec.rule, task.id, at);
+      for (const recipient of to) this.notify(recipient, reason, spec.rule, task.id, at);
       task.nextEscalationAt = null;
     }
     this.engine(at, 'task_overdue', {
@@ -1080,7 +1025,7 @@ export class CaseState {
   }
 
   private firstEscalationAt(task: TaskState): number | null {
-    const spec = TASKS[task.kind].escalation;
+    const spec = TASKS[task.kind].escalation.to;
     if (spec === 'ladder') return task.dueAt + this.policy.ladder[0]!.after;
     return spec.length ? task.dueAt : null;
   }
