@@ -60,6 +60,7 @@ export type DeadlineSource =
   | 'deadlines.firstHomeVisitWithin'
   | 'deadlines.transferReportInWithin'
   | 'deadlines.endOfControlProposalWithin'
+  | 'deadlines.tierReviewWithin'
   | 'tests.dueWithin'
   | 'contacts.dueWithin'
   | 'services.reviewAfter';
@@ -86,9 +87,9 @@ interface TaskSpec {
   escalation: { reason: NotificationReason; to: 'ladder' | readonly Recipient[] };
   /**
    * How the supervisor's stalled view describes it: the stall kind, the task in English words,
-   * and, when set, how "who was told" reads once it escalated (both sides see a transfer).
+   * and, when set, how an alert to the supervisor reads (both sides see a case in transfer).
    */
-  stall: { kind: StallKind; words: string; told?: Told };
+  stall: { kind: StallKind; words: string; supervisorToldAs?: Told };
   /** Its label's key in web/src/i18n (zh-CN and en). */
   console: `task.${string}`;
   /** What the person responsible records to do it: an event (with the form's presets), or a command. */
@@ -182,7 +183,7 @@ const TASK_CATALOGUE = {
   tier_review: {
     rule: 'R10',
     role: 'supervisor',
-    deadline: 'tests.dueWithin',
+    deadline: 'deadlines.tierReviewWithin',
     escalation: { reason: 'task_overdue', to: ['supervisor'] },
     stall: { kind: 'task_overdue', words: 'tier review' },
     console: 'task.tier_review',
@@ -193,7 +194,7 @@ const TASK_CATALOGUE = {
     role: 'caseworker',
     deadline: 'deadlines.transferReportInWithin',
     escalation: { reason: 'transfer_overdue', to: ['supervisor'] },
-    stall: { kind: 'transfer_overdue', words: 'report-in after transfer', told: 'supervisors' },
+    stall: { kind: 'transfer_overdue', words: 'report-in after transfer', supervisorToldAs: 'supervisors' },
     console: 'task.transfer_report_in',
     doneBy: { event: 'reported_in' },
   },
@@ -222,6 +223,18 @@ export type TaskKind = keyof typeof TASK_CATALOGUE;
 /** Every task kind, with what the rest of the system needs to know of it. */
 export const TASKS: { readonly [K in TaskKind]: (typeof TASK_CATALOGUE)[K] & TaskSpec } = TASK_CATALOGUE;
 export const TASK_KINDS = Object.keys(TASKS) as TaskKind[];
+
+/**
+ * Who has been told of an overdue task, from the recipients its latest escalation notified (as
+ * the case's own policy chose them): nobody before it escalated.
+ */
+export function toldOf(kind: TaskKind, escalationLevel: number, latest: readonly Recipient[]): Told {
+  if (escalationLevel === 0 || latest.length === 0) return 'nobody';
+  if (latest.includes('supervisor') && latest.includes('police')) return 'supervisor_and_police';
+  const top = (['police', 'supervisor', 'caseworker', 'liaison'] as const).find((r) => latest.includes(r))!;
+  const spec: TaskSpec = TASKS[kind];
+  return top === 'supervisor' ? (spec.stall.supervisorToldAs ?? top) : top;
+}
 
 // ── commands ─────────────────────────────────────────────────────────────────
 

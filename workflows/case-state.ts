@@ -173,7 +173,7 @@ export class CaseState extends CaseCore {
       case 'leave_notice':
         break; // R14: recorded with its dates in the timeline
       case 'absence_found':
-        absenceFound(this, Date.parse(event.from), event.until ? Date.parse(event.until) : at, at); // R12
+        absenceFound(this, Date.parse(event.from), event.until ? Date.parse(event.until) : null, at); // R12, R14
         break;
       case 'detained':
         pause(this, at); // R16

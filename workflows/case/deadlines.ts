@@ -13,6 +13,8 @@ const WINDOWS: Record<DeadlineSource, (p: Policy, tier: Tier) => number | undefi
   'deadlines.firstHomeVisitWithin': (p) => p.deadlines.firstHomeVisitWithin,
   'deadlines.transferReportInWithin': (p) => p.deadlines.transferReportInWithin,
   'deadlines.endOfControlProposalWithin': (p) => p.deadlines.endOfControlProposalWithin,
+  // R10: policies before it had no key of their own, and their cases keep the tests' window.
+  'deadlines.tierReviewWithin': (p) => p.deadlines.tierReviewWithin ?? p.tests.dueWithin,
   'tests.dueWithin': (p) => p.tests.dueWithin,
   'contacts.dueWithin': (p) => p.contacts.dueWithin,
   // Absent from policies that predate services (R24): cases keep the policy they started with.

@@ -31,9 +31,23 @@ export function testResult(
   }
 }
 
-/** R12: an absence without notice counts, by times and by days in total. */
-export function absenceFound(c: CaseCore, from: number, until: number, at: number): void {
+/** Patch id: an absence that ended sooner than the policy's notice threshold is not counted (R14). */
+export const SHORT_ABSENCE_NEEDS_NO_NOTICE = 'short-absence-needs-no-notice';
+
+/**
+ * R12: an absence without notice counts, by times and by days in total. R14: notice is owed only
+ * for leaving `leaveNoticeRequiredFrom` or longer, so an absence that ended sooner owed none and
+ * counts for neither; one still going on counts.
+ */
+export function absenceFound(c: CaseCore, from: number, until: number | null, at: number): void {
   const limits = c.policy.seriousViolation;
+  if (
+    until !== null &&
+    until - from < c.policy.leaveNoticeRequiredFrom &&
+    c.patched(SHORT_ABSENCE_NEEDS_NO_NOTICE)
+  )
+    return;
+  until ??= at;
   c.d.leavesWithoutNotice += 1;
   c.d.awayMs += Math.max(0, until - from);
   const serious =

@@ -1,19 +1,8 @@
-import { TASKS, type Recipient, type TaskKind, type Told } from '../../../schemas/catalogue';
+import { TASKS, toldOf, type Recipient, type TaskKind, type Told } from '../../../schemas/catalogue';
 import type { StallReason } from '../../../schemas/supervision';
 
 // Turns overdue tasks and engine faults into the reasons a supervisor reads:
 // "first home visit due 3 days ago, caseworker reminded, no response".
-
-// Who has been told so far, by escalation level (R11's ladder).
-const LADDER: Told[] = ['nobody', 'caseworker', 'supervisor', 'police'];
-
-/** Who a task that goes straight to named recipients (R2, R4, R15) has told at its first level. */
-function toldAtOnce(kind: TaskKind, to: readonly Recipient[]): Told {
-  const told = TASKS[kind].stall as { told?: Told };
-  if (told.told) return told.told;
-  if (to.includes('supervisor') && to.includes('police')) return 'supervisor_and_police';
-  return to.includes('police') ? 'police' : to.includes('supervisor') ? 'supervisor' : 'caseworker';
-}
 
 const TOLD_WORDS: Record<Told, string> = {
   nobody: 'no reminder sent yet',
@@ -35,17 +24,11 @@ function ago(since: Date, now: Date): string {
 }
 
 export function taskStall(
-  task: { kind: TaskKind; dueAt: Date; escalationLevel: number },
+  task: { kind: TaskKind; dueAt: Date; escalationLevel: number; told: readonly Recipient[] },
   now: Date,
 ): StallReason {
   const spec = TASKS[task.kind];
-  const to = spec.escalation.to;
-  const told: Told =
-    task.escalationLevel === 0
-      ? 'nobody'
-      : to === 'ladder'
-        ? LADDER[Math.min(task.escalationLevel, LADDER.length - 1)]!
-        : toldAtOnce(task.kind, to);
+  const told = toldOf(task.kind, task.escalationLevel, task.told);
   return {
     kind: spec.stall.kind,
     since: task.dueAt.toISOString(),
