@@ -4,6 +4,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Policy } from '../config/policy';
 import type { CreateCaseBody } from '../schemas/case';
 import type { Phase, Role, Tier } from '../schemas/common';
+import type { NotificationReason, Recipient, TaskKind } from '../schemas/catalogue';
 import type { EventBody } from '../schemas/events';
 import type { CaseData } from './case-state';
 
@@ -85,37 +86,8 @@ export interface Actor {
   role: Role;
 }
 
-export const TASK_KINDS = [
-  'confirm_release_date',
-  'confirm_release',
-  'pickup',
-  'report_in',
-  'agreement',
-  'first_home_visit',
-  'test',
-  'unannounced_test',
-  'contact',
-  'tier_review',
-  'transfer_report_in',
-  'end_of_control_proposal',
-  'service_review',
-] as const;
-export type TaskKind = (typeof TASK_KINDS)[number];
-
-export type Recipient = 'liaison' | 'caseworker' | 'supervisor' | 'police';
-
-export type NotificationReason =
-  | 'task_overdue'
-  | 'lost_contact'
-  | 'report_in_missed'
-  | 'serious_violation'
-  | 'drug_use'
-  | 'transfer_overdue'
-  | 'release_unconfirmed'
-  | 'pickup_missed'
-  | 'end_of_control_due'
-  | 'end_of_control_approved'
-  | 'term_ended';
+// The task kinds, recipients and reasons are the catalogue's (schemas/catalogue.ts).
+export { TASK_KINDS, type NotificationReason, type Recipient, type TaskKind } from '../schemas/catalogue';
 
 export interface TaskState {
   id: string;

@@ -72,8 +72,8 @@ describe('configuration', () => {
 
 describe('policy documents (domain.md "Policy is data")', () => {
   it('loads both shipped policies', () => {
-    expect(loadPolicy(POLICIES.standard).policy.version).toBe('standard-2026.2');
-    expect(loadPolicy(POLICIES.accelerated).policy.version).toBe('accelerated-2026.2');
+    expect(loadPolicy(POLICIES.standard).policy.version).toBe('standard-2026.3');
+    expect(loadPolicy(POLICIES.accelerated).policy.version).toBe('accelerated-2026.3');
   });
 
   it('R3/R6: holds the report-in and first-visit deadlines in milliseconds', () => {

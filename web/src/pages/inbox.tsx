@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { InboxItem } from '../api';
-import { label, relative, t } from '../i18n';
+import { relative, t, taskLabel } from '../i18n';
 import { Badge, Empty, Loadable, useJurisdictions, useResource } from '../ui';
 
 function endOfToday(now: number): number {
@@ -15,7 +15,7 @@ function TaskLine({ task, now }: { task: InboxItem; now: number }) {
     <li>
       <a class={`card task ${task.status}`} href={`#/cases/${task.caseId}?task=${task.id}`}>
         <span class="card-title">{task.case.name}</span>
-        <span class="task-kind">{label('task', task.kind)}</span>
+        <span class="task-kind">{taskLabel(task.kind)}</span>
         <span class={task.status === 'overdue' ? 'countdown late' : 'countdown'}>
           {t('inbox.due', { when: relative(task.dueAt, now) })}
         </span>
