@@ -233,6 +233,8 @@ describe('the case workflow under time skipping: long-lived cases', () => {
       }
       const rows = await db.database.db.select().from(timeline).where(eq(timeline.caseId, input.caseId));
       expect(rows.filter((e) => e.type === 'intervention')).toHaveLength(2);
+      // Its timers would hold the shared time-skipping clock for the tests after it.
+      await handle.terminate();
     });
   });
 
@@ -260,6 +262,7 @@ describe('the case workflow under time skipping: long-lived cases', () => {
         args: [{ type: 'reported_in', jurisdiction: input.opening.destination }, caseworker],
       });
       expect(await handle.query(caseStatusQuery)).toMatchObject({ phase: 'community', recorded: true });
+      await handle.terminate();
     });
   });
 
