@@ -138,18 +138,34 @@ runMain(async () => {
 
   report.durationSeconds = Math.round((performance.now() - t0) / 1000);
   const start = report.start as { startRatio: number; openRatio: number };
-  const events = report.events as { eventP99Ms: number };
+  const events = report.events as {
+    eventP99Ms: number;
+    eventRatio: number;
+    byConcurrency: Record<string, { api: { p50: number } }>;
+  };
   const scaled = report.scale as {
     activeCases: number;
     workerRssMiB: number;
     databaseMiB: number;
     queries: Record<string, { p95: number }>;
   };
-  const lifecycle = report.lifecycle as { wallSeconds: number };
+  const lifecycle = report.lifecycle as { wallSeconds: number; historyEventsMaxRun: number };
+  // A cold event costs the warm event plus the replay of the case's current run (measured above
+  // on the largest run of a recorded three-year case); derived, since a bench cannot age a case
+  // three years on the real server.
+  const replays = (report.tuning as { replay: Record<string, { replayMs: number }> }).replay;
+  const largestRun = Object.entries(replays).find(([name]) => name.startsWith('v2-'))?.[1];
+  const warmP50 = events.byConcurrency['1']!.api.p50;
+  const coldEventRatio = largestRun
+    ? Math.round(((warmP50 + largestRun.replayMs) / warmP50) * 100) / 100
+    : NaN;
   report.headline = {
     startRatio: start.startRatio,
     openRatio: start.openRatio,
     eventP99Ms: events.eventP99Ms,
+    eventRatio: events.eventRatio,
+    coldEventRatio,
+    historyEventsMaxRun: lifecycle.historyEventsMaxRun,
     activeCases: scaled.activeCases,
     workerRssMiB: scaled.workerRssMiB,
     databaseMiB: scaled.databaseMiB,

@@ -4,6 +4,7 @@ import {
   defineSignal,
   defineUpdate,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
 
@@ -14,9 +15,12 @@ export const readyUpdate = defineUpdate<boolean>('ready');
 export const readyAfterActivityUpdate = defineUpdate<boolean>('readyAfterActivity');
 /** Answered after two activities that do nothing, as opening a case waits for its record and first sync. */
 export const recordedUpdate = defineUpdate<boolean>('recorded');
+/** Like `readyAfterActivity`, the activity run as a local activity inside the same workflow task. */
+export const readyAfterLocalActivityUpdate = defineUpdate<boolean>('readyAfterLocalActivity');
 export const stopSignal = defineSignal('stop');
 
 const { nothing } = proxyActivities<{ nothing(): Promise<void> }>({ startToCloseTimeout: '30 seconds' });
+const local = proxyLocalActivities<{ nothing(): Promise<void> }>({ startToCloseTimeout: '3 seconds' });
 
 /** Started plainly it completes in its first task; started with an update, it answers it first. */
 export async function trivial(): Promise<void> {
@@ -35,6 +39,10 @@ export async function waiting(): Promise<void> {
   setHandler(readyUpdate, () => true);
   setHandler(readyAfterActivityUpdate, async () => {
     await nothing();
+    return true;
+  });
+  setHandler(readyAfterLocalActivityUpdate, async () => {
+    await local.nothing();
     return true;
   });
   setHandler(stopSignal, () => void (stopped = true));

@@ -58,6 +58,8 @@ export const PolicySchema = z.strictObject({
     firstHomeVisitWithin: Duration, // R6
     transferReportInWithin: Duration, // R15
     tierReviewEvery: Duration, // R10
+    /** R10: how long the supervisor has for a periodic tier review; absent (before 2026.3): tests.dueWithin. */
+    tierReviewWithin: Duration.optional(),
     endOfControlProposalWithin: Duration, // R19
     /** api.md "Time bounds": how far before the case opened (or an import's own dates) a client may date what happened. */
     backdatingAllowance: Duration.optional(),

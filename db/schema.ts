@@ -13,6 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { TaskKind } from '../schemas/catalogue';
 import type { Measure, Phase, Role, Tier } from '../schemas/common';
 import type { Origin } from '../schemas/codes';
 import type { PartyRole } from '../schemas/services';
@@ -119,7 +120,7 @@ export const tasks = pgTable(
       .notNull()
       .references(() => cases.id),
     id: text('id').notNull(),
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<TaskKind>().notNull(),
     role: text('role').$type<Role>().notNull(),
     assignee: text('assignee'),
     dueAt: timestamptz('due_at').notNull(),

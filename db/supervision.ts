@@ -1,4 +1,5 @@
 import { and, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { Recipient } from '../schemas/catalogue';
 import type { Db } from './client';
 import { caseResponsibleInScope } from './cases';
 import { withinJurisdictions } from './scope';
@@ -19,6 +20,16 @@ function caseConditions(scope: readonly string[], filter: StallFilter): SQL[] {
   return conditions;
 }
 
+/**
+ * Who the task's latest escalation told: the recipients of its newest notifications, as the
+ * case's own policy chose them when it escalated (a stall is worded from what happened, not from
+ * a ladder assumed here).
+ */
+const latestRecipients = sql<Recipient[]>`coalesce((select array_agg(n.recipient order by n.recipient)
+  from notifications n where n.case_id = ${tasks.caseId} and n.task_id = ${tasks.id}
+  and n.created_at = (select max(m.created_at) from notifications m
+    where m.case_id = ${tasks.caseId} and m.task_id = ${tasks.id})), '{}')`;
+
 export async function overdueTasks(db: Db, scope: readonly string[], filter: StallFilter, now: Date) {
   return db
     .select({
@@ -27,6 +38,7 @@ export async function overdueTasks(db: Db, scope: readonly string[], filter: Sta
       kind: tasks.kind,
       dueAt: tasks.dueAt,
       escalationLevel: tasks.escalationLevel,
+      told: latestRecipients,
     })
     .from(tasks)
     .innerJoin(cases, eq(cases.id, tasks.caseId))

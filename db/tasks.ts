@@ -1,3 +1,4 @@
+import type { TaskKind } from '../schemas/catalogue';
 import { and, asc, desc, eq, inArray, isNull, lt, ne, or, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
 import { caseInScope, caseResponsibleInScope } from './cases';
@@ -73,7 +74,7 @@ export async function inbox(
 }
 
 /** The case's latest task of a kind, whatever its status, or null: has the engine ever asked for it? */
-export async function latestTaskOfKind(db: Db, caseId: string, kind: string): Promise<TaskRow | null> {
+export async function latestTaskOfKind(db: Db, caseId: string, kind: TaskKind): Promise<TaskRow | null> {
   const [row] = await db
     .select()
     .from(tasks)

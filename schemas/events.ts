@@ -49,7 +49,6 @@ export const EventBody = z
   .meta({ id: 'Event' });
 export type EventBody = z.infer<typeof EventBody>;
 export type EventType = EventBody['type'];
-export { EVENT_ROLES } from './event-roles';
 
 export const TimelineEntryView = z
   .object({

@@ -1,16 +1,11 @@
 import { z } from 'zod';
+import { STALL_KINDS, TOLD } from './catalogue';
 import { CaseSummary } from './case';
 import { JurisdictionCode, Timestamp } from './common';
 
-export const STALL_KINDS = [
-  'task_overdue',
-  'lost_contact',
-  'transfer_overdue',
-  'release_unconfirmed',
-  'engine_failing',
-] as const;
 export const StallKind = z.enum(STALL_KINDS);
 export type StallKind = z.infer<typeof StallKind>;
+export type { Told } from './catalogue';
 
 export const StalledQuery = z.strictObject({
   jurisdiction: JurisdictionCode.optional(),
@@ -18,17 +13,6 @@ export const StalledQuery = z.strictObject({
   caseworker: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
-
-export const TOLD = [
-  'nobody',
-  'caseworker',
-  'supervisor',
-  'police',
-  'supervisor_and_police',
-  'supervisors',
-  'operators',
-] as const;
-export type Told = (typeof TOLD)[number];
 
 /** `detail` reads in English; `taskKind` and `told` say the same for a client that words it in its own language. */
 export const StallReason = z.object({

@@ -4,7 +4,9 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Policy } from '../config/policy';
 import type { CreateCaseBody } from '../schemas/case';
 import type { Phase, Role, Tier } from '../schemas/common';
+import type { NotificationReason, Recipient, TaskKind } from '../schemas/catalogue';
 import type { EventBody } from '../schemas/events';
+import type { CaseData } from './case-state';
 
 export const CASE_WORKFLOW_TYPE = 'caseFollowUp';
 
@@ -23,9 +25,40 @@ export interface CaseInput {
   imported?: ImportedStart;
   /** Set by continue-as-new: the state carried into the new run. */
   snapshot?: CaseSnapshot;
-  /** Tests only: continue-as-new after this many loop turns instead of when Temporal suggests it. */
+  /** Tests only: continue-as-new after this many loop turns instead of on the engine's own cadence. */
   continueAsNewAfter?: number;
 }
+
+/**
+ * What the rules read of the opening, and all a continued run carries of it: the origin, the
+ * measure, the destination and the dates (R1, R3, R6, R7, R22). No name, ID number, address,
+ * phone, facility or note: those are in the read model, written once by `recordCase`.
+ */
+export type RuleOpening =
+  | {
+      origin?: 'facility';
+      measure: CreateCaseBody['measure'];
+      destination: string;
+      expectedReleaseAt: string;
+    }
+  | {
+      origin: 'police_order';
+      measure: 'community_detox';
+      destination: string;
+      decision: { decidedAt: string };
+    };
+
+/**
+ * The input of a run started by continue-as-new on the engine's own cadence
+ * (workflows/README.md): the first run's input without the person, and the typed state.
+ */
+export interface ContinuedCaseInput extends Omit<CaseInput, 'opening' | 'snapshot'> {
+  opening: RuleOpening;
+  snapshot: CaseSnapshotV1;
+}
+
+/** Every run's input: the first run's (or a run continued before snapshots were typed), or a continued one. */
+export type CaseRunInput = CaseInput | ContinuedCaseInput;
 
 /**
  * R25: what an import row says of a case already under way (ISO timestamps or null). The case
@@ -53,37 +86,8 @@ export interface Actor {
   role: Role;
 }
 
-export const TASK_KINDS = [
-  'confirm_release_date',
-  'confirm_release',
-  'pickup',
-  'report_in',
-  'agreement',
-  'first_home_visit',
-  'test',
-  'unannounced_test',
-  'contact',
-  'tier_review',
-  'transfer_report_in',
-  'end_of_control_proposal',
-  'service_review',
-] as const;
-export type TaskKind = (typeof TASK_KINDS)[number];
-
-export type Recipient = 'liaison' | 'caseworker' | 'supervisor' | 'police';
-
-export type NotificationReason =
-  | 'task_overdue'
-  | 'lost_contact'
-  | 'report_in_missed'
-  | 'serious_violation'
-  | 'drug_use'
-  | 'transfer_overdue'
-  | 'release_unconfirmed'
-  | 'pickup_missed'
-  | 'end_of_control_due'
-  | 'end_of_control_approved'
-  | 'term_ended';
+// The task kinds, recipients and reasons are the catalogue's (schemas/catalogue.ts).
+export { TASK_KINDS, type NotificationReason, type Recipient, type TaskKind } from '../schemas/catalogue';
 
 export interface TaskState {
   id: string;
@@ -150,8 +154,14 @@ export interface CaseSync {
   notifications: NotificationDraft[];
 }
 
-/** The whole mutable state of a case, carried across continue-as-new. */
-export type CaseSnapshot = Record<string, unknown>;
+/** The whole mutable state of a case, carried across continue-as-new, versioned by `v`. */
+export interface CaseSnapshotV1 {
+  v: 1;
+  data: CaseData;
+}
+
+/** A snapshot as runs carry it: typed (v1), or the bare state runs continued before v1 carried. */
+export type CaseSnapshot = CaseSnapshotV1 | Record<string, unknown>;
 
 export interface CaseStatus {
   caseId: string;

@@ -1,14 +1,17 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
   continueAsNew,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
 import type { CaseActivities } from '../activities';
 import type { Refusal } from '../schemas/refusal-codes';
 import {
@@ -27,6 +30,11 @@ import {
   transferUpdate,
   type CaseInput,
   type CaseOutcome,
+  type CaseProjection,
+  type CaseRunInput,
+  type CaseSync,
+  type ContinuedCaseInput,
+  type RuleOpening,
 } from './case-follow-up.messages';
 import { CaseState } from './case-state';
 import { CaseAssignee, CaseJurisdiction, CaseNextDueAt, CasePhase, CaseTier } from './search-attributes';
@@ -35,6 +43,19 @@ const { recordCase, syncCase } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30 seconds',
   // A database outage is waited out, never dropped: retried with backoff until it returns.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * The same two writes inside the workflow task (patch SYNC_IN_WORKFLOW_TASK): a command is
+ * answered in the task that applied it. Short attempts, retried in the worker; backoffs longer
+ * than `localRetryThreshold` wait on a timer. Bounded: past `scheduleToCloseTimeout` (a database
+ * outage) the write goes on as the ordinary activity above, which waits the outage out.
+ */
+const local = proxyLocalActivities<CaseActivities>({
+  startToCloseTimeout: '3 seconds',
+  scheduleToCloseTimeout: '15 seconds',
+  localRetryThreshold: '2 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds' },
 });
 
 const { deliverNotification } = proxyActivities<CaseActivities>({
@@ -48,6 +69,53 @@ const COMMANDS_WAIT_FOR_THE_RECORD = 'commands-wait-for-the-record';
 const END_OF_CONTROL_AWAITS_APPROVAL = 'end-of-control-awaits-approval';
 /** Patch id: a batch the read model can never take fails its own command only, not every later one. */
 const FAILED_SYNC_DOES_NOT_BLOCK = 'failed-sync-does-not-block';
+/**
+ * Patch id: the record and every read-model batch are written by local activities in the workflow
+ * task that made them, search attributes are upserted only when they change, and the run
+ * continues as new on the engine's own cadence carrying a typed snapshot without the person.
+ */
+const SYNC_IN_WORKFLOW_TASK = 'sync-in-workflow-task';
+
+/**
+ * A run continues as new once its history reaches this many events (the server only suggests it
+ * at 4,096): one loop turn or command adds a few dozen at most, so a run stays well under 800.
+ */
+export const HISTORY_EVENTS_BUDGET = 500;
+
+/** A local write first; if it cannot finish in its bounds (not a data error), the durable activity. */
+async function written<A extends unknown[], R>(
+  fast: (...args: A) => Promise<R>,
+  durable: (...args: A) => Promise<R>,
+  ...args: A
+): Promise<R> {
+  try {
+    return await fast(...args);
+  } catch (error) {
+    const cause = error instanceof ActivityFailure ? error.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.nonRetryable) throw error;
+    return durable(...args);
+  }
+}
+
+/** What the rules need of the opening; the person stays in the read model. */
+function ruleOpening(input: CaseRunInput): RuleOpening {
+  const o = input.opening;
+  return o.origin === 'police_order'
+    ? {
+        origin: o.origin,
+        measure: o.measure,
+        destination: o.destination,
+        decision: { decidedAt: o.decision.decidedAt },
+      }
+    : {
+        origin: o.origin,
+        measure: o.measure,
+        destination: o.destination,
+        expectedReleaseAt: o.expectedReleaseAt,
+      };
+}
+
+const isFirstRun = (input: CaseRunInput): input is CaseInput => !input.snapshot;
 
 /** A refused command: its English detail as the message; its code and field as the details. */
 function refuse(refusal: Refusal | null): void {
@@ -61,9 +129,10 @@ function refuse(refusal: Refusal | null): void {
 }
 
 /** One person's case, from the handover inside the facility to the end of the community term. */
-export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
+export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
+  const fast = patched(SYNC_IN_WORKFLOW_TASK);
   const state = new CaseState(input);
-  const journal = new Journal(state);
+  const journal = new Journal(state, fast);
 
   setHandler(caseStatusQuery, () => state.status());
   setHandler(openCaseUpdate, async () => {
@@ -191,8 +260,8 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
     { validator: (_c, _actor) => refuse(state.refusalToApproveEndOfControl()) },
   );
 
-  if (!input.snapshot) {
-    const recorded = await recordCase(input);
+  if (isFirstRun(input)) {
+    const recorded = await (fast ? written(local.recordCase, recordCase, input) : recordCase(input));
     if (recorded.status === 'duplicate') {
       state.rejectAsDuplicate(recorded.existingCaseId);
       await condition(allHandlersFinished);
@@ -207,6 +276,7 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
   let turns = 0;
   while (!done()) {
     const seen = state.version;
+    const phase = state.d.phase;
     const wakeAt = state.nextWakeAt();
     if (wakeAt === null) await condition(() => state.version !== seen);
     else if (wakeAt > Date.now()) await condition(() => state.version !== seen, wakeAt - Date.now());
@@ -214,13 +284,25 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
     await journal.flush();
 
     turns += 1;
-    if (
-      workflowInfo().continueAsNewSuggested ||
-      (input.continueAsNewAfter && turns >= input.continueAsNewAfter)
-    ) {
+    const knob = input.continueAsNewAfter !== undefined && turns >= input.continueAsNewAfter;
+    if (fast) {
+      // The engine's own cadence: a bounded history, and a fresh run at each phase change.
+      const info = workflowInfo();
+      if (
+        knob ||
+        info.continueAsNewSuggested ||
+        info.historyLength >= HISTORY_EVENTS_BUDGET ||
+        (state.d.phase !== phase && !done())
+      ) {
+        // As Temporal's safe-message-handlers sample: every handler and write finished, then
+        // nothing in between before continue-as-new.
+        await condition(() => allHandlersFinished() && journal.idle());
+        return continueAsNew<typeof caseFollowUp>(continued(input, state));
+      }
+    } else if (workflowInfo().continueAsNewSuggested || knob) {
       await condition(allHandlersFinished);
       await journal.settled();
-      return continueAsNew<typeof caseFollowUp>({ ...input, snapshot: state.snapshot() });
+      return continueAsNew<typeof caseFollowUp>({ ...(input as CaseInput), snapshot: state.snapshot() });
     }
   }
   await condition(allHandlersFinished);
@@ -228,16 +310,61 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
   return { outcome: 'closed' };
 }
 
+/** The next run's input: the typed state and what the rules need, never the person (R21). */
+function continued(input: CaseRunInput, state: CaseState): ContinuedCaseInput {
+  const next: ContinuedCaseInput = {
+    caseId: input.caseId,
+    opening: ruleOpening(input),
+    openedBy: input.openedBy,
+    openedAt: input.openedAt,
+    policy: input.policy,
+    snapshot: { v: 1, data: state.snapshot() as unknown as ContinuedCaseInput['snapshot']['data'] },
+  };
+  if (input.imported) next.imported = input.imported;
+  if (input.continueAsNewAfter !== undefined) next.continueAsNewAfter = input.continueAsNewAfter;
+  return next;
+}
+
+/** The search attributes a projection shows (never personal data, R21). */
+function shown(p: CaseProjection): SearchAttributePair[] {
+  return [
+    { key: CasePhase, value: p.phase },
+    { key: CaseTier, value: p.tier },
+    { key: CaseJurisdiction, value: p.jurisdiction },
+    { key: CaseAssignee, value: p.assignee },
+    { key: CaseNextDueAt, value: p.nextDueAt === null ? null : new Date(p.nextDueAt) },
+  ] as SearchAttributePair[];
+}
+
+/** A search attribute's value as a comparable string; null when unset. */
+function comparable(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value.toISOString() : String(value);
+}
+
 /**
  * Keeps the read model in step: every change goes out in order as one idempotent batch
  * (syncCase), then its notifications are delivered in the background. A command's reply waits
- * for its batch, so a read right after it sees the change.
+ * for its batch, so a read right after it sees the change. Once patched (SYNC_IN_WORKFLOW_TASK),
+ * the batch is a local activity in the same workflow task, and only changed search attributes
+ * are upserted.
  */
 class Journal {
   private chain: Promise<void> = Promise.resolve();
-  private deliveries = 0;
+  /** Batches and deliveries started and not yet finished. */
+  private inFlight = 0;
+  /** The search attributes as last upserted (or carried into this run), by name. */
+  private readonly upserted = new Map<string, string | null>();
 
-  constructor(private readonly state: CaseState) {}
+  constructor(
+    private readonly state: CaseState,
+    private readonly fast: boolean,
+  ) {
+    if (!fast) return;
+    const carried: TypedSearchAttributes = workflowInfo().typedSearchAttributes;
+    for (const { key } of shown(state.projection()))
+      this.upserted.set(key.name, comparable(carried.get(key)));
+  }
 
   async write<T>(change: () => T): Promise<T> {
     const result = change();
@@ -251,6 +378,11 @@ class Journal {
     return this.chain;
   }
 
+  /** Nothing being written or delivered. */
+  idle(): boolean {
+    return this.inFlight === 0;
+  }
+
   /**
    * Sends the pending batch, if any; the promise is that batch's own outcome. Once patched, a
    * batch that fails for good (syncCase's DataException, recorded as engine_failing) fails only
@@ -259,30 +391,47 @@ class Journal {
   private send(): Promise<void> | null {
     const batch = this.state.drain(Date.now());
     if (!batch) return null;
-    const synced = this.chain.then(() => syncCase(batch));
-    const isolated = patched(FAILED_SYNC_DOES_NOT_BLOCK);
+    const synced = this.chain.then(() => this.sync(batch));
+    const isolated = this.fast || patched(FAILED_SYNC_DOES_NOT_BLOCK);
     this.chain = isolated ? synced.catch(() => undefined) : synced;
-    const p = batch.projection;
-    upsertSearchAttributes([
-      { key: CasePhase, value: p.phase },
-      { key: CaseTier, value: p.tier },
-      { key: CaseJurisdiction, value: p.jurisdiction },
-      { key: CaseAssignee, value: p.assignee },
-      { key: CaseNextDueAt, value: p.nextDueAt === null ? null : new Date(p.nextDueAt) },
-    ]);
+    this.track(synced);
+    this.showSearchAttributes(batch.projection);
     for (const notification of batch.notifications) {
-      this.deliveries += 1;
-      const delivered = isolated
-        ? synced.then(() => deliverNotification(notification.id)).catch(() => undefined)
-        : this.chain.then(() => deliverNotification(notification.id));
-      void delivered.finally(() => (this.deliveries -= 1));
+      const after = isolated ? synced : this.chain;
+      this.track(after.then(() => deliverNotification(notification.id)));
     }
     return synced;
+  }
+
+  private sync(batch: CaseSync): Promise<void> {
+    return this.fast ? written(local.syncCase, syncCase, batch) : syncCase(batch);
+  }
+
+  /**
+   * Counts a write or delivery until it settles. Every such promise is handled here: a delivery
+   * that fails for good (its notification missing) must not be an unhandled rejection, which
+   * fails the workflow task on every retry and stalls the case for good.
+   */
+  private track(work: Promise<void>): void {
+    this.inFlight += 1;
+    void work.then(
+      () => void (this.inFlight -= 1),
+      () => void (this.inFlight -= 1),
+    );
+  }
+
+  private showSearchAttributes(p: CaseProjection): void {
+    const pairs = shown(p);
+    if (!this.fast) return upsertSearchAttributes(pairs);
+    const changed = pairs.filter(({ key, value }) => this.upserted.get(key.name) !== comparable(value));
+    if (!changed.length) return;
+    for (const { key, value } of changed) this.upserted.set(key.name, comparable(value));
+    upsertSearchAttributes(changed);
   }
 
   /** Everything written and delivered: before continue-as-new or the end. */
   async settled(): Promise<void> {
     await this.chain;
-    await condition(() => this.deliveries === 0);
+    await condition(() => this.inFlight === 0);
   }
 }

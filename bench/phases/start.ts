@@ -150,16 +150,17 @@ export async function startThroughput(
     apiP50Ms: round1(mean(p50s.api)),
     rawStartRunPerSecond: round1(mean(rawStartDrained)),
     startRatio: round3(mean(rates.api) / mean(rates.rawStart)),
-    readyRatio: round3(mean(rates.api) / mean(rates.rawReady)),
-    openRatio: round3(mean(rates.api) / mean(rates.rawOpen)),
+    // Issue 16's openRatio: API opens/s over raw update-with-start answered at once.
+    openRatio: round3(mean(rates.api) / mean(rates.rawReady)),
+    sameWorkRatio: round3(mean(rates.api) / mean(rates.rawOpen)),
     perRound: rates,
     coresUsed: Object.fromEntries(Object.entries(cpu).map(([side, samples]) => [side, meanOf(samples)])),
     failed,
   };
   say();
   row('startRatio (API / raw start)', figures.startRatio, '', 'goal ≥ 0.8');
-  row('API / raw update-with-start', figures.readyRatio, '');
-  row('API / raw open (same Temporal work)', figures.openRatio, '');
+  row('openRatio (API / raw update-with-start answered at once)', figures.openRatio, '', 'goal ≥ 0.8');
+  row('API / raw open (two activities: the pre-issue-16 Temporal work)', figures.sameWorkRatio, '');
   if (failed) row('failed starts (any side)', failed, '');
   return figures;
 }

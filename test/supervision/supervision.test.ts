@@ -223,3 +223,26 @@ describe('GET /v1/supervisor/caseloads', () => {
     }
   });
 });
+
+describe('who a stall says was told comes from what the case’s policy did', () => {
+  it('R1: an unconfirmed release date first reminds the liaison, who acts on it, not a caseworker', async () => {
+    // The policy's first ladder step reminds whoever acts on the task: for R1 the liaison.
+    const id = await life.open({ expectedReleaseAt: life.iso((await life.now()) + days(3) + hours(1)) });
+    await life.skip(hours(2)); // due an hour ago: the first step has fired, the second (2 days) not
+    await eventually(async () =>
+      expect(sentTo(await life.notifications(id))).toEqual(['liaison:release_unconfirmed']),
+    );
+    const reason = (await stalled()).find((s) => s.case.id === id)!.reasons[0]!;
+    expect(reason).toMatchObject({
+      kind: 'release_unconfirmed',
+      taskKind: 'confirm_release_date',
+      told: 'liaison',
+    });
+    expect(reason.detail).toMatch(
+      /^release date confirmation due .+ ago, liaison reminded, no response$/,
+    );
+  });
+});
+
+const sentTo = (list: { recipient: string; reason: string }[]) =>
+  list.map((n) => `${n.recipient}:${n.reason}`);

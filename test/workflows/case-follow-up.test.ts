@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
@@ -7,7 +8,7 @@ import { createActivities } from '../../activities';
 import { encryptedDataConverter } from '../../codec/data-converter';
 import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
-import { cases } from '../../db/schema';
+import { cases, timeline } from '../../db/schema';
 import { createWorker } from '../../worker/worker';
 import {
   caseStatusQuery,
@@ -18,6 +19,7 @@ import {
 } from '../../workflows/case-follow-up.messages';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { handover } from '../helpers/fixtures';
+import { eventually } from '../helpers/lifecycle';
 import { createTimeSkippingEnv, POLICIES } from '../helpers/system';
 
 const { policy } = loadPolicy(POLICIES.standard);
@@ -49,6 +51,29 @@ function openCase(client: Client, taskQueue: string, input: CaseInput) {
 }
 
 let db: TestDatabase;
+
+const { EventType } = temporal.api.enums.v1;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The events an update's acceptance and completion enclose, in order (both included). */
+function eventsOfUpdate(events: HistoryEvent[], updateId: string): HistoryEvent[] {
+  const from = events.findIndex(
+    (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === updateId,
+  );
+  const to = events.findIndex(
+    (e) => e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === updateId,
+  );
+  expect(from).toBeGreaterThanOrEqual(0);
+  expect(to).toBeGreaterThan(from);
+  return events.slice(from, to + 1);
+}
+
+/** The JSON of a run's input, decrypted: what Temporal stores of it. */
+async function storedInput(events: HistoryEvent[]): Promise<string> {
+  const payloads = events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
+  const [plain] = await payloadCodec.decode(payloads);
+  return Buffer.from(plain!.data!).toString('utf8');
+}
 
 /** A worker of the real wiring for `taskQueue` on `env`. */
 function testWorker(env: TestWorkflowEnvironment, taskQueue: string): Promise<Worker> {
@@ -183,6 +208,61 @@ describe('the case workflow under time skipping: long-lived cases', () => {
         nextWakeAt: null,
       });
       expect((await handle.describe()).status.name).toBe('RUNNING');
+    });
+  });
+
+  it('answers a command in the workflow task that applied it: the read model is written there, no extra round trip', async () => {
+    const taskQueue = `wt-${randomUUID()}`;
+    await withWorker(env, taskQueue, async () => {
+      const input = caseInput();
+      await openCase(env.client, taskQueue, input);
+      const handle = env.client.workflow.getHandle(caseWorkflowId(input.caseId));
+      const note = { type: 'intervention', kind: 'interview', note: 'first talk' } as const;
+      await handle.executeUpdate(recordEventUpdate, { args: [note, liaison], updateId: 'first-talk' });
+      await handle.executeUpdate(recordEventUpdate, { args: [note, liaison], updateId: 'second-talk' });
+      const { events } = await handle.fetchHistory();
+
+      for (const id of ['first-talk', 'second-talk']) {
+        const span = eventsOfUpdate(events!, id).map((e) => e.eventType);
+        // No workflow task between acceptance and reply: the sync ran inside the task (a marker).
+        expect(span).not.toContain(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+        expect(span).not.toContain(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+        expect(span).toContain(EventType.EVENT_TYPE_MARKER_RECORDED);
+        // A note changes none of the search attributes, so none is upserted again.
+        expect(span).not.toContain(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
+      }
+      const rows = await db.database.db.select().from(timeline).where(eq(timeline.caseId, input.caseId));
+      expect(rows.filter((e) => e.type === 'intervention')).toHaveLength(2);
+      // Its timers would hold the shared time-skipping clock for the tests after it.
+      await handle.terminate();
+    });
+  });
+
+  it('continues as new at a phase change, carrying the typed state and no name, ID number or address (R21)', async () => {
+    const taskQueue = `wt-${randomUUID()}`;
+    await withWorker(env, taskQueue, async () => {
+      const input = caseInput();
+      await openCase(env.client, taskQueue, input);
+      const handle = env.client.workflow.getHandle(caseWorkflowId(input.caseId));
+      const firstRun = (await handle.describe()).runId;
+      await handle.executeUpdate(recordEventUpdate, { args: [{ type: 'released' }, liaison] });
+      await eventually(async () => expect((await handle.describe()).runId).not.toBe(firstRun));
+
+      const carried = await storedInput((await handle.fetchHistory()).events!);
+      const person = input.opening.person;
+      for (const value of [person.name, person.idNumber, person.residenceAddress])
+        expect(carried).not.toContain(value);
+      expect(JSON.parse(carried)).toMatchObject({
+        caseId: input.caseId,
+        opening: { destination: input.opening.destination, measure: input.opening.measure },
+        snapshot: { v: 1, data: { phase: 'released_awaiting_report', opening: 'recorded' } },
+      });
+      // The new run goes on: the person reports in and the term starts.
+      await handle.executeUpdate(recordEventUpdate, {
+        args: [{ type: 'reported_in', jurisdiction: input.opening.destination }, caseworker],
+      });
+      expect(await handle.query(caseStatusQuery)).toMatchObject({ phase: 'community', recorded: true });
+      await handle.terminate();
     });
   });
 

@@ -1,3 +1,4 @@
+import type { StallKind, Told } from '../../schemas/catalogue';
 import type { Phase, Role, Tier } from '../../schemas/codes';
 import type { Problem } from './problem';
 
@@ -228,11 +229,11 @@ export interface Jurisdiction {
   mine: boolean;
 }
 export interface StallReason {
-  kind: string;
+  kind: StallKind;
   since: string;
   detail: string;
   taskKind: string | null;
-  told: string;
+  told: Told;
 }
 export interface Caseload {
   caseworker: string | null;

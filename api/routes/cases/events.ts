@@ -6,7 +6,8 @@ import { openTasksOfCase } from '../../../db/tasks';
 import { timelineOfCase } from '../../../db/timeline';
 import { CaseParams, CaseView } from '../../../schemas/case';
 import { ROLES } from '../../../schemas/common';
-import { EVENT_ROLES, EventBody, TimelineEntryView } from '../../../schemas/events';
+import { EVENTS } from '../../../schemas/catalogue';
+import { EventBody, TimelineEntryView } from '../../../schemas/events';
 import { Problem } from '../../../schemas/problem';
 import { recordEventUpdate } from '../../../workflows/case-follow-up.messages';
 import type { RouteDeps } from '../../app';
@@ -33,7 +34,7 @@ const eventRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal
     async (request, reply) => {
       const event = request.body;
       const caller = request.user;
-      if (!EVENT_ROLES[event.type].includes(caller.role)) {
+      if (!EVENTS[event.type].roles.includes(caller.role)) {
         throw new HttpProblem(403, 'forbidden', `the ${caller.role} role may not record ${event.type}`);
       }
       const found = await findCase(db.db, request.params.id, caller.jurisdictions);

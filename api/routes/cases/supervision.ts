@@ -18,6 +18,7 @@ import {
   TimelineEntryView,
   TransferBody,
 } from '../../../schemas/events';
+import { UPDATES } from '../../../schemas/catalogue';
 import { Problem } from '../../../schemas/problem';
 import type { Caller } from '../../auth';
 import {
@@ -91,7 +92,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
   app.post(
     '/:id/transfer',
     {
-      config: { roles: ['caseworker', 'supervisor'], idempotent: true },
+      config: { roles: UPDATES.transfer.roles, idempotent: true },
       schema: {
         tags: ['supervision'],
         summary: 'R15: move the case to another jurisdiction; in transfer until it reports in there',
@@ -117,7 +118,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
   app.post(
     '/:id/delegate',
     {
-      config: { roles: ['supervisor'], idempotent: true },
+      config: { roles: UPDATES.delegate.roles, idempotent: true },
       schema: {
         tags: ['supervision'],
         summary:
@@ -144,7 +145,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
   app.post(
     '/:id/delegate/end',
     {
-      config: { roles: ['supervisor'], idempotent: true },
+      config: { roles: UPDATES.endDelegation.roles, idempotent: true },
       schema: {
         tags: ['supervision'],
         summary: 'R23: end the delegation; the responsible street does the daily work again',
@@ -162,7 +163,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
   app.post(
     '/:id/close',
     {
-      config: { roles: ['supervisor'], idempotent: true },
+      config: { roles: UPDATES.close.roles, idempotent: true },
       schema: {
         tags: ['supervision'],
         summary: 'Close the case',
@@ -180,7 +181,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
   app.post(
     '/:id/end-of-control/approve',
     {
-      config: { roles: ['supervisor'], idempotent: true },
+      config: { roles: UPDATES.approveEndOfControl.roles, idempotent: true },
       schema: {
         tags: ['supervision'],
         summary:
@@ -199,7 +200,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
   app.post(
     '/:id/tier',
     {
-      config: { roles: ['supervisor'], idempotent: true },
+      config: { roles: UPDATES.setTier.roles, idempotent: true },
       schema: {
         tags: ['supervision'],
         summary: 'R10: set or confirm the risk tier; completes an open tier review',
@@ -217,7 +218,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
   app.post(
     '/:id/assign',
     {
-      config: { roles: ['supervisor'], idempotent: true },
+      config: { roles: UPDATES.assign.roles, idempotent: true },
       schema: {
         tags: ['supervision'],
         summary: 'Assign the case to a caseworker',
@@ -244,7 +245,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
   app.post(
     '/:id/tasks/:taskId/extend',
     {
-      config: { roles: ['supervisor'], idempotent: true },
+      config: { roles: UPDATES.extendTask.roles, idempotent: true },
       schema: {
         tags: ['supervision'],
         summary: 'Give a task more time, with a reason',

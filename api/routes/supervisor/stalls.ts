@@ -1,42 +1,13 @@
-import type { StallKind, StallReason, Told } from '../../../schemas/supervision';
+import { TASKS, toldOf, type Recipient, type TaskKind, type Told } from '../../../schemas/catalogue';
+import type { StallReason } from '../../../schemas/supervision';
 
 // Turns overdue tasks and engine faults into the reasons a supervisor reads:
 // "first home visit due 3 days ago, caseworker reminded, no response".
 
-const TASK_WORDS: Record<string, string> = {
-  confirm_release_date: 'release date confirmation',
-  confirm_release: 'release confirmation',
-  pickup: 'pickup at the gate',
-  report_in: 'report-in',
-  agreement: 'community agreement',
-  first_home_visit: 'first home visit',
-  test: 'scheduled test',
-  unannounced_test: 'unannounced test',
-  contact: 'scheduled contact',
-  tier_review: 'tier review',
-  transfer_report_in: 'report-in after transfer',
-  end_of_control_proposal: 'end-of-control proposal',
-};
-
-const REASONS: Record<string, StallKind> = {
-  contact: 'lost_contact',
-  transfer_report_in: 'transfer_overdue',
-  confirm_release_date: 'release_unconfirmed',
-  confirm_release: 'release_unconfirmed',
-};
-
-// Who has been told so far, by escalation level; for the kinds that go straight to the
-// supervisor or the police (R2, R4, R15) the first level already reached them.
-const LADDER: Told[] = ['nobody', 'caseworker', 'supervisor', 'police'];
-const IMMEDIATE: Record<string, Told> = {
-  pickup: 'supervisor',
-  report_in: 'supervisor_and_police',
-  transfer_report_in: 'supervisors',
-  tier_review: 'supervisor',
-};
 const TOLD_WORDS: Record<Told, string> = {
   nobody: 'no reminder sent yet',
   caseworker: 'caseworker reminded',
+  liaison: 'liaison reminded',
   supervisor: 'supervisor alerted',
   police: 'police notified',
   supervisor_and_police: 'supervisor and police notified',
@@ -53,17 +24,15 @@ function ago(since: Date, now: Date): string {
 }
 
 export function taskStall(
-  task: { kind: string; dueAt: Date; escalationLevel: number },
+  task: { kind: TaskKind; dueAt: Date; escalationLevel: number; told: readonly Recipient[] },
   now: Date,
 ): StallReason {
-  const told =
-    task.escalationLevel === 0
-      ? 'nobody'
-      : (IMMEDIATE[task.kind] ?? LADDER[Math.min(task.escalationLevel, LADDER.length - 1)]!);
+  const spec = TASKS[task.kind];
+  const told = toldOf(task.kind, task.escalationLevel, task.told);
   return {
-    kind: REASONS[task.kind] ?? 'task_overdue',
+    kind: spec.stall.kind,
     since: task.dueAt.toISOString(),
-    detail: `${TASK_WORDS[task.kind] ?? task.kind} due ${ago(task.dueAt, now)}, ${TOLD_WORDS[told]}, no response`,
+    detail: `${spec.stall.words} due ${ago(task.dueAt, now)}, ${TOLD_WORDS[told]}, no response`,
     taskKind: task.kind,
     told,
   };

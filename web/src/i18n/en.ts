@@ -420,6 +420,7 @@ export const en: Record<MessageKey, string> = {
   'notify.end_of_control_approved': 'end of control approved: discharge notice',
 
   'told.nobody': 'no reminder sent yet',
+  'told.liaison': 'liaison reminded',
   'told.caseworker': 'caseworker reminded',
   'told.supervisor': 'supervisor alerted',
   'told.police': 'police notified',

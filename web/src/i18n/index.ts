@@ -1,3 +1,4 @@
+import { TASKS, type TaskKind, type Told } from '../../../schemas/catalogue';
 import { en } from './en';
 import { zhCN, type MessageKey } from './zh-CN';
 
@@ -34,6 +35,19 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
 export function label(prefix: string, code: string): string {
   const key = `${prefix}.${code}` as MessageKey;
   return key in zhCN ? t(key) : code;
+}
+
+/**
+ * A task kind's label, by its key in the catalogue (schemas/catalogue.ts): the type checker
+ * refuses a task kind whose key is missing from the messages. An unknown kind shows as it is.
+ */
+export function taskLabel(kind: string): string {
+  return kind in TASKS ? t(TASKS[kind as TaskKind].console) : kind;
+}
+
+/** Who has been told of a stall (the catalogue's TOLD), in words. */
+export function toldLabel(told: Told): string {
+  return t(`told.${told}`);
 }
 
 export function formatTime(iso: string | null | undefined): string {

@@ -415,6 +415,7 @@ export const zhCN = {
   'notify.end_of_control_approved': '已批准解除管控，请出具解除通知书',
 
   'told.nobody': '尚未提醒',
+  'told.liaison': '已提醒联络员',
   'told.caseworker': '已提醒社工',
   'told.supervisor': '已通知督导',
   'told.police': '已通报公安',

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
+import { TASKS, UPDATES, type TaskKind, type UpdateName } from '../../../schemas/catalogue';
 import { TIERS } from '../../../schemas/codes';
 import { api, type CaseView, type Caseload, type Role } from '../api';
-import { label, t, type MessageKey } from '../i18n';
+import { label, t, taskLabel, type MessageKey } from '../i18n';
 import {
   Field,
   fieldErrors,
@@ -16,18 +17,28 @@ import { WhenInput } from '../when';
 
 // The supervisor's actions on a case (api.md "Supervision"); a caseworker may start a transfer.
 
-export type Action =
-  'assign' | 'tier' | 'transfer' | 'delegate' | 'endDelegation' | 'close' | 'extend' | 'approve';
-export const ACTIONS: Record<Action, readonly Role[]> = {
-  assign: ['supervisor'],
-  tier: ['supervisor'],
-  transfer: ['caseworker', 'supervisor'],
-  delegate: ['supervisor'],
-  endDelegation: ['supervisor'],
-  close: ['supervisor'],
-  extend: ['supervisor'],
-  approve: ['supervisor'],
-};
+/** The console's action for each supervision command of the catalogue (its words: `action.<action>`). */
+const ACTION_OF = {
+  assign: 'assign',
+  setTier: 'tier',
+  transfer: 'transfer',
+  delegate: 'delegate',
+  endDelegation: 'endDelegation',
+  close: 'close',
+  extendTask: 'extend',
+  approveEndOfControl: 'approve',
+} as const satisfies Record<UpdateName, string>;
+export type Action = (typeof ACTION_OF)[UpdateName];
+/** Who may take each action: the catalogue's roles of its command. */
+export const ACTIONS = Object.fromEntries(
+  (Object.keys(ACTION_OF) as UpdateName[]).map((command) => [ACTION_OF[command], UPDATES[command].roles]),
+) as Record<Action, readonly Role[]>;
+
+/** The action that does a task, when a command does it (the catalogue's `doneBy`). */
+export function taskAction(kind: string): Action | null {
+  const done = (TASKS as Record<string, (typeof TASKS)[TaskKind]>)[kind]?.doneBy;
+  return done && 'command' in done ? ACTION_OF[done.command] : null;
+}
 /** Offered from their task only: approving R19's proposal. */
 export const TASK_ONLY: ReadonlySet<Action> = new Set(['approve']);
 
@@ -155,7 +166,7 @@ export function ActionForm(props: {
             <select id="action-task" value={values.taskId} onChange={set('taskId')}>
               {c.openTasks.map((task) => (
                 <option key={task.id} value={task.id}>
-                  {label('task', task.kind)}
+                  {taskLabel(task.kind)}
                 </option>
               ))}
             </select>

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { EventType } from '../../../schemas/events';
 import { PARTY_ROLES } from '../../../schemas/services';
 import { api, type CaseView, type TimelineEntry, type User } from '../api';
-import { formatDate, formatTime, label, relative, t, type MessageKey } from '../i18n';
+import { formatDate, formatTime, label, relative, t, taskLabel, type MessageKey } from '../i18n';
 import {
   Badge,
   Empty,
@@ -18,9 +18,9 @@ import {
   useResource,
   useSubmit,
 } from '../ui';
-import { ACTIONS, ActionForm, actionsFor, type Action } from './actions';
+import { ACTIONS, ActionForm, actionsFor, taskAction, type Action } from './actions';
 import { OutboxAtCase } from './outbox';
-import { EventForm, TASK_EVENTS, eventTypesFor } from './record';
+import { EventForm, eventTypesFor, taskEvent } from './record';
 
 type Open = { event: EventType; preset?: Record<string, unknown> } | { action: Action } | null;
 
@@ -35,7 +35,6 @@ const QUIET = new Set([
 const PAGE = 50;
 
 /** The supervisor's tasks, done by an action: the tier review (R10) and the end-of-control proposal (R19). */
-const TASK_ACTIONS: Record<string, Action> = { tier_review: 'tier', end_of_control_proposal: 'approve' };
 
 /** One line of what an entry holds, in the user's words: "社区执行中 → 已结案", "结果：阴性". */
 function describe(entry: TimelineEntry, place: (code: string) => string): string {
@@ -374,7 +373,7 @@ export function CasePage({ id, task, user }: { id: string; task: string | null; 
   useEffect(() => {
     const c = theCase.data;
     const found = task && c?.openTasks.find((x) => x.id === task);
-    const mapped = found && TASK_EVENTS[found.kind];
+    const mapped = found && taskEvent(found.kind);
     if (mapped && eventTypesFor(user.role).includes(mapped.type))
       setOpen({ event: mapped.type, preset: mapped.preset });
   }, [theCase.data?.id, task]);
@@ -422,13 +421,13 @@ export function CasePage({ id, task, user }: { id: string; task: string | null; 
             ) : (
               <ul class="tasks">
                 {c.openTasks.map((x) => {
-                  const mapped = TASK_EVENTS[x.kind];
+                  const mapped = taskEvent(x.kind);
                   const canRecord = mapped && eventTypesFor(user.role).includes(mapped.type);
-                  const action = TASK_ACTIONS[x.kind];
+                  const action = taskAction(x.kind);
                   const canAct = action && ACTIONS[action].includes(user.role);
                   return (
                     <li key={x.id} class={x.status}>
-                      <span>{label('task', x.kind)}</span>
+                      <span>{taskLabel(x.kind)}</span>
                       <Badge kind="taskStatus" code={x.status} />
                       <time dateTime={x.dueAt}>{relative(x.dueAt)}</time>
                       {canRecord && (

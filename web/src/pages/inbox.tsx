@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { DEFAULT_TIME_ZONE, DUE_BUCKETS, dueBucket, type DueBucket } from '../../../schemas/due';
 import type { DailySummary } from '../../../schemas/summaries';
 import { currentSession, type InboxItem } from '../api';
-import { formatTime, label, relative, t } from '../i18n';
+import { formatTime, relative, t, taskLabel } from '../i18n';
 import { Badge, Empty, Loadable, useJurisdictions, useResource } from '../ui';
 
 function TaskLine({ task, now }: { task: InboxItem; now: number }) {
@@ -11,7 +11,7 @@ function TaskLine({ task, now }: { task: InboxItem; now: number }) {
     <li>
       <a class={`card task ${task.status}`} href={`#/cases/${task.caseId}?task=${task.id}`}>
         <span class="card-title">{task.case.name}</span>
-        <span class="task-kind">{label('task', task.kind)}</span>
+        <span class="task-kind">{taskLabel(task.kind)}</span>
         <span class={task.status === 'overdue' ? 'countdown late' : 'countdown'}>
           {t('inbox.due', { when: relative(task.dueAt, now) })}
         </span>

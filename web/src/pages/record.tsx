@@ -1,5 +1,5 @@
 import { useRef, useState } from 'preact/hooks';
-import { EVENT_ROLES } from '../../../schemas/event-roles';
+import { EVENTS, TASKS, type TaskKind } from '../../../schemas/catalogue';
 import type { EventType } from '../../../schemas/events';
 import { SERVICE_ACTIONS, SERVICE_AREAS } from '../../../schemas/services';
 import type { CaseView, Role } from '../api';
@@ -64,23 +64,16 @@ export const EVENT_FIELDS: Record<EventType, FieldDef[]> = {
   ],
 };
 
-/** Which event closes which task, and how its form starts. */
-export const TASK_EVENTS: Record<string, { type: EventType; preset?: Record<string, unknown> }> = {
-  confirm_release_date: { type: 'release_date_confirmed' },
-  confirm_release: { type: 'released' },
-  pickup: { type: 'picked_up' },
-  report_in: { type: 'reported_in' },
-  transfer_report_in: { type: 'reported_in' },
-  agreement: { type: 'agreement_signed', preset: { kind: 'community' } },
-  first_home_visit: { type: 'home_visit' },
-  test: { type: 'test' },
-  unannounced_test: { type: 'test', preset: { unannounced: true } },
-  contact: { type: 'contact' },
-  service_review: { type: 'service', preset: { action: 'assessed' } },
-};
+/** Which event does a task, and how its form starts (the catalogue's `doneBy`); null for a command's task. */
+export function taskEvent(kind: string): { type: EventType; preset?: Record<string, unknown> } | null {
+  const done = (TASKS as Record<string, (typeof TASKS)[TaskKind]>)[kind]?.doneBy;
+  return done && 'event' in done
+    ? { type: done.event, ...('preset' in done ? { preset: done.preset } : {}) }
+    : null;
+}
 
 export const eventTypesFor = (role: Role) =>
-  (Object.keys(EVENT_FIELDS) as EventType[]).filter((type) => EVENT_ROLES[type].includes(role));
+  (Object.keys(EVENT_FIELDS) as EventType[]).filter((type) => EVENTS[type].roles.includes(role));
 
 const DAY = 86_400_000;
 

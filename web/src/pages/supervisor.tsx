@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { parseDuration } from '../../../config/duration';
+import { STALL_KINDS } from '../../../schemas/catalogue';
 import {
   api,
   KPI_NAMES,
@@ -10,7 +11,7 @@ import {
   type Kpis,
   type StallReason,
 } from '../api';
-import { formatDate, label, lang, percent, relative, t } from '../i18n';
+import { formatDate, lang, percent, relative, t, taskLabel, toldLabel } from '../i18n';
 import {
   Badge,
   CaseCard,
@@ -22,7 +23,6 @@ import {
   useResource,
 } from '../ui';
 
-const REASONS = ['task_overdue', 'lost_contact', 'transfer_overdue', 'release_unconfirmed', 'engine_failing'];
 const MONTHS = 6;
 
 function kpiText(name: KpiName, value: number | null): string {
@@ -35,9 +35,9 @@ function kpiText(name: KpiName, value: number | null): string {
 function reasonText(reason: StallReason): string {
   if (reason.kind === 'engine_failing') return t('stall.engineDetail');
   return t('stall.detail', {
-    task: label('task', reason.taskKind ?? ''),
+    task: taskLabel(reason.taskKind ?? ''),
     when: relative(reason.since),
-    told: label('told', reason.told),
+    told: toldLabel(reason.told),
   });
 }
 
@@ -212,9 +212,9 @@ export function SupervisorPage() {
           </label>
           <select id="reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)}>
             <option value="">{t('supervisor.allReasons')}</option>
-            {REASONS.map((r) => (
+            {STALL_KINDS.map((r) => (
               <option key={r} value={r}>
-                {label('stall', r)}
+                {t(`stall.${r}`)}
               </option>
             ))}
           </select>

@@ -1,0 +1,56 @@
+import { UPDATES } from '../../schemas/catalogue';
+import type { Refusal } from '../../schemas/refusal-codes';
+import { instantOf } from '../../schemas/time-bounds';
+import type { Actor, TimelineEntry } from '../case-follow-up.messages';
+import { iso, isOpen, no, type CaseCore } from './core';
+
+// Who does the case's work and by when: the supervisor assigns a caseworker, or gives a task
+// more time (its ladder starts again from the new time).
+
+export function refusalToAssign(c: CaseCore): Refusal | null {
+  return UPDATES.assign.phases.includes(c.d.phase) ? null : no('case_closed', 'the case is closed');
+}
+
+export function assign(c: CaseCore, caseworker: string, actor: Actor, now: number): TimelineEntry {
+  const entry = c.command('assigned', actor.username, now, { caseworker });
+  c.d.assignee = caseworker;
+  c.resendOpenTasks();
+  c.touch();
+  return entry;
+}
+
+export function refusalToExtend(c: CaseCore, taskId: string, untilText: string, now: number): Refusal | null {
+  const until = instantOf(untilText);
+  if (until === null)
+    return no('occurred_at_out_of_range', 'until is not an instant the engine accepts', 'until');
+  const task = c.d.tasks.find((t) => t.id === taskId);
+  if (!task) return no('no_such_task', `the case has no task ${taskId}`);
+  if (!isOpen(task)) return no('task_not_open', `task ${taskId} is ${task.status}`);
+  if (until <= Math.max(task.dueAt, now))
+    return no('extension_too_early', 'until must be later than the task is due now');
+  return null;
+}
+
+export function extendTask(
+  c: CaseCore,
+  taskId: string,
+  until: number,
+  reason: string,
+  actor: Actor,
+  now: number,
+): TimelineEntry {
+  const task = c.d.tasks.find((t) => t.id === taskId)!;
+  const entry = c.command('task_extended', actor.username, now, {
+    taskId,
+    kind: task.kind,
+    from: iso(task.dueAt),
+    until: iso(until),
+    reason,
+  });
+  task.dueAt = until;
+  task.status = 'open';
+  task.nextEscalationAt = c.firstEscalationAt(task);
+  c.outbox.tasks.add(task.id);
+  c.touch();
+  return entry;
+}
