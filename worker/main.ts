@@ -20,6 +20,9 @@ runMain(async () => {
     const worker = await createWorker({ ...configuredWorkerDeps(config, connection, database.db), tracing });
     process.stdout.write(
       `worker: running on task queue ${config.taskQueue}` +
+        (config.deployment
+          ? `, deployment ${config.deployment.name} build ${config.deployment.buildId}`
+          : '') +
         (config.temporalMetricsAddress
           ? `, metrics at http://${config.temporalMetricsAddress}/metrics`
           : '') +
