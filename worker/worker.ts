@@ -75,11 +75,14 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [
 /** Written by `npm run build` beside the compiled code (dist/), so the built worker does not bundle. */
 const PREBUILT_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
 
-/** The workflow bundle as the worker builds it at start, for workers given a prebuilt one. */
-export async function bundleWorkflows(): Promise<string> {
+/**
+ * The workflow bundle as the worker builds it at start, for workers given a prebuilt one. Tests
+ * may add interceptor modules after the worker's own (the replay gate's input recorder).
+ */
+export async function bundleWorkflows(extraInterceptorModules: string[] = []): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES, ...extraInterceptorModules],
     // As the worker bundles it: failures encoded (codec/failure-converter.ts).
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },

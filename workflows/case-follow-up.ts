@@ -22,6 +22,7 @@ import {
   endDelegationUpdate,
   extendTaskUpdate,
   openCaseUpdate,
+  readModelQuery,
   recordEventUpdate,
   setTierUpdate,
   transferUpdate,
@@ -29,6 +30,7 @@ import {
   type CaseOutcome,
 } from './case-follow-up.messages';
 import { CaseState } from './case-state';
+import { readModel } from './read-model';
 import { CaseAssignee, CaseJurisdiction, CaseNextDueAt, CasePhase, CaseTier } from './search-attributes';
 
 const { recordCase, syncCase } = proxyActivities<CaseActivities>({
@@ -66,6 +68,7 @@ export async function caseFollowUp(input: CaseInput): Promise<CaseOutcome> {
   const journal = new Journal(state);
 
   setHandler(caseStatusQuery, () => state.status());
+  setHandler(readModelQuery, () => readModel(state, input.caseId, Date.now()));
   setHandler(openCaseUpdate, async () => {
     await condition(() => state.opening !== 'pending');
     if (state.opening === 'duplicate') {
