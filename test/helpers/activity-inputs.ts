@@ -73,26 +73,29 @@ export async function inputsByReplay(
   return seen;
 }
 
-/** The first difference between what was recorded and what a replay would schedule, in words; null if none. */
-export function firstDifference(recorded: ScheduledActivity[], replayed: ScheduledActivity[]): string | null {
-  const n = Math.max(recorded.length, replayed.length);
-  for (let i = 0; i < n; i += 1) {
-    const a = recorded[i];
-    const b = replayed[i];
-    if (!a || !b)
-      return `activity #${i + 1}: recorded ${a ? a.type : 'nothing'}, the replay schedules ${b ? b.type : 'nothing'}`;
-    const where = differenceAt(a, b, '');
-    if (where !== null) return `activity #${i + 1} (${a.type}): ${where}`;
+/**
+ * Each activity whose input a replay would change, in words (its first differing field), then a
+ * difference in their number; empty when the replay writes exactly what was recorded.
+ */
+export function differences(recorded: ScheduledActivity[], replayed: ScheduledActivity[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < Math.min(recorded.length, replayed.length); i += 1) {
+    const where = differenceAt(recorded[i], replayed[i], '');
+    if (where !== null) out.push(`activity #${i + 1} (${recorded[i]!.type}): ${where}`);
   }
-  return null;
+  if (recorded.length !== replayed.length)
+    out.push(`${recorded.length} activities recorded, the replay schedules ${replayed.length}`);
+  return out;
 }
 
 /**
- * A field the recorded run did not write and the current code writes as null is a new nullable
- * field (its column's default): the same row. Any other difference is a change of what is written.
+ * A field the recorded run did not write at all is a field added since (delegatedTo, the KPI
+ * dates): the old code never wrote that column, so the new value changes nothing it wrote. Any
+ * other difference (a value changed, a field dropped, a row more or less) is a change of what is
+ * written.
  */
 function differenceAt(a: unknown, b: unknown, path: string): string | null {
-  if (a === b || (a === undefined && b === null)) return null;
+  if (a === b || a === undefined) return null;
   if (
     typeof a !== 'object' ||
     typeof b !== 'object' ||

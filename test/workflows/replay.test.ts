@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ALTER_TIMELINE_MODULE,
-  firstDifference,
+  differences,
   inputsByReplay,
   inputsFromHistory,
   readInputs,
@@ -23,6 +23,13 @@ const dir = join(__dirname, '..', 'fixtures', 'histories');
 const files = readdirSync(dir).filter((file) => file.endsWith('.json') && !file.endsWith('.inputs.json'));
 const history = (file: string) => historyFromFixture(readFileSync(join(dir, file), 'utf8'));
 
+/**
+ * Differences the gate found when it was introduced (issue 16), in histories recorded before the
+ * change that makes them: each one a rule changed without a patch. Listed, so that any other
+ * difference fails; remove an entry once the history is re-recorded or the rule is patched.
+ */
+const ACKNOWLEDGED: Record<string, string[]> = {};
+
 /** The current code with the input recorder: built once for the whole gate. */
 let current: Promise<string>;
 beforeAll(() => {
@@ -40,7 +47,7 @@ it.each(files)(
     // A replay that would schedule other commands throws here (Temporal's own check); the
     // recorder then shows what each activity would be given.
     const replayed = await inputsByReplay(history(file), await current);
-    expect(firstDifference(readInputs(join(dir, file)), replayed)).toBeNull();
+    expect(differences(readInputs(join(dir, file)), replayed)).toEqual(ACKNOWLEDGED[file] ?? []);
   },
   180_000,
 );
@@ -49,7 +56,7 @@ it('the recorded inputs are what Temporal received: each activity input in the h
   for (const file of files) {
     const scheduled = await inputsFromHistory(history(file));
     const recorded = readInputs(join(dir, file)).filter((activity) => !activity.local);
-    expect(firstDifference(recorded, scheduled)).toBeNull();
+    expect(differences(recorded, scheduled)).toEqual([]);
   }
 });
 
@@ -60,7 +67,11 @@ it('fails a build that would write one timeline row differently, though Temporal
   const replayed = await inputsByReplay(history(file), altered);
   expect(replayed).toHaveLength(readInputs(join(dir, file)).length);
   // The input gate names the activity and the field.
-  expect(firstDifference(readInputs(join(dir, file)), replayed)).toMatch(
-    /^activity #\d+ \(syncCase\): args\[0\]\.timeline\[0\]\.type was "[a-z_]+", the replay writes "[a-z_]+_altered"$/,
-  );
+  const found = differences(readInputs(join(dir, file)), replayed);
+  expect(found).toEqual(expect.arrayContaining(ACKNOWLEDGED[file] ?? []));
+  expect(found.filter((d) => !ACKNOWLEDGED[file]?.includes(d))).toEqual([
+    expect.stringMatching(
+      /^activity #\d+ \(syncCase\): args\[0\]\.timeline\[0\]\.type was "[a-z_]+", the replay writes "[a-z_]+_altered"$/,
+    ),
+  ]);
 }, 180_000);
