@@ -28,7 +28,16 @@ const history = (file: string) => historyFromFixture(readFileSync(join(dir, file
  * change that makes them: each one a rule changed without a patch. Listed, so that any other
  * difference fails; remove an entry once the history is re-recorded or the rule is patched.
  */
-const ACKNOWLEDGED: Record<string, string[]> = {};
+const ACKNOWLEDGED: Record<string, string[]> = {
+  // At the end of the term the recorded run cancelled the open end-of-control proposal task
+  // (a task_cancelled row, nextDueAt null); the current rules leave it open, with no patch (R18/R19).
+  'whole-three-year-case.json': [
+    'activity #190 (syncCase): args[0].projection.nextDueAt was null, the replay writes 1892707048119',
+  ],
+  'whole-three-year-case.before-payload-encryption.json': [
+    'activity #190 (syncCase): args[0].projection.nextDueAt was null, the replay writes 1892704563414',
+  ],
+};
 
 /** The current code with the input recorder: built once for the whole gate. */
 let current: Promise<string>;
