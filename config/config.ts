@@ -30,6 +30,15 @@ const Env = z.object({
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('case-follow-up'),
+  /** Worker Versioning (workflows/README.md, "Versioning path"): both set, or neither (off). */
+  TEMPORAL_DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be letters, digits, - or _ (e.g. case-follow-up)')
+    .optional(),
+  TEMPORAL_BUILD_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,200}$/, 'must be letters, digits, ., - or _ (e.g. 2026.12.1 or a commit)')
+    .optional(),
   TEMPORAL_PORT: Port.default(7233),
   TEMPORAL_UI_PORT: Port.default(8233),
   POLICY: z.string().min(1).default('policies/standard.json'),
@@ -80,6 +89,11 @@ export interface Config {
   temporalAddress?: string;
   temporalNamespace: string;
   taskQueue: string;
+  /**
+   * The worker's deployment version (Worker Versioning): each case is pinned to the build it
+   * started on and moves to the current build at its next continue-as-new. Unset: unversioned.
+   */
+  deployment?: { name: string; buildId: string };
   /** Ports of the embedded Temporal dev server (gRPC and Web UI), when `npm start` runs it. */
   temporalPort: number;
   temporalUiPort: number;
@@ -177,6 +191,14 @@ export function loadConfig<M extends Mode>(
   for (const key of REQUIRED[mode]) {
     if (present[key] === undefined) problems.push(`  ${key}: required for \`npm run ${mode}\``);
   }
+  if (
+    result.success &&
+    (result.data.TEMPORAL_DEPLOYMENT_NAME === undefined) !== (result.data.TEMPORAL_BUILD_ID === undefined)
+  ) {
+    problems.push(
+      '  TEMPORAL_BUILD_ID: set TEMPORAL_DEPLOYMENT_NAME and TEMPORAL_BUILD_ID together, or neither',
+    );
+  }
   if (!result.success || problems.length > 0) {
     throw new ConfigError(`configuration is invalid (see .env.example):\n${problems.join('\n')}`);
   }
@@ -191,6 +213,10 @@ export function loadConfig<M extends Mode>(
     temporalAddress: e.TEMPORAL_ADDRESS,
     temporalNamespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.TEMPORAL_TASK_QUEUE,
+    deployment:
+      e.TEMPORAL_DEPLOYMENT_NAME && e.TEMPORAL_BUILD_ID
+        ? { name: e.TEMPORAL_DEPLOYMENT_NAME, buildId: e.TEMPORAL_BUILD_ID }
+        : undefined,
     temporalPort: e.TEMPORAL_PORT,
     temporalUiPort: e.TEMPORAL_UI_PORT,
     policyPath: resolve(e.POLICY),

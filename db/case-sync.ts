@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { cases, notifications, tasks, timeline } from './schema';
 import type { CaseSync } from '../workflows/case-follow-up.messages';
@@ -10,8 +10,20 @@ const date = (ms: number | null) => (ms === null ? null : new Date(ms));
  * entries and notifications are keyed by their ids, and the case and its tasks only move
  * forward (an older revision, retried late, never overwrites a newer one).
  */
-export async function applyCaseSync(db: Db, batch: CaseSync): Promise<void> {
+export async function applyCaseSync(
+  db: Db,
+  batch: CaseSync,
+  options: {
+    /**
+     * `npm run resync`: the workflow's whole read model, written over rows of the same revision
+     * too (a damaged or wrongly computed row is put right), never over a newer one, and without
+     * touching `updated_at`, so a second run changes nothing.
+     */
+    rebuild?: boolean;
+  } = {},
+): Promise<void> {
   const p = batch.projection;
+  const older = options.rebuild ? lte : lt;
   await db.transaction(async (tx) => {
     await tx
       .update(cases)
@@ -34,9 +46,9 @@ export async function applyCaseSync(db: Db, batch: CaseSync): Promise<void> {
         daysAwayWithoutNotice: p.daysAwayWithoutNotice,
         nextDueAt: date(p.nextDueAt),
         revision: batch.revision,
-        updatedAt: new Date(batch.at),
+        ...(!options.rebuild && { updatedAt: new Date(batch.at) }),
       })
-      .where(and(eq(cases.id, batch.caseId), lt(cases.revision, batch.revision)));
+      .where(and(eq(cases.id, batch.caseId), older(cases.revision, batch.revision)));
     for (const task of batch.tasks) {
       const row = {
         caseId: batch.caseId,
@@ -57,7 +69,7 @@ export async function applyCaseSync(db: Db, batch: CaseSync): Promise<void> {
         .onConflictDoUpdate({
           target: [tasks.caseId, tasks.id],
           set: row,
-          setWhere: lt(tasks.revision, batch.revision),
+          setWhere: older(tasks.revision, batch.revision),
         });
     }
     if (batch.timeline.length) {

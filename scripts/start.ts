@@ -10,19 +10,14 @@ import { NativeConnection } from '@temporalio/worker';
 import { buildApp, loggerOptions } from '../api/app';
 import { configuredChannels } from '../activities/notifier';
 import { encryptedDataConverter } from '../codec/data-converter';
-import {
-  EncryptionCodec,
-  formatPayloadKey,
-  parsePayloadKeys,
-  type PayloadKey,
-} from '../codec/encryption-codec';
+import { EncryptionCodec } from '../codec/encryption-codec';
 import { loadConfig } from '../config/config';
 import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
 import { startPartitionJob } from '../db/partitions';
 import { createWorker, installRuntime, startDailyRounds } from '../worker/worker';
 import { DEMO_PASSWORD, seedDemoData } from './demo-data';
-import { embeddedAuditKey } from './embedded-keys';
+import { embeddedAuditKey, embeddedPayloadKeys } from './embedded-keys';
 import { runMain } from '../config/run-main';
 import { startDevServer } from './temporal-dev-server';
 
@@ -35,15 +30,6 @@ function embeddedTokenSecret(dataDir: string): string {
   const file = join(dataDir, 'token-secret');
   if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
-}
-
-/** Likewise its payload key: the histories written under it stay readable after a restart. */
-function embeddedPayloadKeys(dataDir: string): PayloadKey[] {
-  const file = join(dataDir, 'payload-keys');
-  if (!existsSync(file)) {
-    writeFileSync(file, formatPayloadKey({ id: 'embedded-1', key: randomBytes(32) }), { mode: 0o600 });
-  }
-  return parsePayloadKeys(readFileSync(file, 'utf8').trim());
 }
 
 runMain(async () => {
@@ -66,7 +52,9 @@ runMain(async () => {
         codecEndpoint: `http://${config.host}:${config.port}/codec`,
       });
   const address = config.temporalAddress ?? server!.address;
-  const payloadCodec = new EncryptionCodec(config.payloadKeys ?? embeddedPayloadKeys(config.dataDir));
+  const payloadCodec = new EncryptionCodec(
+    config.payloadKeys ?? embeddedPayloadKeys(config.dataDir, { create: true }),
+  );
 
   say(config.databaseUrl ? 'opening PostgreSQL…' : `opening the embedded database in ${config.dataDir}…`);
   const database = await openDatabase(config);

@@ -37,6 +37,9 @@ runMain(async () => {
     );
     process.stdout.write(
       `worker: running on task queue ${config.taskQueue}` +
+        (config.deployment
+          ? `, deployment ${config.deployment.name} build ${config.deployment.buildId}`
+          : '') +
         (config.temporalMetricsAddress
           ? `, metrics at http://${config.temporalMetricsAddress}/metrics`
           : '') +

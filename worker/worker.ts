@@ -40,6 +40,13 @@ export interface WorkerDeps {
   channels: NotificationChannel[];
   /** Encrypts every payload the worker sends to Temporal (codec/): names and ID numbers never in plaintext (R21). */
   payloadCodec: PayloadCodec;
+  /**
+   * Worker Versioning: the deployment and build this worker is (config TEMPORAL_DEPLOYMENT_NAME
+   * and TEMPORAL_BUILD_ID). Each case is pinned to the build it started on and moves to the
+   * deployment's current build at its next continue-as-new (workflows/versioning.ts). Unset:
+   * unversioned.
+   */
+  deployment?: { name: string; buildId: string };
   /** A prebuilt workflow bundle (tests build it once); otherwise `npm run build`'s, or bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Traces (telemetry/): when on, each activity's span joins the trace of the request behind it. */
@@ -67,17 +74,26 @@ export function installRuntime(metricsAddress: string | undefined): void {
   });
 }
 
-/** The workflows' interceptor: carries a trace from an update to its activities (headers only). */
-const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/trace-propagation')];
+/**
+ * The workflows' interceptors: one carries a trace from an update to its activities (headers
+ * only); one starts each continued-as-new run on the deployment's current build.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  require.resolve('../workflows/trace-propagation'),
+  require.resolve('../workflows/versioning'),
+];
 
 /** Written by `npm run build` beside the compiled code (dist/), so the built worker does not bundle. */
 const PREBUILT_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
 
-/** The workflow bundle as the worker builds it at start, for workers given a prebuilt one. */
-export async function bundleWorkflows(): Promise<string> {
+/**
+ * The workflow bundle as the worker builds it at start, for workers given a prebuilt one. Tests
+ * may add interceptor modules after the worker's own (the replay gate's input recorder).
+ */
+export async function bundleWorkflows(extraInterceptorModules: string[] = []): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES, ...extraInterceptorModules],
     // As the worker bundles it: failures encoded (codec/failure-converter.ts).
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
@@ -92,6 +108,7 @@ export function configuredWorkerDeps(
   db: Db,
 ): Omit<WorkerDeps, 'workflowBundle' | 'interceptors' | 'tuning'> {
   return {
+    deployment: config.deployment,
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
@@ -112,6 +129,13 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       : existsSync(PREBUILT_BUNDLE)
         ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
         : { workflowsPath: require.resolve('../workflows') }),
+    ...(deps.deployment && {
+      workerDeploymentOptions: {
+        useWorkerVersioning: true,
+        version: { deploymentName: deps.deployment.name, buildId: deps.deployment.buildId },
+        defaultVersioningBehavior: 'PINNED',
+      },
+    }),
     dataConverter: encryptedDataConverter(deps.payloadCodec),
     activities: createActivities({ db: deps.db, channels: deps.channels }),
     ...deps.tuning,

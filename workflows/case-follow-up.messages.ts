@@ -211,3 +211,9 @@ export const approveEndOfControlUpdate = defineUpdate<TimelineEntry, [{ note?: s
 );
 
 export const caseStatusQuery = defineQuery<CaseStatus>('status');
+
+/**
+ * The case's whole read model as the workflow holds it (the case row and every task; no timeline
+ * or notifications, which the workflow does not keep): `npm run resync` writes it back.
+ */
+export const readModelQuery = defineQuery<CaseSync>('readModel');

@@ -25,6 +25,7 @@ import {
   endDelegationUpdate,
   extendTaskUpdate,
   openCaseUpdate,
+  readModelQuery,
   recordEventUpdate,
   setTierUpdate,
   transferUpdate,
@@ -37,6 +38,7 @@ import {
   type RuleOpening,
 } from './case-follow-up.messages';
 import { CaseState } from './case-state';
+import { readModel } from './read-model';
 import { CaseAssignee, CaseJurisdiction, CaseNextDueAt, CasePhase, CaseTier } from './search-attributes';
 
 const { recordCase, syncCase } = proxyActivities<CaseActivities>({
@@ -135,6 +137,7 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
   const journal = new Journal(state, fast);
 
   setHandler(caseStatusQuery, () => state.status());
+  setHandler(readModelQuery, () => readModel(state, input.caseId, Date.now()));
   setHandler(openCaseUpdate, async () => {
     await condition(() => state.opening !== 'pending');
     if (state.opening === 'duplicate') {

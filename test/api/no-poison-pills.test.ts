@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { caseWorkflowId, recordEventUpdate } from '../../workflows/case-follow-up.messages';
-import { historyToFixture } from '../helpers/histories';
+import { saveFixture } from '../helpers/activity-inputs';
 import { lifecycle } from '../helpers/lifecycle';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -251,7 +250,7 @@ describe('an input the read model can never store (issue 13)', () => {
     // RECORD_HISTORIES=1: keep this history (the patched path) for the replay gate.
     if (process.env.RECORD_HISTORIES) {
       const fixture = join(__dirname, '..', 'fixtures', 'histories', 'failed-sync-does-not-block.json');
-      writeFileSync(fixture, historyToFixture(await handle.fetchHistory()));
+      await saveFixture(fixture, await handle.fetchHistory());
     }
   });
 });

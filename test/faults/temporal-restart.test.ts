@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
 import { encryptedDataConverter } from '../../codec/data-converter';
-import { historyToFixture } from '../helpers/histories';
+import { saveFixture } from '../helpers/activity-inputs';
 import { TEST_PAYLOAD_CODEC } from '../helpers/system';
 import {
   checkSideEffects,
@@ -149,7 +148,7 @@ it(
     }
     if (process.env.RECORD_HISTORIES) {
       const file = join(__dirname, '..', 'fixtures', 'histories', 'faults-temporal-server-restarted.json');
-      writeFileSync(file, historyToFixture(histories[0]!));
+      await saveFixture(file, histories[0]!);
     }
 
     publishFigures('temporal-restart', {

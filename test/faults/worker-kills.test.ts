@@ -1,10 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
 import { handover } from '../helpers/fixtures';
 import { encryptedDataConverter } from '../../codec/data-converter';
-import { historyToFixture } from '../helpers/histories';
+import { saveFixture } from '../helpers/activity-inputs';
 import { TEST_PAYLOAD_CODEC } from '../helpers/system';
 import {
   checkSideEffects,
@@ -169,7 +168,7 @@ it(
         (a.events?.length ?? 0) >= (b.events?.length ?? 0) ? a : b,
       );
       const file = join(__dirname, '..', 'fixtures', 'histories', 'faults-worker-killed-mid-activity.json');
-      writeFileSync(file, historyToFixture(longest));
+      await saveFixture(file, longest);
     }
 
     publishFigures('worker-kills', {

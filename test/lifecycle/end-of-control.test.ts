@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
-import { historyToFixture } from '../helpers/histories';
+import { saveFixture } from '../helpers/activity-inputs';
 import { days, eventually, lifecycle } from '../helpers/lifecycle';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -33,7 +33,7 @@ async function keepHistory(id: string, name: string): Promise<void> {
   const history = await system.env.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
   const dir = join(__dirname, '..', 'fixtures', 'histories');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), historyToFixture(history));
+  await saveFixture(join(dir, `${name}.json`), history);
 }
 const status = async (id: string) =>
   (await system.env.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name;

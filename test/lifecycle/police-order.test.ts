@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
 import { policeOrder } from '../helpers/fixtures';
-import { historyToFixture } from '../helpers/histories';
+import { saveFixture } from '../helpers/activity-inputs';
 import { days, eventually, hours, lifecycle } from '../helpers/lifecycle';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -36,7 +36,7 @@ async function keepHistory(id: string, name: string): Promise<void> {
   const history = await system.env.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
   const dir = join(__dirname, '..', 'fixtures', 'histories');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), historyToFixture(history));
+  await saveFixture(join(dir, `${name}.json`), history);
 }
 
 const register = (username: string, body: object) =>

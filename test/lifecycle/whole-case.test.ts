@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
-import { historiesOfRuns, historyToFixture } from '../helpers/histories';
+import { saveFixture } from '../helpers/activity-inputs';
+import { historiesOfRuns } from '../helpers/histories';
 import { days, eventually, lifecycle } from '../helpers/lifecycle';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -34,7 +35,7 @@ async function keepHistory(id: string, name: string): Promise<void> {
   const dir = join(__dirname, '..', 'fixtures', 'histories');
   mkdirSync(dir, { recursive: true });
   for (const [n, history] of (await runsOf(id)).entries())
-    writeFileSync(join(dir, `${name}.run-${n + 1}.json`), historyToFixture(history));
+    await saveFixture(join(dir, `${name}.run-${n + 1}.json`), history);
 }
 
 it('walks a whole three-year case: term ends (R18), end of control drafted and approved (R19), nothing lost', async () => {

@@ -72,6 +72,20 @@ describe('configuration', () => {
     );
   });
 
+  it('runs the worker unversioned unless both the deployment name and the build id are given', () => {
+    expect(loadConfig('embedded', {}).deployment).toBeUndefined();
+    expect(
+      loadConfig('embedded', { TEMPORAL_DEPLOYMENT_NAME: 'case-follow-up', TEMPORAL_BUILD_ID: '2026.12.1' })
+        .deployment,
+    ).toEqual({ name: 'case-follow-up', buildId: '2026.12.1' });
+    expect(() => loadConfig('embedded', { TEMPORAL_BUILD_ID: '2026.12.1' })).toThrow(
+      'TEMPORAL_BUILD_ID: set TEMPORAL_DEPLOYMENT_NAME and TEMPORAL_BUILD_ID together, or neither',
+    );
+    expect(() => loadConfig('embedded', { TEMPORAL_DEPLOYMENT_NAME: 'a b', TEMPORAL_BUILD_ID: '1' })).toThrow(
+      /TEMPORAL_DEPLOYMENT_NAME: must be letters/,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig('embedded', { DATABASE_URL: '' }).databaseUrl).toBeUndefined();
   });
