@@ -37,6 +37,7 @@ import {
   type ContinuedCaseInput,
   type RuleOpening,
 } from './case-follow-up.messages';
+import { newBuildIsCurrent } from './versioning';
 import { CaseState } from './case-state';
 import { readModel } from './read-model';
 import { CaseAssignee, CaseJurisdiction, CaseNextDueAt, CasePhase, CaseTier } from './search-attributes';
@@ -289,11 +290,13 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
     turns += 1;
     const knob = input.continueAsNewAfter !== undefined && turns >= input.continueAsNewAfter;
     if (fast) {
-      // The engine's own cadence: a bounded history, and a fresh run at each phase change.
+      // The engine's own cadence: a bounded history, a fresh run at each phase change, and at
+      // once when a new build of a versioned deployment became current (workflows/versioning.ts).
       const info = workflowInfo();
       if (
         knob ||
         info.continueAsNewSuggested ||
+        newBuildIsCurrent() ||
         info.historyLength >= HISTORY_EVENTS_BUDGET ||
         (state.d.phase !== phase && !done())
       ) {
