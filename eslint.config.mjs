@@ -103,7 +103,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['scripts/ensure.js', 'scripts/build.js', 'jest.config.js'],
+    files: ['scripts/ensure.js', 'scripts/build.js', 'scripts/tool.js', 'jest.config.js'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' },
