@@ -238,9 +238,7 @@ describe('who a stall says was told comes from what the case’s policy did', ()
       taskKind: 'confirm_release_date',
       told: 'liaison',
     });
-    expect(reason.detail).toMatch(
-      /^release date confirmation due .+ ago, liaison reminded, no response$/,
-    );
+    expect(reason.detail).toMatch(/^release date confirmation due .+ ago, liaison reminded, no response$/);
   });
 });
 
