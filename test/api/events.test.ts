@@ -55,7 +55,7 @@ describe('recording every event type (POST /v1/cases/:id/events)', () => {
         { type: 'leave_notice', from: iso(DAY), until: iso(5 * DAY), destination: '南京市' },
         'community',
       ],
-      ['worker.canglang', { type: 'absence_found', from: iso(-3 * DAY), until: iso(-DAY) }, 'community'],
+      ['worker.canglang', { type: 'absence_found', from: iso(-5 * DAY), until: iso(-DAY) }, 'community'],
       ['police.gusu', { type: 'detained', note: '行政拘留' }, 'paused'],
       ['worker.canglang', { type: 'freed' }, 'community'],
       ['police.gusu', { type: 'sentenced' }, 'closed'],
@@ -76,7 +76,8 @@ describe('recording every event type (POST /v1/cases/:id/events)', () => {
     }
     const read = (await system.as('worker.canglang', { method: 'GET', url: `/v1/cases/${id}` })).json();
     expect(read).toMatchObject({ phase: 'closed', status: 'closed', openTasks: [] });
-    expect(read.counters).toEqual({ testsRefused: 0, leavesWithoutNotice: 1, daysAwayWithoutNotice: 2 });
+    // Four days away unannounced: past the policy's three (R14), so it counts (R12).
+    expect(read.counters).toEqual({ testsRefused: 0, leavesWithoutNotice: 1, daysAwayWithoutNotice: 4 });
   });
 
   it('shows every event and engine action in the timeline, oldest first', async () => {
