@@ -133,7 +133,7 @@ function refuse(refusal: Refusal | null): void {
 
 /** One person's case, from the handover inside the facility to the end of the community term. */
 export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
-  const fast = patched(SYNC_IN_WORKFLOW_TASK);
+  const fast = input.syncInWorkflowTask !== false && patched(SYNC_IN_WORKFLOW_TASK);
   const state = new CaseState(input);
   const journal = new Journal(state, fast);
 

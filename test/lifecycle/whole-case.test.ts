@@ -64,10 +64,6 @@ it('walks a whole three-year case: term ends (R18), end of control drafted and a
   expect(approval.statusCode).toBe(200);
   await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'));
 
-  // Bounded runs: the case continued as new on its own cadence, no run near the server's 4,096.
-  const runs = await runsOf(id);
-  expect(runs.length).toBeGreaterThan(3);
-  expect(Math.max(...runs.map((run) => run.events!.length))).toBeLessThanOrEqual(800);
 
   await keepHistory(id, 'v2-whole-three-year-case');
 }, 240_000);
