@@ -64,7 +64,6 @@ it('walks a whole three-year case: term ends (R18), end of control drafted and a
   expect(approval.statusCode).toBe(200);
   await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'));
 
-
   await keepHistory(id, 'v2-whole-three-year-case');
 }, 240_000);
 
