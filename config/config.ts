@@ -11,6 +11,9 @@ export type Mode = 'embedded' | 'api' | 'worker' | 'migrate';
 
 const Port = z.coerce.number().int().min(1).max(65_535);
 
+/** How long the console keeps a caseworker's inbox and cases offline unless OFFLINE_KEEP_HOURS says otherwise. */
+export const DEFAULT_OFFLINE_KEEP_HOURS = 12;
+
 const Env = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: Port.default(3000),
@@ -44,7 +47,7 @@ const Env = z.object({
   POLICY: z.string().min(1).default('policies/standard.json'),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
-  OFFLINE_KEEP_HOURS: z.coerce.number().min(0).max(72).default(12),
+  OFFLINE_KEEP_HOURS: z.coerce.number().min(0).max(72).default(DEFAULT_OFFLINE_KEEP_HOURS),
   AUDIT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import { DEFAULT_OFFLINE_KEEP_HOURS } from '../../../config/config';
 import { countLoginAttempts, recordLoginAttempt } from '../../../db/login-attempts';
 import { findUserByUsername } from '../../../db/users';
 import { LoginBody, LoginReply } from '../../../schemas/auth';
@@ -20,7 +21,7 @@ export const LOGIN_THROTTLE = { windowSeconds: 15 * 60, pair: 5, address: 20, us
 
 const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (
   app,
-  { db, tokenTtlSeconds, tokenSecret, offlineKeepSeconds = 12 * 3_600 },
+  { db, tokenTtlSeconds, tokenSecret, offlineKeepSeconds = DEFAULT_OFFLINE_KEEP_HOURS * 3_600 },
 ) => {
   // Failures are logged with a keyed hash of the username, never the name or the password, so
   // an attack on one account can be followed in the logs without the logs naming anyone.
