@@ -123,8 +123,14 @@ function differenceAt(a: unknown, b: unknown, path: string): string | null {
  */
 export async function saveFixture(path: string, history: temporal.api.history.v1.IHistory): Promise<void> {
   writeFileSync(path, historyToFixture(history));
+  await saveInputs(path, history);
+}
+
+/** Writes `<name>.inputs.json` beside a stored history: what its replay schedules, input by input. */
+export async function saveInputs(path: string, history: temporal.api.history.v1.IHistory): Promise<number> {
   const inputs = await inputsByReplay(history, await replayBundle());
   writeFileSync(inputsPath(path), JSON.stringify(inputs, null, 1) + '\n');
+  return inputs.length;
 }
 
 export function readInputs(historyPath: string): ScheduledActivity[] {
