@@ -1,4 +1,4 @@
-import { and, eq, lt, lte, sql } from 'drizzle-orm';
+import { and, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { cases, notifications, tasks, timeline } from './schema';
 import type { CaseSync } from '../workflows/case-follow-up.messages';
@@ -6,9 +6,27 @@ import type { CaseSync } from '../workflows/case-follow-up.messages';
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 
 /**
- * Applies one batch of a case workflow's changes in one transaction. Idempotent: timeline
- * entries and notifications are keyed by their ids, and the case and its tasks only move
- * forward (an older revision, retried late, never overwrites a newer one).
+ * Which batch a case's read model holds: the workflow time of the task that wrote it, then its
+ * revision. A batch is written by the workflow task that made it (a local activity, issue 16), so
+ * a task that never completed (its worker killed after the write) leaves a batch its history does
+ * not have; the retried task makes it again at a later workflow time, with the same revision and
+ * possibly other content. Later (at, revision) wins; an earlier one (an attempt retried late) is
+ * dropped.
+ */
+function compare(a: { at: number; revision: number }, b: { at: number; revision: number }): number {
+  return a.at !== b.at ? a.at - b.at : a.revision - b.revision;
+}
+
+/**
+ * Applies one batch of a case workflow's changes in one transaction, holding the case row, so a
+ * case's batches are applied one at a time.
+ * - A batch older than the one written (see `compare`) changes nothing.
+ * - The same batch again (a retry after a lost reply) changes nothing either: entries and
+ *   notifications are keyed by their ids.
+ * - A newer batch whose revision was already written replaces what that revision and later ones
+ *   wrote: those came from a workflow task that never completed. Its entries and undelivered
+ *   notifications are deleted, its tasks written over. (A task only such a batch touched keeps
+ *   that change until the case's next write of it; `npm run resync` puts it right at once.)
  */
 export async function applyCaseSync(
   db: Db,
@@ -23,8 +41,32 @@ export async function applyCaseSync(
   } = {},
 ): Promise<void> {
   const p = batch.projection;
-  const older = options.rebuild ? lte : lt;
   await db.transaction(async (tx) => {
+    const [held] = await tx
+      .select({ revision: cases.revision, at: cases.updatedAt })
+      .from(cases)
+      .where(eq(cases.id, batch.caseId))
+      .for('update');
+    if (!held) return;
+    const written = { at: held.at.getTime(), revision: held.revision };
+    const order = options.rebuild ? batch.revision - written.revision : compare(batch, written);
+    // Revision 0 is the record as opened, before any batch: the first batch always applies.
+    if (held.revision > 0 && order < 0) return;
+    if (order === 0 && !options.rebuild) return;
+    if (!options.rebuild && batch.revision <= written.revision) {
+      await tx
+        .delete(timeline)
+        .where(and(eq(timeline.caseId, batch.caseId), gte(timeline.revision, batch.revision)));
+      await tx
+        .delete(notifications)
+        .where(
+          and(
+            eq(notifications.caseId, batch.caseId),
+            gte(notifications.revision, batch.revision),
+            eq(notifications.status, 'pending'),
+          ),
+        );
+    }
     await tx
       .update(cases)
       .set({
@@ -48,7 +90,7 @@ export async function applyCaseSync(
         revision: batch.revision,
         ...(!options.rebuild && { updatedAt: new Date(batch.at) }),
       })
-      .where(and(eq(cases.id, batch.caseId), older(cases.revision, batch.revision)));
+      .where(eq(cases.id, batch.caseId));
     for (const task of batch.tasks) {
       const row = {
         caseId: batch.caseId,
@@ -66,16 +108,19 @@ export async function applyCaseSync(
       await tx
         .insert(tasks)
         .values(row)
-        .onConflictDoUpdate({
-          target: [tasks.caseId, tasks.id],
-          set: row,
-          setWhere: older(tasks.revision, batch.revision),
-        });
+        .onConflictDoUpdate({ target: [tasks.caseId, tasks.id], set: row });
     }
     if (batch.timeline.length) {
       await tx
         .insert(timeline)
-        .values(batch.timeline.map((e) => ({ ...e, caseId: batch.caseId, at: new Date(e.at) })))
+        .values(
+          batch.timeline.map((e) => ({
+            ...e,
+            caseId: batch.caseId,
+            at: new Date(e.at),
+            revision: batch.revision,
+          })),
+        )
         .onConflictDoNothing();
     }
     if (batch.notifications.length) {
@@ -87,6 +132,7 @@ export async function applyCaseSync(
             caseId: batch.caseId,
             createdAt: new Date(n.createdAt),
             status: 'pending' as const,
+            revision: batch.revision,
           })),
         )
         .onConflictDoNothing();

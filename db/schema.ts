@@ -159,6 +159,8 @@ export const timeline = pgTable(
     type: text('type').notNull(),
     actor: text('actor'),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    /** The workflow's revision (batch) that wrote the entry (db/case-sync.ts); null before 0012. */
+    revision: integer('revision'),
   },
   (t) => [
     // Partitioned by month of `at` (migration 0010, db/partitions.ts): the key must hold it.
@@ -183,6 +185,8 @@ export const notifications = pgTable(
     status: text('status').$type<'pending' | 'delivered'>().notNull(),
     attempts: integer('attempts').notNull().default(0),
     deliveredAt: timestamptz('delivered_at'),
+    /** The workflow's revision (batch) that wrote the notification (db/case-sync.ts); null before 0012. */
+    revision: integer('revision'),
   },
   (t) => [index('notifications_case').on(t.caseId, t.createdAt)],
 );
