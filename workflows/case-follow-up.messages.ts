@@ -28,19 +28,12 @@ export interface CaseInput {
   /** Tests only: continue-as-new after this many loop turns instead of on the engine's own cadence. */
   continueAsNewAfter?: number;
   /**
-   * `false`: the case runs on the proven path (the read model written by an ordinary activity,
-   * continue-as-new when the server suggests it). Absent: the one-round-trip path of issue 16
-   * (patch `sync-in-workflow-task`). The API opens cases with `SYNC_IN_WORKFLOW_TASK_FOR_NEW_CASES`.
+   * `false`: the case runs on the first path (the read model written by an ordinary activity,
+   * continue-as-new when the server suggests it), as cases opened by builds before the
+   * one-round-trip path was on for new cases do. Absent: the one-round-trip path (patch `sync-in-workflow-task`).
    */
   syncInWorkflowTask?: boolean;
 }
-
-/**
- * Off: the full fault suite found a step recorded twice when workers are killed during the
- * in-task write (workflows/README.md, "One round trip per command"). New cases stay on the proven
- * path until that is fixed; histories recorded on the new path still replay on it.
- */
-export const SYNC_IN_WORKFLOW_TASK_FOR_NEW_CASES = false;
 
 /**
  * What the rules read of the opening, and all a continued run carries of it: the origin, the

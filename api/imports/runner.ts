@@ -23,7 +23,6 @@ import {
   caseWorkflowId,
   DUPLICATE_OPEN_CASE,
   openCaseUpdate,
-  SYNC_IN_WORKFLOW_TASK_FOR_NEW_CASES,
   type CaseInput,
 } from '../../workflows/case-follow-up.messages';
 import { CaseAssignee, CaseJurisdiction, CasePhase, CaseTier } from '../../workflows/search-attributes';
@@ -153,7 +152,6 @@ export class ImportRunner {
       openedBy: job.createdBy,
       openedAt: job.createdAt.toISOString(),
       policy,
-      syncInWorkflowTask: SYNC_IN_WORKFLOW_TASK_FOR_NEW_CASES,
       imported: {
         importId: job.id,
         row: pending.row,

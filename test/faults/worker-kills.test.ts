@@ -45,8 +45,10 @@ it("R1: a release recorded after a crash between the handover's record and its r
     body.person.idNumber,
   ]);
   await system.startWorker();
-  // The liaison was told to check the case before repeating: it is there, so she goes on.
-  expect((await opening).statusCode).toBe(503);
+  // The record was written inside the workflow task (issue 16): the new worker runs that task
+  // again, the handover's update with it, and the liaison's request is answered as if nothing
+  // had happened.
+  expect((await opening).statusCode).toBe(201);
   await recordStep(system, row!.id, { user: 'liaison', event: { type: 'released' } }, 'step-1', stats);
 
   const { timeline, openTasks } = await summarize(system, row!.id);

@@ -22,7 +22,6 @@ import {
   caseWorkflowId,
   DUPLICATE_OPEN_CASE,
   openCaseUpdate,
-  SYNC_IN_WORKFLOW_TASK_FOR_NEW_CASES,
   type CaseInput,
 } from '../../../workflows/case-follow-up.messages';
 import { CaseJurisdiction, CasePhase, CaseTier } from '../../../workflows/search-attributes';
@@ -118,7 +117,6 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         openedBy: caller.username,
         openedAt: new Date().toISOString(),
         policy,
-        syncInWorkflowTask: SYNC_IN_WORKFLOW_TASK_FOR_NEW_CASES,
       };
       try {
         // Start and wait for the record in one call: the 201 means the case is readable now.
