@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -78,6 +79,15 @@ const FAILED_SYNC_DOES_NOT_BLOCK = 'failed-sync-does-not-block';
  * continues as new on the engine's own cadence carrying a typed snapshot without the person.
  */
 const SYNC_IN_WORKFLOW_TASK = 'sync-in-workflow-task';
+
+/**
+ * Patch id: a command whose update id was applied in an earlier run (a retry after a 503 with the
+ * same Idempotency-Key, arriving after a continue-as-new) gets the first answer again.
+ */
+const REPEATED_COMMAND_ANSWERED = 'repeated-command-answered';
+/** How many applied commands a run remembers, and for how long (the API keeps replies 24 h). */
+const APPLIED_KEPT = 32;
+const APPLIED_KEPT_MS = 24 * 3_600_000;
 
 /**
  * A run continues as new once its history reaches this many events (the server only suggests it
@@ -157,10 +167,29 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
    * retried after a crash between the record and its report finds the case and goes on) waits
    * for the record, then is checked again: nothing is applied to a case that is not open yet.
    */
-  const command = <T>(check: () => Refusal | null, change: () => T): Promise<T> =>
-    state.opening === 'recorded'
-      ? journal.write(change)
-      : afterRecord(check).then(() => journal.write(change));
+  const command = <T>(check: () => Refusal | null, change: () => T): Promise<T> => {
+    const earlier = appliedBefore();
+    if (earlier && patched(REPEATED_COMMAND_ANSWERED)) return Promise.resolve(earlier.result as T);
+    const apply = () => remember(change());
+    return state.opening === 'recorded'
+      ? journal.write(apply)
+      : afterRecord(check).then(() => journal.write(apply));
+  };
+  /** This update's id as applied in this run or an earlier one; Temporal dedupes within a run only. */
+  function appliedBefore() {
+    const id = currentUpdateInfo()?.id;
+    return id === undefined ? undefined : state.d.applied?.find((a) => a.id === id);
+  }
+  function remember<T>(result: T): T {
+    const id = currentUpdateInfo()?.id;
+    if (id === undefined) return result;
+    const now = Date.now();
+    const kept = (state.d.applied ?? []).filter((a) => now - a.at < APPLIED_KEPT_MS);
+    state.d.applied = [...kept.slice(-(APPLIED_KEPT - 1)), { id, at: now, result }];
+    return result;
+  }
+  /** A validator lets a repeated command through: its handler answers it without applying it. */
+  const unlessRepeated = (refusal: Refusal | null) => (appliedBefore() ? null : refusal);
   async function afterRecord(check: () => Refusal | null): Promise<void> {
     if (!patched(COMMANDS_WAIT_FOR_THE_RECORD)) return;
     await condition(() => state.opening !== 'pending');
@@ -180,7 +209,7 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
         () => state.record(event, actor, Date.now()),
       ),
     {
-      validator: (event, _actor) => refuse(state.refusal(event, Date.now())),
+      validator: (event, _actor) => refuse(unlessRepeated(state.refusal(event, Date.now()))),
     },
   );
   setHandler(
@@ -191,7 +220,7 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
         () => state.transfer(c.to, c.reason, actor, Date.now()),
       ),
     {
-      validator: (c, _actor) => refuse(state.refusalToTransfer(c.to)),
+      validator: (c, _actor) => refuse(unlessRepeated(state.refusalToTransfer(c.to))),
     },
   );
   setHandler(
@@ -201,7 +230,7 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
         () => state.refusalToDelegate(c.to),
         () => state.delegate(c.to, c.reason, actor, Date.now()),
       ),
-    { validator: (c, _actor) => refuse(state.refusalToDelegate(c.to)) },
+    { validator: (c, _actor) => refuse(unlessRepeated(state.refusalToDelegate(c.to))) },
   );
   setHandler(
     endDelegationUpdate,
@@ -210,7 +239,7 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
         () => state.refusalToEndDelegation(),
         () => state.endDelegation(c.reason, actor, Date.now()),
       ),
-    { validator: (_c, _actor) => refuse(state.refusalToEndDelegation()) },
+    { validator: (_c, _actor) => refuse(unlessRepeated(state.refusalToEndDelegation())) },
   );
   setHandler(
     closeUpdate,
@@ -220,7 +249,7 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
         () => state.closeBySupervisor(c.reason, actor, Date.now()),
       ),
     {
-      validator: (_c, _actor) => refuse(state.refusalToClose()),
+      validator: (_c, _actor) => refuse(unlessRepeated(state.refusalToClose())),
     },
   );
   setHandler(
@@ -231,7 +260,7 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
         () => state.setTier(c.tier, c.reason, actor, Date.now()),
       ),
     {
-      validator: (_c, _actor) => refuse(state.refusalToSetTier()),
+      validator: (_c, _actor) => refuse(unlessRepeated(state.refusalToSetTier())),
     },
   );
   setHandler(
@@ -242,7 +271,7 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
         () => state.assign(c.caseworker, actor, Date.now()),
       ),
     {
-      validator: (_c, _actor) => refuse(state.refusalToAssign()),
+      validator: (_c, _actor) => refuse(unlessRepeated(state.refusalToAssign())),
     },
   );
   setHandler(
@@ -252,7 +281,9 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
         () => state.refusalToExtend(c.taskId, c.until, Date.now()),
         () => state.extendTask(c.taskId, Date.parse(c.until), c.reason, actor, Date.now()),
       ),
-    { validator: (c, _actor) => refuse(state.refusalToExtend(c.taskId, c.until, Date.now())) },
+    {
+      validator: (c, _actor) => refuse(unlessRepeated(state.refusalToExtend(c.taskId, c.until, Date.now()))),
+    },
   );
   setHandler(
     approveEndOfControlUpdate,
@@ -261,7 +292,7 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
         () => state.refusalToApproveEndOfControl(),
         () => state.approveEndOfControl(c.note, actor, Date.now()),
       ),
-    { validator: (_c, _actor) => refuse(state.refusalToApproveEndOfControl()) },
+    { validator: (_c, _actor) => refuse(unlessRepeated(state.refusalToApproveEndOfControl())) },
   );
 
   if (isFirstRun(input)) {

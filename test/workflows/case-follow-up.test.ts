@@ -266,6 +266,48 @@ describe('the case workflow under time skipping: long-lived cases', () => {
     });
   });
 
+  it('item 7: a command resent with the same update id after a continue-as-new is answered once, not applied again', async () => {
+    const taskQueue = `rep-${randomUUID()}`;
+    await withWorker(env, taskQueue, async () => {
+      const input = caseInput();
+      await openCase(env.client, taskQueue, input);
+      const handle = env.client.workflow.getHandle(caseWorkflowId(input.caseId));
+      const firstRun = (await handle.describe()).runId;
+      const note = { type: 'intervention', kind: 'interview', note: 'talk before release' } as const;
+      const first = await handle.executeUpdate(recordEventUpdate, {
+        args: [note, liaison],
+        updateId: 'talk-1',
+      });
+      // The release changes the phase: the run continues as new, and Temporal's own dedupe by
+      // update id ends with it.
+      await handle.executeUpdate(recordEventUpdate, {
+        args: [{ type: 'released' }, liaison],
+        updateId: 'rel-1',
+      });
+      await eventually(async () => expect((await handle.describe()).runId).not.toBe(firstRun));
+
+      // The same two commands again, as after a 503 that released their Idempotency-Keys.
+      const again = await handle.executeUpdate(recordEventUpdate, {
+        args: [note, liaison],
+        updateId: 'talk-1',
+      });
+      const releasedAgain = await handle.executeUpdate(recordEventUpdate, {
+        args: [{ type: 'released' }, liaison],
+        updateId: 'rel-1',
+      });
+      expect(again).toEqual(first);
+      expect(releasedAgain).toMatchObject({ type: 'released' });
+      const rows = await db.database.db.select().from(timeline).where(eq(timeline.caseId, input.caseId));
+      expect(rows.filter((e) => e.type === 'intervention')).toHaveLength(1);
+      expect(rows.filter((e) => e.type === 'released')).toHaveLength(1);
+      // A new update id is a new command: the release is refused as before.
+      await expect(
+        handle.executeUpdate(recordEventUpdate, { args: [{ type: 'released' }, liaison], updateId: 'rel-2' }),
+      ).rejects.toThrow(WorkflowUpdateFailedError);
+      await handle.terminate();
+    });
+  });
+
   it('continues as new with its whole state when the history grows (forced early here)', async () => {
     const taskQueue = `can-${randomUUID()}`;
     await withWorker(env, taskQueue, async () => {

@@ -74,6 +74,13 @@ export interface CaseData {
   tasks: TaskState[];
   seq: { task: number; timeline: number; notification: number };
   revision: number;
+  /**
+   * The last commands applied, by update id, with what each answered (workflows/README.md,
+   * "Exactly once"): carried into the next run, so a command resent after a 503 with the same
+   * Idempotency-Key is answered, not applied again, after a continue-as-new too. Runs before it
+   * have none.
+   */
+  applied?: { id: string; at: number; result: unknown }[];
 }
 
 /** The state a run continues from: a typed snapshot's data, or the bare state of older runs. */
