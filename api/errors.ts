@@ -105,6 +105,8 @@ const PG_CONNECTION_LOST =
   /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated due to connection timeout)/;
 
 /** True for a dependency that cannot be reached now (database or Temporal), as opposed to a bug. */
+const WORKFLOW_TASK_FAILED = /workflow task in failed state/i;
+
 function isUnavailable(error: unknown): boolean {
   for (
     let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined;
@@ -112,6 +114,9 @@ function isUnavailable(error: unknown): boolean {
     e = e.cause as typeof e
   ) {
     if (isGrpcServiceError(e) && (e.code === 14 || e.code === 4)) return true; // UNAVAILABLE, DEADLINE_EXCEEDED
+    // FAILED_PRECONDITION while the case's workflow task is being retried (its worker died in
+    // the middle of it): Temporal takes no update until the task completes, seconds later.
+    if (isGrpcServiceError(e) && e.code === 9 && WORKFLOW_TASK_FAILED.test(String(e.message))) return true;
     if (
       typeof e.code === 'string' &&
       ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03'].includes(e.code)
