@@ -32,9 +32,9 @@ export const WHOLE_CASE: Step[] = [
 export interface DriveStats {
   /** Commands answered 201 at once. */
   confirmed: number;
-  /** Commands answered 503 (or cut off) whose change showed up later: the user checks, not repeats. */
+  /** Commands answered 201 after being sent again with the same Idempotency-Key. */
   confirmedLate: number;
-  /** Commands repeated because their change never showed up. */
+  /** Requests sent again after a 503 (or while the first was in progress), with the same key. */
   resent: number;
   /** 503 problem+json answers seen. */
   unavailable: number;
@@ -59,15 +59,6 @@ export async function notesRecorded(system: FaultSystem, caseId: string, note: s
     [caseId, note],
   );
   return Number(row!.n);
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return true;
-    await sleep(500);
-  }
-  return false;
 }
 
 /**
@@ -107,8 +98,10 @@ export async function openCase(
 }
 
 /**
- * Records one step. A 503 means "the engine did not confirm in time; check the case before
- * repeating it": so it waits for the step to appear and repeats it only if it never does.
+ * Records one step as the console's outbox does: with an Idempotency-Key, and on a 503 ("the
+ * engine did not confirm in time") the same request again, with the same key, until it is
+ * answered. The key makes the repeat safe (issue 16, item 7): the first request's update id is
+ * sent again, so a step the engine applied meanwhile is answered, not applied twice.
  */
 export async function recordStep(
   system: FaultSystem,
@@ -116,7 +109,6 @@ export async function recordStep(
   step: Step,
   note: string,
   stats: DriveStats,
-  waitForLateMs = 120_000,
 ): Promise<void> {
   const started = Date.now();
   for (let attempt = 0; ; attempt += 1) {
@@ -124,6 +116,7 @@ export async function recordStep(
       method: 'POST',
       url: `/v1/cases/${caseId}/events`,
       payload: { ...step.event, note },
+      headers: { 'idempotency-key': `${caseId}:${note}` },
     });
     if (reply.statusCode === 201) {
       if (attempt === 0) stats.confirmed += 1;
@@ -131,18 +124,15 @@ export async function recordStep(
       stats.latencies.push(Date.now() - started);
       return;
     }
-    if (reply.statusCode === 503 || (reply.statusCode === 409 && attempt > 0)) {
+    const code = reply.statusCode === 409 ? String(reply.json().code) : null;
+    if (reply.statusCode === 503 || code === 'idempotency_in_progress') {
       if (reply.statusCode === 503) {
         stats.unavailable += 1;
         if (!String(reply.headers['content-type']).startsWith('application/problem+json'))
           stats.wrong.push(`503 without problem+json: ${reply.body}`);
       }
-      if (await until(async () => (await notesRecorded(system, caseId, note)) > 0, waitForLateMs)) {
-        stats.confirmedLate += 1;
-        stats.latencies.push(Date.now() - started);
-        return;
-      }
       stats.resent += 1;
+      await sleep(1_000);
       continue;
     }
     stats.wrong.push(`${String(step.event.type)}: ${reply.statusCode} ${reply.body}`);

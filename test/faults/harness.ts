@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Client as PgClient } from 'pg';
-import { buildApp } from '../../api/app';
+import { buildApp, loggerOptions } from '../../api/app';
 import { encryptedDataConverter } from '../../codec/data-converter';
 import { formatPayloadKey } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
@@ -310,18 +310,22 @@ export class FaultSystem {
     });
     this.apiDatabase = await openDatabase({ databaseUrl: this.appDatabaseUrl, dataDir: '/nonexistent' });
     const { policy, document } = loadPolicy(POLICIES[this.options.policy]);
-    this.app = await buildApp({
-      db: this.apiDatabase,
-      temporal: this.client,
-      taskQueue: this.taskQueue,
-      policy,
-      policyDocument: document,
-      tokenSecret: this.tokenSecret,
-      tokenTtlSeconds: 3_600,
-      auditKey: TEST_AUDIT_KEY,
-      payloadCodec: TEST_PAYLOAD_CODEC,
-      codecCorsOrigins: [],
-    });
+    this.app = await buildApp(
+      {
+        db: this.apiDatabase,
+        temporal: this.client,
+        taskQueue: this.taskQueue,
+        policy,
+        policyDocument: document,
+        tokenSecret: this.tokenSecret,
+        tokenTtlSeconds: 3_600,
+        auditKey: TEST_AUDIT_KEY,
+        payloadCodec: TEST_PAYLOAD_CODEC,
+        codecCorsOrigins: [],
+      },
+      // FAULT_API_LOG=error shows the in-process API's own log (redacted, as in production).
+      process.env.FAULT_API_LOG ? loggerOptions(process.env.FAULT_API_LOG) : false,
+    );
   }
 
   /** The environment of the worker and API processes. */
