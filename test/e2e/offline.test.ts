@@ -35,6 +35,28 @@ const keptPaths = (page: Page) =>
     open.onerror = () => resolve([]);
   })`);
 
+/** How many records wait in the outbox on this browser, whoever made them (a count: they are sealed). */
+const sealedCount = (page: Page) =>
+  page.evaluate<number>(`indexedDB.databases().then((all) => new Promise((resolve) => {
+    if (!all.some((db) => db.name === 'console-offline')) return resolve(0);
+    const open = indexedDB.open('console-offline');
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains('outbox')) return (db.close(), resolve(0));
+      const count = db.transaction('outbox').objectStore('outbox').count();
+      count.onsuccess = () => (db.close(), resolve(count.result));
+    };
+    open.onerror = () => resolve(0);
+  }))`);
+
+/** Logs in on the login screen this page shows. */
+async function logInHere(page: Page, username: string): Promise<void> {
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByRole('button', { name: '退出登录' }).waitFor();
+}
+
 /** The caseworker's phone, logged in, its app shell kept and the inbox's case `id` kept for offline reading. */
 async function readyForTheField(id: string): Promise<Page> {
   const page = await logIn(run, 'phone', 'worker.canglang');
@@ -129,6 +151,48 @@ describe('a caseworker offline', () => {
     await page.getByText('没有待发送的记录。').waitFor();
     expect(await recorded(id, 'home_visit')).toHaveLength(1);
     await page.context().close();
+  });
+
+  it('R6: the tab closed before the sync, the visit waits sealed: another user on the phone never gets it, the same caseworker logging in again sends it once', async () => {
+    const name = '关页家访';
+    const id = await releasedCase(run, name);
+    const first = await readyForTheField(id);
+    await visitOffline(first, name);
+    const context = first.context();
+    await first.close();
+    await context.setOffline(false);
+
+    // A new tab: sessionStorage (the session and its key) is gone, IndexedDB holds only ciphertext.
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(run.url);
+    await page.getByRole('status').getByText('本机有 1 条记录等待发送').waitFor();
+    expect(await sealedCount(page)).toBe(1);
+
+    // A colleague on the same phone: nothing to see, nothing sent under their name.
+    await logInHere(page, 'worker.changqiao');
+    await page.getByRole('heading', { name: '我的待办' }).waitFor();
+    await page.waitForTimeout(1_500); // the start's sync has run
+    await page.goto(`${run.url}/#/outbox`);
+    await page.getByText('没有待发送的记录。').waitFor();
+    expect(await page.getByRole('link', { name: /待发送/ }).count()).toBe(0);
+    expect(await sealedCount(page)).toBe(1);
+    expect(await recorded(id, 'home_visit')).toHaveLength(0);
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.getByText('您已退出登录。').waitFor();
+    expect(await sealedCount(page)).toBe(1);
+
+    // The caseworker who recorded it logs in again on this phone: the server gives the same key back.
+    await logInHere(page, 'worker.canglang');
+    await eventually(async () => expect(await recorded(id, 'home_visit')).toHaveLength(1));
+    await page.goto(`${run.url}/#/cases/${id}`);
+    const timeline = page.getByRole('region', { name: '时间线' });
+    await timeline.getByText('家访', { exact: true }).waitFor();
+    expect(await timeline.getByText('家访', { exact: true }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: /待发送/ }).count()).toBe(0);
+    expect(await sealedCount(page)).toBe(0);
+    expect(await recorded(id, 'home_visit')).toHaveLength(1);
+    await context.close();
   });
 
   it('a visit refused after the sync (the case was closed meanwhile) is shown at the case, with what to do', async () => {
