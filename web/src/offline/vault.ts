@@ -142,11 +142,20 @@ async function dropOrphans(user?: string): Promise<void> {
   }
 }
 
-/** How many records wait in the outbox, whoever recorded them (readable without a key: a count only). */
-export async function sealedInOutbox(): Promise<number> {
+async function sealedInOutbox(): Promise<number> {
   if (!(await exists())) return 0;
   const db = await database();
   return done(db.transaction('outbox').objectStore('outbox').count());
+}
+
+/**
+ * For the login screen: how many records wait on this device, whoever recorded them (a count:
+ * whose they are needs their key), orphans past their time gone first.
+ */
+export async function waitingOnDevice(): Promise<number> {
+  if (!(await exists())) return 0;
+  await dropOrphans();
+  return sealedInOutbox();
 }
 
 /** The store with nothing left in it goes entirely, and anything in Cache Storage that is not the app shell. */

@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, startSession, type Session, type SessionEnd } from '../api';
 import { t } from '../i18n';
-import { deviceId, sealedInOutbox } from '../offline/vault';
+import { deviceId, waitingOnDevice } from '../offline/vault';
 import { Field, FormEnd, useSubmit } from '../ui';
 
 export function LoginPage({
@@ -16,7 +16,7 @@ export function LoginPage({
   const [password, setPassword] = useState('');
   // Records left by a closed tab or a logout: the count only (whose they are needs their key).
   const [waiting, setWaiting] = useState(0);
-  useEffect(() => void sealedInOutbox().then(setWaiting, () => undefined), []);
+  useEffect(() => void waitingOnDevice().then(setWaiting, () => undefined), []);
   const { busy, problem, submit } = useSubmit(async () =>
     startSession(await api<Session>('POST', '/v1/auth/login', { username, password, device: deviceId() })),
   );
