@@ -10,6 +10,7 @@ import {
   SIZES,
   startConsole,
   type ConsoleRun,
+  until,
 } from './console';
 
 // The console in the field (issue 18): a caseworker on a phone-sized Chromium records a home visit
@@ -70,7 +71,7 @@ async function logInHere(page: Page, username: string): Promise<void> {
 async function readyForTheField(id: string): Promise<Page> {
   const page = await logIn(run, 'phone', 'worker.canglang');
   await page.getByRole('heading', { name: '我的待办' }).waitFor();
-  await page.waitForFunction('navigator.serviceWorker.controller !== null');
+  await until(page, 'navigator.serviceWorker.controller !== null');
   await eventually(async () =>
     expect(await keptPaths(page)).toEqual(
       expect.arrayContaining([`/v1/cases/${id}`, `/v1/cases/${id}/timeline`]),
@@ -225,6 +226,46 @@ describe('a caseworker offline', () => {
     JOURNEY_TIMEOUT,
   );
 
+  it('R6: logging out with a visit waiting names it and keeps it sealed; the next login sends it once', async () => {
+    const name = '退出待发';
+    const id = await releasedCase(run, name);
+    const page = await readyForTheField(id);
+    const asked: string[] = [];
+    page.on('dialog', (dialog) => asked.push(dialog.message()));
+    await visitOffline(page, name);
+
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.getByText('您已退出登录。').waitFor();
+    expect(asked).toEqual([expect.stringContaining('还有 1 条记录尚未发送')]);
+    await page.getByRole('status').getByText('本机有 1 条记录等待发送').waitFor();
+    expect(await sealedCount(page)).toBe(1);
+    expect(await keptPaths(page)).toEqual([]);
+
+    await page.context().setOffline(false);
+    await logInHere(page, 'worker.canglang');
+    await eventually(async () => expect(await sealedCount(page)).toBe(0));
+    expect(await recorded(id, 'home_visit')).toHaveLength(1);
+    await page.context().close();
+  });
+
+  it("an outbox nobody logs in for is deleted 24 h after it was recorded (the API keeps a key's first reply that long)", async () => {
+    const name = '过期待发';
+    const id = await releasedCase(run, name);
+    const first = await readyForTheField(id);
+    await visitOffline(first, name);
+    const context = first.context();
+    await first.close();
+
+    const page = await context.newPage();
+    await page.clock.install({ time: Date.now() + 25 * 3_600_000 });
+    await page.goto(run.url);
+    await page.getByRole('heading', { name: '登录' }).waitFor();
+    await eventually(async () => expect(await sealedCount(page)).toBe(0));
+    expect(await page.getByText(/条记录等待发送/).count()).toBe(0);
+    expect(await recorded(id, 'home_visit')).toHaveLength(0);
+    await context.close();
+  });
+
   it(
     'a visit refused after the sync (the case was closed meanwhile) is shown at the case, with what to do',
     async () => {
@@ -282,7 +323,7 @@ describe('a caseworker offline', () => {
     await page.getByLabel('密码').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: '登录' }).click();
     await page.getByRole('heading', { name: '我的待办' }).waitFor();
-    await page.waitForFunction('navigator.serviceWorker.controller !== null');
+    await until(page, 'navigator.serviceWorker.controller !== null');
     await eventually(async () => expect(await keptPaths(page)).toContain(`/v1/cases/${id}`));
 
     await context.setOffline(true);
@@ -315,6 +356,13 @@ describe('a caseworker offline', () => {
       };
     })`);
     expect(inClear).toBe(false);
+    // The outbox key the server gave is held with the session only, never in localStorage.
+    const vaultKey = await page.evaluate<string>(
+      'JSON.parse(sessionStorage.getItem("console.session")).offline.vaultKey',
+    );
+    expect(vaultKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const stored = `[...Object.values(sessionStorage), ...Object.values(localStorage)].join(' ')`;
+    expect(await page.evaluate<string>(`Object.values(localStorage).join(' ')`)).not.toContain(vaultKey);
 
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.getByText('您已退出登录。').waitFor();
@@ -324,6 +372,7 @@ describe('a caseworker offline', () => {
       ).not.toContain('console-offline'),
     );
     expect(await page.evaluate('sessionStorage.getItem("console.offline.secret")')).toBeNull();
+    expect(await page.evaluate<string>(stored)).not.toContain(vaultKey);
     // Cache Storage holds the app shell and nothing the API sent.
     const cached = await page.evaluate<string[]>(`(async () => {
       const urls = [];
