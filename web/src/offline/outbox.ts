@@ -151,7 +151,7 @@ addEventListener('online', () => void (currentSession() && syncOutbox()));
  * stays logged in to send them now.
  */
 export async function logOut(): Promise<void> {
-  const unsent = (await outbox().catch(() => [])).length;
+  const unsent = (await outbox().catch(() => [])).filter(({ item }) => item.state === 'waiting').length;
   if (unsent > 0 && !confirm(t('outbox.logoutConfirm', { count: unsent }))) return;
   await closeVault();
   endSession('loggedOut');
