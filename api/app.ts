@@ -74,7 +74,15 @@ export type RouteDeps = AppDeps & { clock: () => Promise<number> };
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
-    redact: ['req.headers.authorization', '*.person', '*.idNumber', '*.name', '*.password', '*.token'],
+    redact: [
+      'req.headers.authorization',
+      '*.person',
+      '*.idNumber',
+      '*.name',
+      '*.password',
+      '*.token',
+      '*.vaultKey',
+    ],
     serializers: {
       req: (req: { method: string; routeOptions?: { url?: string }; id: string }) => ({
         id: req.id,

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /** An HS256 token signed with a key the API does not know. */
@@ -35,6 +35,50 @@ describe('logging in (POST /v1/auth/login)', () => {
     expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now());
     // How long the console may keep the inbox and cases for offline reading (issue 18): 12 h by default.
     expect(body.offline).toEqual({ keepSeconds: 12 * 3_600 });
+  });
+
+  it("gives the console its outbox key for this user on this browser: the same at each login, another user's or browser's differs", async () => {
+    const phone = randomBytes(24).toString('base64url');
+    const desk = randomBytes(24).toString('base64url');
+    const key = async (username: string, device: string) => {
+      const reply = await login({ username, password: 'demo-password', device });
+      expect(reply.statusCode).toBe(200);
+      return reply.json().offline.vaultKey as string;
+    };
+    const first = await key('worker.canglang', phone);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(first, 'base64url')).toHaveLength(32);
+    expect(await key('worker.canglang', phone)).toBe(first);
+    const others = [
+      await key('worker.changqiao', phone),
+      await key('worker.canglang', desk),
+      await key('supervisor.gusu', phone),
+    ];
+    expect(new Set([first, ...others]).size).toBe(4);
+    // Without a device id (an older console, curl) there is no key, and a malformed one is refused.
+    const plain = await login({ username: 'worker.canglang', password: 'demo-password' });
+    expect(plain.json().offline).toEqual({ keepSeconds: 12 * 3_600 });
+    const bad = await login({ username: 'worker.canglang', password: 'demo-password', device: 'a/b' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().errors.map((e: { path: string }) => e.path)).toContain('body.device');
+  });
+
+  it("/openapi.json documents the login's device id and the outbox key of its reply", async () => {
+    const document = (await system.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const resolve = (schema: { $ref?: string }) =>
+      schema.$ref ? document.components.schemas[schema.$ref.split('/').pop()!] : schema;
+    const login = document.paths['/v1/auth/login'].post;
+    const body = resolve(login.requestBody.content['application/json'].schema);
+    expect(body.properties.device).toMatchObject({ type: 'string', pattern: expect.any(String) });
+    expect(body.properties.device.description).toMatch(/vaultKey/);
+    expect(body.required).not.toContain('device');
+    const reply = resolve(login.responses['200'].content['application/json'].schema);
+    const offline = resolve(reply.properties.offline);
+    expect(offline.required).toEqual(['keepSeconds']);
+    expect(offline.properties.vaultKey).toMatchObject({ type: 'string' });
+    expect(offline.properties.vaultKey.description).toMatch(
+      /derived on the server from the user and the device/,
+    );
   });
 
   it('answers a wrong password and an unknown user alike, with 401', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../scripts/demo-data';
 import { handover } from '../helpers/fixtures';
-import { lifecycle } from '../helpers/lifecycle';
+import { eventually, lifecycle } from '../helpers/lifecycle';
 import { startTestSystem, type POLICIES, type TestSystem } from '../helpers/system';
 
 // The web console in a real browser: Debian's Chromium (installed by `node scripts/ensure.js
@@ -142,11 +142,22 @@ export async function axeFindings(page: Page): Promise<string[]> {
     .flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id} at ${JSON.stringify(n.target)}: ${v.help}`));
 }
 
+/**
+ * Waits until `expression` is true in the page. Not `page.waitForFunction`: once its first check
+ * fails it polls by compiling the expression in the page, which the console's CSP (no
+ * 'unsafe-eval') refuses, so it failed only when the page was slow.
+ */
+export async function until(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
+  await eventually(async () => {
+    if (!(await page.evaluate<boolean>(expression))) throw new Error(`still false: ${expression}`);
+  }, timeoutMs);
+}
+
 /** The console's language button: Chinese ⇄ English, in place (the screen and its form stay). */
 export async function switchLanguage(page: Page): Promise<void> {
   const before = await page.evaluate<string>('document.documentElement.lang');
   await page.getByRole('button', { name: before === 'en' ? 'Switch to Chinese' : '切换到英文' }).click();
-  await page.waitForFunction(`document.documentElement.lang !== ${JSON.stringify(before)}`);
+  await until(page, `document.documentElement.lang !== ${JSON.stringify(before)}`);
 }
 
 /**

@@ -3,7 +3,9 @@ import { startDailyRounds } from '../../worker/worker';
 import { dailyRoundsWorkflowId } from '../../workflows/daily-rounds.messages';
 import { POLICIES } from '../helpers/system';
 import {
+  expectUsableByEveryone,
   horizontalOverflow,
+  JOURNEY_TIMEOUT,
   logIn,
   releasedCase,
   screenshot,
@@ -90,36 +92,41 @@ describe('what falls due, in the caseworker inbox', () => {
     await page.context().close();
   });
 
-  it("shows the caseworker's daily summary, the same counts the gateways get, in Chinese and English", async () => {
-    let summaries: { counts: Record<string, number> }[] = [];
-    for (let waited = 0; summaries.length === 0 && waited < 30_000; waited += 500) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      summaries = (await run.system.as('worker.canglang', { method: 'GET', url: '/v1/summaries' })).json()
-        .items;
-    }
-    const counts = summaries[0]!.counts;
-    // Three home visits are due within the next days and three pickups are overdue: never nothing.
-    expect(counts.overdue).toBeGreaterThanOrEqual(3);
+  it(
+    "shows the caseworker's daily summary, the same counts the gateways get, in Chinese and English",
+    async () => {
+      let summaries: { counts: Record<string, number> }[] = [];
+      for (let waited = 0; summaries.length === 0 && waited < 30_000; waited += 500) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        summaries = (await run.system.as('worker.canglang', { method: 'GET', url: '/v1/summaries' })).json()
+          .items;
+      }
+      const counts = summaries[0]!.counts;
+      // Three home visits are due within the next days and three pickups are overdue: never nothing.
+      expect(counts.overdue).toBeGreaterThanOrEqual(3);
 
-    const page = await logIn(run, 'desktop', 'worker.canglang');
-    const summary = page.getByRole('region', { name: '每日概要' });
-    await summary.waitFor();
-    const figure = async (term: string) =>
-      Number(
-        await summary
-          .locator('div', { has: page.getByText(term, { exact: true }) })
-          .locator('dd')
-          .textContent(),
-      );
-    expect(await figure('今日到期')).toBe(counts.due);
-    expect(await figure('新增逾期')).toBe(counts.wentOverdue);
-    expect(await figure('逾期合计')).toBe(counts.overdue);
-    expect(await figure('引擎上报')).toBe(counts.escalated);
+      const page = await logIn(run, 'desktop', 'worker.canglang');
+      const summary = page.getByRole('region', { name: '每日概要' });
+      await summary.waitFor();
+      const figure = async (term: string) =>
+        Number(
+          await summary
+            .locator('div', { has: page.getByText(term, { exact: true }) })
+            .locator('dd')
+            .textContent(),
+        );
+      expect(await figure('今日到期')).toBe(counts.due);
+      expect(await figure('新增逾期')).toBe(counts.wentOverdue);
+      expect(await figure('逾期合计')).toBe(counts.overdue);
+      expect(await figure('引擎上报')).toBe(counts.escalated);
+      await expectUsableByEveryone(page, 'the inbox with the daily summary');
 
-    await page.getByRole('button', { name: '切换到英文' }).click();
-    await page.getByRole('region', { name: 'Daily summary' }).getByText('Overdue in all').waitFor();
-    await page.getByRole('region', { name: 'Due tomorrow' }).waitFor();
-    await page.getByRole('button', { name: 'Switch to Chinese' }).click();
-    await page.context().close();
-  });
+      await page.getByRole('button', { name: '切换到英文' }).click();
+      await page.getByRole('region', { name: 'Daily summary' }).getByText('Overdue in all').waitFor();
+      await page.getByRole('region', { name: 'Due tomorrow' }).waitFor();
+      await page.getByRole('button', { name: 'Switch to Chinese' }).click();
+      await page.context().close();
+    },
+    JOURNEY_TIMEOUT,
+  );
 });

@@ -26,8 +26,11 @@ export interface Session {
   token: string;
   expiresAt: string;
   user: User;
-  /** How long the console may keep this user's inbox and cases for offline reading (0: not at all). */
-  offline?: { keepSeconds: number };
+  /**
+   * How long the console may keep this user's inbox and cases for offline reading (0: not at all),
+   * and the key of this user's outbox on this browser (sent when the login named the device).
+   */
+  offline?: { keepSeconds: number; vaultKey?: string };
 }
 export type SessionEnd = 'expired' | 'loggedOut';
 

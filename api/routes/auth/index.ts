@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { DEFAULT_OFFLINE_KEEP_HOURS } from '../../../config/config';
 import { countLoginAttempts, recordLoginAttempt } from '../../../db/login-attempts';
@@ -18,6 +18,17 @@ import { verifyPassword } from '../../passwords';
  * failing on purpose. A locked attempt is a 429 with Retry-After, before the password is checked.
  */
 export const LOGIN_THROTTLE = { windowSeconds: 15 * 60, pair: 5, address: 20, user: 20 };
+
+/**
+ * The key of a user's offline outbox on one browser (docs/security.md "The console offline"): the
+ * same at each of their logins there, so what waits survives a closed tab, and never stored in the
+ * browser in usable form. HKDF of the token secret, with its own salt so it is no token's key.
+ */
+export function vaultKey(tokenSecret: string, userId: string, device: string): string {
+  return Buffer.from(
+    hkdfSync('sha256', tokenSecret, 'console-offline-vault', `${userId}\n${device}`, 32),
+  ).toString('base64url');
+}
 
 const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (
   app,
@@ -39,7 +50,7 @@ const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (
       },
     },
     async (request, reply) => {
-      const { username, password } = request.body;
+      const { username, password, device } = request.body;
       const who = { userTag: userTag(username), address: request.ip };
       const counts = await countLoginAttempts(db.db, who, LOGIN_THROTTLE.windowSeconds);
       if (
@@ -81,7 +92,10 @@ const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (
           role: user.role,
           jurisdictions: user.jurisdictions,
         },
-        offline: { keepSeconds: offlineKeepSeconds },
+        offline: {
+          keepSeconds: offlineKeepSeconds,
+          ...(device ? { vaultKey: vaultKey(tokenSecret, user.id, device) } : {}),
+        },
       };
     },
   );

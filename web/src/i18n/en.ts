@@ -587,7 +587,7 @@ export const en: Record<MessageKey, string> = {
   'outbox.badge': 'To send: {count}',
   'outbox.offline': 'Offline',
   'outbox.intro':
-    'What you record with no network is kept on this device, encrypted, and sent in the order it was recorded once you are back online; each is recorded once. Do not close this page or log out before everything is sent.',
+    'What you record with no network is kept on this device, encrypted, and sent in the order it was recorded once you are back online; each is recorded once. If this page closes or you log out first, they stay here, sealed, and are sent when you next log in on this device (within 24 hours).',
   'outbox.empty': 'Nothing is waiting to be sent.',
   'outbox.waiting': 'Waiting',
   'outbox.refused': 'Not accepted',
@@ -599,5 +599,8 @@ export const en: Record<MessageKey, string> = {
     'This record was not added to the case. Check the case as it is now and its timeline; if it still needs recording, fill in the form again, or ask your supervisor.',
   'outbox.atCase': 'Waiting to send for this case',
   'outbox.queued': 'Saved on this device, sent once online: {what}',
-  'outbox.logoutConfirm': '{count} records have not been sent yet; logging out deletes them. Log out anyway?',
+  'outbox.logoutConfirm':
+    '{count} records have not been sent yet. They stay on this device, encrypted, and are sent when you next log in here (within 24 hours); nobody else can open them. Log out now?',
+  'login.outboxWaiting':
+    '{count} records made on this device wait to be sent. They are sent when the user who made them logs in here, within 24 hours of being recorded; nobody else can open them.',
 };

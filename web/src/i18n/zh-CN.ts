@@ -570,7 +570,7 @@ export const zhCN = {
   'outbox.badge': '待发送 {count}',
   'outbox.offline': '离线',
   'outbox.intro':
-    '没有网络时记录的内容加密保存在本机，联网后按记录的先后自动发送，每条只记录一次。请在全部发送前不要关闭本页或退出登录。',
+    '没有网络时记录的内容加密保存在本机，联网后按记录的先后自动发送，每条只记录一次。如发送前关闭了本页或退出登录，记录仍加密保留在本机，您 24 小时内在本机再次登录后自动发送。',
   'outbox.empty': '没有待发送的记录。',
   'outbox.waiting': '等待发送',
   'outbox.refused': '未被接受',
@@ -582,7 +582,10 @@ export const zhCN = {
     '这条记录没有计入案件。请查看案件当前状态和时间线；如仍需记录，请重新填写，或联系督导处理。',
   'outbox.atCase': '本案待发送的记录',
   'outbox.queued': '已保存在本机，联网后发送：{what}',
-  'outbox.logoutConfirm': '还有 {count} 条记录尚未发送，退出登录会删除它们。仍要退出吗？',
+  'outbox.logoutConfirm':
+    '还有 {count} 条记录尚未发送。它们会加密保留在本机，您下次在本机登录时（24 小时内）自动发送，其他人无法打开。现在退出吗？',
+  'login.outboxWaiting':
+    '本机有 {count} 条记录等待发送。记录人 24 小时内在本机登录后会自动发送，其他人无法打开。',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

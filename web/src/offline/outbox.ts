@@ -2,13 +2,14 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, currentSession, endSession, type Problem, type Session } from '../api';
 import { t } from '../i18n';
 import { purgeExpired } from './reads';
-import { all, openVault, put, remove, wipe, wipeIfOrphaned } from './vault';
+import { all, closeVault, openVault, put, remove, wipeIfOrphaned } from './vault';
 
 // What was recorded while the network was down waits here, in the order it happened, each item
 // with the Idempotency-Key it was stored with before its first send and the time it happened.
 // Sending it again after a lost answer (the connection dropped mid-sync, the page was reloaded)
 // gets the API's first answer for that key, so each is recorded once. A refusal stays in the
-// outbox, shown at its case, until the caseworker has read it.
+// outbox, shown at its case, until the caseworker has read it. The outbox outlives the tab and a
+// logout: sealed under this user's key for this browser, it is sent at their next login here.
 
 export interface OutboxItem {
   key: string;
@@ -144,11 +145,15 @@ export async function startOffline(session: Session | null): Promise<void> {
 }
 addEventListener('online', () => void (currentSession() && syncOutbox()));
 
-/** Logging out deletes everything kept offline at once; unsent records are named before they go. */
+/**
+ * Logging out deletes what is kept for reading at once. Unsent records are named first: they stay
+ * sealed on this device and are sent at this user's next login here (within a day), or the user
+ * stays logged in to send them now.
+ */
 export async function logOut(): Promise<void> {
-  const waiting = (await outbox().catch(() => [])).filter(({ item }) => item.state === 'waiting').length;
-  if (waiting > 0 && !confirm(t('outbox.logoutConfirm', { count: waiting }))) return;
-  await wipe();
+  const unsent = (await outbox().catch(() => [])).filter(({ item }) => item.state === 'waiting').length;
+  if (unsent > 0 && !confirm(t('outbox.logoutConfirm', { count: unsent }))) return;
+  await closeVault();
   endSession('loggedOut');
 }
 

@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, startSession, type Session, type SessionEnd } from '../api';
 import { t } from '../i18n';
+import { deviceId, waitingOnDevice } from '../offline/vault';
 import { Field, FormEnd, useSubmit } from '../ui';
 
 export function LoginPage({
@@ -13,8 +14,11 @@ export function LoginPage({
 }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  // Records left by a closed tab or a logout: the count only (whose they are needs their key).
+  const [waiting, setWaiting] = useState(0);
+  useEffect(() => void waitingOnDevice().then(setWaiting, () => undefined), []);
   const { busy, problem, submit } = useSubmit(async () =>
-    startSession(await api<Session>('POST', '/v1/auth/login', { username, password })),
+    startSession(await api<Session>('POST', '/v1/auth/login', { username, password, device: deviceId() })),
   );
 
   return (
@@ -26,6 +30,11 @@ export function LoginPage({
       {ended && (
         <p class="notice" role="status">
           {t(ended === 'expired' ? 'login.expired' : 'login.loggedOut')}
+        </p>
+      )}
+      {waiting > 0 && (
+        <p class="notice" role="status">
+          {t('login.outboxWaiting', { count: waiting })}
         </p>
       )}
       <form onSubmit={submit} aria-labelledby="login-title">
