@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -6,7 +7,6 @@ import type { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
 import { encryptedDataConverter } from '../../codec/data-converter';
-import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
 import { cases, timeline } from '../../db/schema';
 import { createWorker } from '../../worker/worker';
@@ -20,10 +20,12 @@ import {
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { handover } from '../helpers/fixtures';
 import { eventually } from '../helpers/lifecycle';
-import { createTimeSkippingEnv, POLICIES } from '../helpers/system';
+import { createTimeSkippingEnv, POLICIES, TEST_PAYLOAD_CODEC } from '../helpers/system';
+import { saveFixture } from '../helpers/activity-inputs';
 
 const { policy } = loadPolicy(POLICIES.standard);
-const payloadCodec = new EncryptionCodec([{ id: 'wf-test', key: randomBytes(32) }]);
+// The fixed test key, so the histories kept for the replay gate (RECORD_HISTORIES=1) replay.
+const payloadCodec = TEST_PAYLOAD_CODEC;
 const dataConverter = encryptedDataConverter(payloadCodec);
 
 function caseInput(body = handover()): CaseInput {
@@ -304,7 +306,24 @@ describe('the case workflow under time skipping: long-lived cases', () => {
       await expect(
         handle.executeUpdate(recordEventUpdate, { args: [{ type: 'released' }, liaison], updateId: 'rel-2' }),
       ).rejects.toThrow(WorkflowUpdateFailedError);
+      // And the new run goes on: the pickup is recorded.
+      await handle.executeUpdate(recordEventUpdate, {
+        args: [{ type: 'picked_up', by: 'family' }, caseworker],
+        updateId: 'up-1',
+      });
+      const after = await db.database.db.select().from(timeline).where(eq(timeline.caseId, input.caseId));
+      expect(after.filter((e) => e.type === 'picked_up')).toHaveLength(1);
       await handle.terminate();
+      if (process.env.RECORD_HISTORIES) {
+        const runs = [firstRun, (await handle.describe()).runId];
+        for (const [n, runId] of runs.entries()) {
+          const history = await env.client.workflow
+            .getHandle(caseWorkflowId(input.caseId), runId)
+            .fetchHistory();
+          const dir = join(__dirname, '..', 'fixtures', 'histories');
+          await saveFixture(join(dir, `repeated-command-after-continue-as-new.run-${n + 1}.json`), history);
+        }
+      }
     });
   });
 
