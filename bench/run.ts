@@ -39,7 +39,7 @@ const SIZE = quick
       cacheSmall: 50,
       tuningSeconds: 4,
       tuningRounds: 1,
-      topologySeconds: 4,
+      topologySeconds: 10,
       topologyRounds: 2,
     }
   : {
@@ -53,7 +53,7 @@ const SIZE = quick
       cacheSmall: 500,
       tuningSeconds: 15,
       tuningRounds: 2,
-      topologySeconds: 15,
+      topologySeconds: 20,
       topologyRounds: 3,
     };
 if (casesArg > 0) SIZE.cases = Number(process.argv[casesArg + 1]);
@@ -86,9 +86,8 @@ runMain(async () => {
     topology: topology ? label(topology) : '1x1',
     loader,
   };
-  // The import loader's rows at a time, shared among the APIs as the open loader's clients are.
-  if (loader === 'import')
-    sys.apiEnv = { IMPORT_CONCURRENCY: String(Math.ceil(CONCURRENCY / (topology?.apis ?? 1))) };
+  // The import's rows at a time, shared among the APIs as the open loader's clients are.
+  sys.apiEnv = { IMPORT_CONCURRENCY: String(Math.ceil(CONCURRENCY / (topology?.apis ?? 1))) };
   try {
     say(
       `npm run bench -- ${process.argv.slice(2).join(' ')}: ${SIZE.cases.toLocaleString('en-US')} active cases at the end` +
@@ -252,7 +251,7 @@ runMain(async () => {
   const file = await writeResults(report as { startedAt: string }, quick ? 'quick' : undefined);
   heading('headline');
   for (const [key, value] of Object.entries(report.headline as Record<string, unknown>))
-    row(key, typeof value === 'number' ? value : JSON.stringify(value), '');
+    row(key, typeof value === 'number' || typeof value === 'string' ? value : JSON.stringify(value), '');
   row('run time', report.durationSeconds as number, 's');
   say(
     `\nwritten: bench/results/${quick ? 'quick-' : ''}latest.json and ${file.slice(file.indexOf('bench/'))}`,

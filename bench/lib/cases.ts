@@ -1,7 +1,7 @@
 import { makeIdNumber } from '../../test/helpers/fixtures';
 import { daysBefore, importCsv, type ImportCells } from '../../test/helpers/imports';
 import type { CreateCaseBody } from '../../schemas/case';
-import { progressBar } from './report';
+import { progressBar } from './progress';
 import type { BenchSystem } from './system';
 
 // Handovers for the benchmarks: each a different person (a valid, unique ID number), spread over
@@ -41,13 +41,17 @@ export async function pool(
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
 }
 
+let importSerial = 0;
+
 /**
  * Rows of an import as a 禁毒办 would export its caseload under way: one in ten released and not
  * reported in, the rest mid-term with tier, counters, last test and last contact. Each row a
  * different person (born from 1975 on: no handover above has the same ID number).
  */
 export function importRows(count: number, now: number): ImportCells[] {
-  return Array.from({ length: count }, (_, i) => {
+  return Array.from({ length: count }, () => {
+    // Across calls too: a second import in the same run names other persons.
+    const i = importSerial++;
     const born = new Date(Date.UTC(1975, 0, 1) + Math.floor(i / 1000) * DAY).toISOString().slice(0, 10);
     const released = 20 + (i % 900);
     const base: ImportCells = {
@@ -119,7 +123,7 @@ export async function importCaseload(
     );
     bar.tick(jobs.reduce((done, job, j) => done + job.rows - views[j]!.pending, 0));
     if (views.every((view) => view.status !== 'running')) break;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
   bar.end();
   const seconds = (performance.now() - started) / 1000;

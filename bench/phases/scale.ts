@@ -54,6 +54,47 @@ async function openThroughApi(sys: BenchSystem, count: number, concurrency: numb
   };
 }
 
+/**
+ * Both loaders side by side on a sample, before the caseload: `size` cases each way per round,
+ * in alternating order, over every running API. Seconds per 1,000 cases of each; the cases count
+ * towards the caseload. Measured, not chosen from: the run loads with `--load`.
+ */
+async function loaderProbe(
+  sys: BenchSystem,
+  { size, rounds, concurrency }: { size: number; rounds: number; concurrency: number },
+) {
+  const seconds: Record<Loader, number[]> = { api: [], import: [] };
+  for (let round = 1; round <= rounds; round += 1) {
+    const order: Loader[] = round % 2 ? ['api', 'import'] : ['import', 'api'];
+    for (const way of order) {
+      const done =
+        way === 'import'
+          ? await importCaseload(sys, size, { concurrency })
+          : await openThroughApi(sys, size, concurrency);
+      seconds[way].push((done.seconds / Math.max(1, done.created)) * 1000);
+      row(
+        `loader probe, round ${round}: ${way}`,
+        (done.seconds / Math.max(1, done.created)) * 1000,
+        's/1000',
+        `${done.created} of ${size} cases, ${done.how}`,
+      );
+    }
+  }
+  const mean = (xs: number[]) => Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10;
+  const figures = {
+    size,
+    rounds,
+    apiSecondsPer1000: mean(seconds.api),
+    importSecondsPer1000: mean(seconds.import),
+  };
+  row(
+    'loader probe: seconds per 1,000, API / import',
+    `${figures.apiSecondsPer1000} / ${figures.importSecondsPer1000}`,
+    's',
+  );
+  return figures;
+}
+
 export async function scale(
   sys: BenchSystem,
   {
@@ -63,6 +104,11 @@ export async function scale(
     loader = 'api',
   }: { cases: number; concurrency: number; queryRuns: number; loader?: Loader },
 ) {
+  // A caseload large enough to be worth the choice first measures both ways of loading it.
+  const probe =
+    cases - (await activeCases(sys)) >= 1_500
+      ? await loaderProbe(sys, { size: 150, rounds: 2, concurrency })
+      : undefined;
   const before = await activeCases(sys);
   const toOpen = Math.max(0, cases - before);
   const meter = cpuMeter(sys.processes());
@@ -110,6 +156,7 @@ export async function scale(
     importedThroughApi: loader === 'import' ? toOpen : 0,
     openPerSecond: Math.round(rate * 10) / 10,
     openSecondsPer1000: secondsPer1000,
+    loaderProbe: probe,
     openMinutes: Math.round((opened.seconds / 60) * 10) / 10,
     openFailed: opened.failed,
     openCores: cores,

@@ -82,11 +82,11 @@ export async function topologyPhase(
       await sys.topology(name === '1x1' ? single : topology);
       const urls = sys.apiUrls;
       // A worker just started has nothing cached, and the cases a stopped worker had cached
-      // move to the others: a few seconds of events first, not measured.
+      // move to the others: one event on each case first, not measured.
       await eventLoad(sys, {
         cases,
         connections: concurrency,
-        seconds: 3,
+        amount: cases.length,
         username: 'worker.canglang',
         event: CONTACT,
         urls,
