@@ -76,7 +76,11 @@ runMain(async () => {
   const sys = new BenchSystem();
   // Interrupted: the processes, the Temporal server and the database go too.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void sys.close().finally(() => process.exit(130)));
+    process.once(signal, () => {
+      // Said first: the phase under way fails as its processes go, and its error follows.
+      say(`\n${signal}: stopping the bench's processes`);
+      void sys.close().finally(() => process.exit(130));
+    });
   }
   const report: Record<string, unknown> = {
     startedAt,

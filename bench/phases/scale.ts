@@ -106,7 +106,7 @@ export async function scale(
 ) {
   // A caseload large enough to be worth the choice first measures both ways of loading it.
   const probe =
-    cases - (await activeCases(sys)) >= 1_500
+    cases - (await activeCases(sys)) >= 1_000
       ? await loaderProbe(sys, { size: 150, rounds: 2, concurrency })
       : undefined;
   const before = await activeCases(sys);
