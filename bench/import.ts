@@ -3,8 +3,8 @@
 // dev server, PostgreSQL, worker and API processes); the rows are a mixed caseload, most mid-term.
 // Usage: npm run bench:import [-- --rows 5000 --concurrency 4]
 import { loadavg } from 'node:os';
-import { makeIdNumber } from '../test/helpers/fixtures';
-import { daysBefore, importCsv, type ImportCells } from '../test/helpers/imports';
+import { importCsv } from '../test/helpers/imports';
+import { importRows } from './lib/cases';
 import { communityCases } from './phases/events';
 import { machine, progressBar, row, say, writeResults } from './lib/report';
 import { latencies } from './lib/stats';
@@ -16,34 +16,6 @@ const arg = (name: string, fallback: number) => {
 };
 const ROWS = arg('rows', 5_000);
 const CONCURRENCY = arg('concurrency', 4);
-const STREETS = ['suzhou.gusu.canglang', 'suzhou.gusu.shuangta', 'suzhou.wuzhong.changqiao'];
-const DAY = 86_400_000;
-
-function caseload(now: number): ImportCells[] {
-  return Array.from({ length: ROWS }, (_, i) => {
-    const born = new Date(Date.UTC(1975, 0, 1) + Math.floor(i / 1000) * DAY).toISOString().slice(0, 10);
-    const released = 20 + (i % 900);
-    const base: ImportCells = {
-      name: '某某',
-      idNumber: makeIdNumber(i, born),
-      measure: i % 3 === 0 ? 'community_detox' : 'community_rehabilitation',
-      residenceAddress: '苏州市某街道某路 1 号',
-      jurisdiction: STREETS[i % STREETS.length]!,
-      releasedAt: daysBefore(now, released),
-    };
-    // One in ten has not reported in yet; the rest are mid-term with their tests and contacts.
-    if (i % 10 === 0) return base;
-    return {
-      ...base,
-      reportedInAt: daysBefore(now, released - 5),
-      tier: i % 7 === 0 ? 'key' : 'stable',
-      testsRefused: i % 11 === 0 ? 1 : 0,
-      lastTestAt: daysBefore(now, i % 40),
-      lastTestResult: 'negative',
-      lastContactAt: daysBefore(now, i % 25),
-    };
-  });
-}
 
 async function eventRoundTrips(sys: BenchSystem, ids: string[], until: () => boolean): Promise<number[]> {
   const token = await sys.token('worker.canglang');
@@ -79,7 +51,7 @@ async function main() {
     const quietUntil = Date.now() + 15_000;
     const quiet = latencies(await eventRoundTrips(sys, cases, () => Date.now() > quietUntil));
 
-    const csv = importCsv(caseload(Date.now()));
+    const csv = importCsv(importRows(ROWS, Date.now()));
     const token = await sys.token('supervisor.city');
     const sent = performance.now();
     const accepted = await fetch(`${sys.apiUrl}/v1/imports`, {

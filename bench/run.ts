@@ -1,20 +1,31 @@
-// `npm run bench [-- --quick] [-- --cases N]`: how fast and how big, each headline figure a ratio
-// or a latency measured side by side with the raw engine in the same run (docs/performance.md).
+// `npm run bench [-- --quick] [-- --cases N] [-- --topology 2x2] [-- --load import]`: how fast and
+// how big, each headline figure a ratio or a latency measured side by side with the raw engine in
+// the same run (docs/performance.md). `--topology AxW` adds the production topology (A APIs, W
+// workers on the same database and server) beside one API and one worker, and loads the caseload
+// over it; `--load import` loads the caseload through the API's import instead of one POST a case.
 // Prints a table as it goes; writes bench/results/latest.json and a dated copy (a quick run:
 // quick-latest.json and its dated copy, which git ignores).
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { runMain } from '../config/run-main';
 import { machine, row, say, writeResults } from './lib/report';
-import { BenchSystem } from './lib/system';
+import { BenchSystem, parseTopology, type Topology } from './lib/system';
 import { eventRoundTrip } from './phases/events';
 import { wholeCase } from './phases/lifecycle';
-import { scale } from './phases/scale';
+import { scale, type Loader } from './phases/scale';
 import { startThroughput } from './phases/start';
 import { serverJournal } from './phases/server';
+import { label, topologyPhase } from './phases/topology';
 import { cacheSize, concurrency, replayCost, workerStartup } from './phases/tuning';
 
 const quick = process.argv.includes('--quick');
 const casesArg = process.argv.indexOf('--cases');
+const option = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const topology: Topology | undefined = option('topology') ? parseTopology(option('topology')!) : undefined;
+const loader = (option('load') ?? 'api') as Loader;
+if (loader !== 'api' && loader !== 'import') throw new Error(`--load takes api or import, not ${loader}`);
 
 const SIZE = quick
   ? {
@@ -28,6 +39,8 @@ const SIZE = quick
       cacheSmall: 50,
       tuningSeconds: 4,
       tuningRounds: 1,
+      topologySeconds: 10,
+      topologyRounds: 2,
     }
   : {
       cases: 25_000,
@@ -40,6 +53,8 @@ const SIZE = quick
       cacheSmall: 500,
       tuningSeconds: 15,
       tuningRounds: 2,
+      topologySeconds: 20,
+      topologyRounds: 3,
     };
 if (casesArg > 0) SIZE.cases = Number(process.argv[casesArg + 1]);
 const CONCURRENCY = 16;
@@ -61,12 +76,26 @@ runMain(async () => {
   const sys = new BenchSystem();
   // Interrupted: the processes, the Temporal server and the database go too.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void sys.close().finally(() => process.exit(130)));
+    process.once(signal, () => {
+      // Said first: the phase under way fails as its processes go, and its error follows.
+      say(`\n${signal}: stopping the bench's processes`);
+      void sys.close().finally(() => process.exit(130));
+    });
   }
-  const report: Record<string, unknown> = { startedAt, quick, size: SIZE, concurrency: CONCURRENCY };
+  const report: Record<string, unknown> = {
+    startedAt,
+    quick,
+    size: SIZE,
+    concurrency: CONCURRENCY,
+    topology: topology ? label(topology) : '1x1',
+    loader,
+  };
+  // The import's rows at a time, shared among the APIs as the open loader's clients are.
+  sys.apiEnv = { IMPORT_CONCURRENCY: String(Math.ceil(CONCURRENCY / (topology?.apis ?? 1))) };
   try {
     say(
-      `npm run bench${quick ? ' -- --quick' : ''}: ${SIZE.cases.toLocaleString('en-US')} active cases at the end`,
+      `npm run bench -- ${process.argv.slice(2).join(' ')}: ${SIZE.cases.toLocaleString('en-US')} active cases at the end` +
+        `${topology ? `, loaded over ${label(topology)}` : ''}${loader === 'import' ? ' through the import' : ''}`,
     );
     await sys.start();
     const [{ version }] = (await sys.sql<{ version: string }>('select version() as version')) as [
@@ -101,12 +130,29 @@ runMain(async () => {
     heading(`2. event round trip, ${SIZE.eventSeconds} s per level`);
     report.events = await eventRoundTrip(sys, { seconds: SIZE.eventSeconds, levels: [1, 10, 50] });
 
-    heading(`3. scale: ${SIZE.cases.toLocaleString('en-US')} active cases`);
+    if (topology) {
+      heading(
+        `topology: 1x1 against ${label(topology)}, ${CONCURRENCY} clients over the APIs, ${SIZE.topologyRounds} rounds of ${SIZE.topologySeconds} s per side`,
+      );
+      report.topologyPhase = await topologyPhase(sys, {
+        topology,
+        seconds: SIZE.topologySeconds,
+        rounds: SIZE.topologyRounds,
+        concurrency: CONCURRENCY,
+      });
+    }
+
+    heading(
+      `3. scale: ${SIZE.cases.toLocaleString('en-US')} active cases (${sys.apis.length} API, ${sys.workers.length} worker processes)`,
+    );
     report.scale = await scale(sys, {
       cases: SIZE.cases,
       concurrency: CONCURRENCY,
       queryRuns: SIZE.queryRuns,
+      loader,
     });
+    // The tuning phase compares worker settings on one API and one worker, as without --topology.
+    await sys.topology({ apis: 1, workers: 1 });
 
     heading('worker tuning: cache and concurrency');
     const sample = await sys.sql<{ id: string }>(
@@ -146,9 +192,25 @@ runMain(async () => {
   const scaled = report.scale as {
     activeCases: number;
     workerRssMiB: number;
+    workerRssMiBEach: number[];
     databaseMiB: number;
+    openSecondsPer1000: number;
     queries: Record<string, { p95: number }>;
   };
+  const sideBySide = report.topologyPhase as
+    | (Record<
+        string,
+        { opensPerSecond: number; eventsPerSecond: number; eventP50Ms: number; eventP95Ms: number }
+      > & {
+        topology: string;
+        openScalingEfficiency: number;
+        eventScalingEfficiency: number;
+      })
+    | undefined;
+  const both = <K extends 'opensPerSecond' | 'eventsPerSecond' | 'eventP50Ms' | 'eventP95Ms'>(key: K) =>
+    sideBySide
+      ? { '1x1': sideBySide['1x1']![key], [sideBySide.topology]: sideBySide[sideBySide.topology]![key] }
+      : undefined;
   const lifecycle = report.lifecycle as { wallSeconds: number; historyEventsMaxRun: number };
   // A cold event costs the warm event plus the replay of the case's current run (measured above
   // on the largest run of a recorded three-year case); derived, since a bench cannot age a case
@@ -167,17 +229,33 @@ runMain(async () => {
     coldEventRatio,
     historyEventsMaxRun: lifecycle.historyEventsMaxRun,
     activeCases: scaled.activeCases,
+    topology: report.topology,
+    loader,
+    openSecondsPer1000: scaled.openSecondsPer1000,
     workerRssMiB: scaled.workerRssMiB,
+    workerRssMiBEach: scaled.workerRssMiBEach,
     databaseMiB: scaled.databaseMiB,
     inboxP95Ms: scaled.queries['inbox (caseworker, mine)']?.p95,
     stalledP95Ms: scaled.queries['stalled (city)']?.p95,
     kpisP95Ms: scaled.queries['kpis (city, one year)']?.p95,
+    reportP95Ms: scaled.queries['monthly report (city, JSON)']?.p95,
+    ...(sideBySide
+      ? {
+          opensPerSecond: both('opensPerSecond'),
+          eventsPerSecond: both('eventsPerSecond'),
+          eventP50Ms: both('eventP50Ms'),
+          eventP95Ms: both('eventP95Ms'),
+          openScalingEfficiency: sideBySide.openScalingEfficiency,
+          eventScalingEfficiency: sideBySide.eventScalingEfficiency,
+        }
+      : {}),
     lifecycleWallSeconds: lifecycle.wallSeconds,
   };
   // A quick run never overwrites the full run's committed figures.
   const file = await writeResults(report as { startedAt: string }, quick ? 'quick' : undefined);
   heading('headline');
-  for (const [key, value] of Object.entries(report.headline as Record<string, number>)) row(key, value, '');
+  for (const [key, value] of Object.entries(report.headline as Record<string, unknown>))
+    row(key, typeof value === 'number' || typeof value === 'string' ? value : JSON.stringify(value), '');
   row('run time', report.durationSeconds as number, 's');
   say(
     `\nwritten: bench/results/${quick ? 'quick-' : ''}latest.json and ${file.slice(file.indexOf('bench/'))}`,

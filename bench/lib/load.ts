@@ -5,7 +5,8 @@ import { latencies, type Latencies } from './stats';
 // has no p95) and every status code.
 
 export interface LoadOptions {
-  url: string;
+  /** One API, or several: connection i goes to URL i mod n (round robin over connections). */
+  url: string | string[];
   connections: number;
   /** Seconds to run, or… */
   duration?: number;
@@ -26,6 +27,8 @@ export interface LoadResult {
   /** Responses per second (any status). */
   rate: number;
   latency: Latencies;
+  /** Every response's latency in ms, in the order they came. */
+  times: number[];
   statuses: Record<string, number>;
   errors: number;
   timeouts: number;
@@ -37,7 +40,8 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${options.token}` };
   const started = performance.now();
   const instance = autocannon({
-    url: options.url,
+    // autocannon takes an array of URLs (lib/run.js); its type declaration says a string.
+    url: options.url as string,
     connections: options.connections,
     ...(options.amount === undefined ? { duration: options.duration } : { amount: options.amount }),
     timeout: 30,
@@ -85,6 +89,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     seconds,
     rate: times.length / seconds,
     latency: latencies(times),
+    times,
     statuses,
     errors: result.errors,
     timeouts: result.timeouts,

@@ -16,12 +16,27 @@ import { postgresPids, type Processes } from './cpu';
 // The system under benchmark, each part real and on its own: the Temporal dev server as
 // `npm start` runs it (SQLite file, Web UI, the project's search attributes) on free ports, a
 // PostgreSQL database of its own, the worker and the API as separate processes (so each one's
-// memory is its own), and a plain Temporal client for the raw baseline.
+// memory is its own), and a plain Temporal client for the raw baseline. The production topology
+// (`--topology 2x2`) runs more of each on the same database and server: `topology()`.
 
 export interface WorkerSettings {
   /** A workflow bundle built before the worker starts, or (false) bundled by the worker at start. */
   prebuilt: boolean;
   tuning?: WorkerDeps['tuning'];
+}
+
+/** How many API and worker processes run (the bench's default: one of each). */
+export interface Topology {
+  apis: number;
+  workers: number;
+}
+
+/** `--topology 2x2`: two APIs and two workers. */
+export function parseTopology(text: string): Topology {
+  const match = /^(\d+)x(\d+)$/.exec(text);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1)
+    throw new Error(`--topology takes APIsxWORKERS, such as 2x2, not ${text}`);
+  return { apis: Number(match[1]), workers: Number(match[2]) };
 }
 
 export class BenchSystem {
@@ -33,9 +48,14 @@ export class BenchSystem {
   private readonly auditKey = randomBytes(32).toString('base64url');
   private readonly payloadKeys = formatPayloadKey({ id: 'bench-1', key: randomBytes(32) });
   db!: TestDatabase;
-  worker?: Proc;
-  api?: Proc;
-  apiUrl = '';
+  /** Worker processes, each polling the same task queues; the first is `worker`. */
+  readonly workers: Proc[] = [];
+  /** API processes on the same database and server; the first is `api` at `apiUrl`. */
+  readonly apis: { proc: Proc; url: string }[] = [];
+  /** Settings every API process starts with (IMPORT_CONCURRENCY for the import loader). */
+  apiEnv: NodeJS.ProcessEnv = {};
+  /** The settings the last worker was started with: `topology()` starts more like it. */
+  private workerSettings: WorkerSettings = { prebuilt: true };
   /** The raw baseline's client: no codec, the trivial workflow has no payloads. */
   client!: Client;
   private connection!: Connection;
@@ -74,8 +94,26 @@ export class BenchSystem {
     };
   }
 
-  /** Starts the worker process; returns how long creating the worker took inside it. */
+  get worker(): Proc | undefined {
+    return this.workers[0];
+  }
+
+  get api(): Proc | undefined {
+    return this.apis[0]?.proc;
+  }
+
+  get apiUrl(): string {
+    return this.apis[0]?.url ?? '';
+  }
+
+  /** Every API's base URL, for load spread over them (autocannon gives connection i URL i mod n). */
+  get apiUrls(): string[] {
+    return this.apis.map((api) => api.url);
+  }
+
+  /** Starts one more worker process; returns how long creating the worker took inside it. */
   async startWorker(settings: WorkerSettings): Promise<{ createMs: number }> {
+    this.workerSettings = settings;
     const spec = {
       tuning: settings.tuning,
       workflowBundle: settings.prebuilt ? this.bundles.cases : undefined,
@@ -83,41 +121,71 @@ export class BenchSystem {
       rawBundle: this.bundles.raw,
     };
     const ready = 'bench-worker: running ';
-    this.worker = await spawnTsx(
+    const worker = await spawnTsx(
       'bench/worker-process.ts',
       this.env({ BENCH_WORKER: JSON.stringify(spec) }),
       ready,
     );
-    const output = this.worker.output();
-    if (!this.worker.running()) throw new Error(`the worker exited:\n${output.slice(-3000)}`);
+    const output = worker.output();
+    if (!worker.running()) throw new Error(`the worker exited:\n${output.slice(-3000)}`);
+    this.workers.push(worker);
     const line = output.slice(output.indexOf(ready) + ready.length).split('\n')[0]!;
     return JSON.parse(line) as { createMs: number };
   }
 
-  /** SIGTERM: the worker drains and exits. */
-  async stopWorker(): Promise<void> {
-    if (!this.worker) return;
-    if (this.worker.running()) process.kill(this.worker.pid, 'SIGTERM');
-    await this.worker.exited;
-    this.worker = undefined;
+  /** SIGTERM: the workers beyond the first `keep` drain and exit (by default, all of them). */
+  async stopWorker(keep = 0): Promise<void> {
+    for (const worker of this.workers.splice(keep)) {
+      if (worker.running()) process.kill(worker.pid, 'SIGTERM');
+      await worker.exited;
+    }
   }
 
-  /** The production API process (`api/main.ts`) on a free port; resolves once /readyz answers. */
+  /**
+   * One more production API process (`api/main.ts`) on a free port, with `apiEnv`; resolves once
+   * /readyz answers.
+   */
   async startApi(): Promise<void> {
     const port = await freePort();
-    this.apiUrl = `http://127.0.0.1:${port}`;
-    this.api = await spawnTsx('api/main.ts', this.env({ HOST: '127.0.0.1', PORT: String(port) }), '');
+    const url = `http://127.0.0.1:${port}`;
+    const proc = await spawnTsx(
+      'api/main.ts',
+      this.env({ HOST: '127.0.0.1', PORT: String(port), ...this.apiEnv }),
+      '',
+    );
     const deadline = Date.now() + 60_000;
     for (;;) {
-      if (!this.api.running()) throw new Error(`the API exited:\n${this.api.output().slice(-3000)}`);
-      const ok = await fetch(`${this.apiUrl}/readyz`).then(
+      if (!proc.running()) throw new Error(`the API exited:\n${proc.output().slice(-3000)}`);
+      const ok = await fetch(`${url}/readyz`).then(
         (r) => r.ok,
         () => false,
       );
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error(`the API was not ready in 60 s:\n${this.api.output()}`);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`the API was not ready in 60 s:\n${proc.output()}`);
       await sleep(200);
     }
+    this.apis.push({ proc, url });
+  }
+
+  /** SIGTERM: the APIs beyond the first `keep` finish their requests and exit. */
+  async stopApi(keep = 0): Promise<void> {
+    for (const { proc } of this.apis.splice(keep)) {
+      if (proc.running()) process.kill(proc.pid, 'SIGTERM');
+      await proc.exited;
+    }
+  }
+
+  /**
+   * Exactly `apis` API processes and `workers` worker processes on this database and server:
+   * the missing ones started (workers with the last worker's settings), the extra ones stopped.
+   */
+  async topology({ apis, workers }: Topology): Promise<void> {
+    await Promise.all([this.stopApi(apis), this.stopWorker(workers)]);
+    const starting: Promise<unknown>[] = [];
+    for (let i = this.apis.length; i < apis; i += 1) starting.push(this.startApi());
+    for (let i = this.workers.length; i < workers; i += 1)
+      starting.push(this.startWorker(this.workerSettings));
+    await Promise.all(starting);
   }
 
   async token(username: string): Promise<string> {
@@ -135,10 +203,12 @@ export class BenchSystem {
     path: string,
     username?: string,
     payload?: unknown,
+    /** Another API process's base URL (default: the first). */
+    base?: string,
   ): Promise<{ status: number; body: unknown }> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (username) headers.authorization = `Bearer ${await this.token(username)}`;
-    const reply = await fetch(`${this.apiUrl}${path}`, {
+    const reply = await fetch(`${base ?? this.apiUrl}${path}`, {
       method,
       headers,
       body: payload === undefined ? undefined : JSON.stringify(payload),
@@ -177,8 +247,8 @@ export class BenchSystem {
   processes(): Processes {
     return {
       temporal: () => [this.temporal.server.pid],
-      worker: () => (this.worker ? [this.worker.pid] : []),
-      api: () => (this.api ? [this.api.pid] : []),
+      worker: () => this.workers.map((worker) => worker.pid),
+      api: () => this.apis.map((api) => api.proc.pid),
       postgres: postgresPids,
       'bench (load)': () => [process.pid],
     };
@@ -190,8 +260,7 @@ export class BenchSystem {
   }
 
   async close(): Promise<void> {
-    if (this.api?.running()) process.kill(this.api.pid, 'SIGTERM');
-    await this.api?.exited;
+    await this.stopApi();
     await this.stopWorker();
     await this.connection?.close();
     await this.temporal.close();

@@ -54,11 +54,13 @@ export async function eventLoad(
     amount?: number;
     username: string;
     event: unknown;
+    /** The APIs to spread the clients over (default: the first). */
+    urls?: string[];
   },
 ) {
   const free = [...opts.cases];
   return load({
-    url: sys.apiUrl,
+    url: opts.urls ?? sys.apiUrl,
     connections: opts.connections,
     duration: opts.seconds,
     amount: opts.amount,
