@@ -1,3 +1,5 @@
+import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import { caseStatusQuery, caseWorkflowId } from '../../workflows/case-follow-up.messages';
 import { handover } from './fixtures';
 import type { TestSystem } from './system';
@@ -7,6 +9,8 @@ import type { TestSystem } from './system';
 const DAY = 86_400_000;
 export const days = (n: number) => n * DAY;
 export const hours = (n: number) => n * 3_600_000;
+/** Locked, the test server's clock runs at real speed: a few seconds pass between two calls. */
+const OVERSHOOT_TOLERANCE_MS = 5 * 60_000;
 
 export function lifecycle(system: TestSystem) {
   const now = async () => system.env.currentTimeMs();
@@ -69,9 +73,59 @@ export function lifecycle(system: TestSystem) {
     return (await view(id)).body.openTasks as { id: string; kind: string; dueAt: string; status: string }[];
   }
 
-  /** Skips workflow time, then waits until the engine has caught up with it. */
+  /**
+   * What happened to a case, for a failing test's message: the server's time, the run's status,
+   * the timeline as the engine wrote it, and the history's timers and workflow tasks (times only).
+   */
+  async function explain(id: string): Promise<string> {
+    const handle = system.env.client.workflow.getHandle(caseWorkflowId(id));
+    const lines = [`server time ${iso(await now())}`];
+    try {
+      const description = await handle.describe();
+      lines.push(`run ${description.runId} ${description.status.name}`);
+      const history = await system.env.client.workflow
+        .getHandle(caseWorkflowId(id), description.runId)
+        .fetchHistory();
+      for (const event of history.events ?? []) {
+        const type = (temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? '').replace('EVENT_TYPE_', '');
+        if (
+          /^(ACTIVITY_TASK_(SCHEDULED|STARTED|COMPLETED)|UPSERT_|MARKER|WORKFLOW_TASK_SCHEDULED)/.test(type)
+        )
+          continue;
+        const when = new Date(optionalTsToMs(event.eventTime) ?? 0).toISOString();
+        const fire = event.timerStartedEventAttributes?.startToFireTimeout;
+        lines.push(
+          `  history ${event.eventId} ${when} ${type}${fire ? ` fires in ${optionalTsToMs(fire)} ms` : ''}`,
+        );
+      }
+    } catch (error) {
+      lines.push(`no history: ${String(error)}`);
+    }
+    for (const e of await timeline(id)) lines.push(`  ${e.at} ${e.kind} ${e.type} ${JSON.stringify(e.data)}`);
+    return lines.join('\n');
+  }
+
+  /** Runs an assertion about a case; when it fails, its message says what happened to the case. */
+  async function explained<T>(id: string, assertion: () => Promise<T>): Promise<T> {
+    try {
+      return await assertion();
+    } catch (error) {
+      if (error instanceof Error) error.message += `\n\ncase ${id}:\n${await explain(id)}`;
+      throw error;
+    }
+  }
+
+  /**
+   * Skips workflow time. Refuses to go on when the server skipped further than asked (a sleep call
+   * sent twice skips twice; see TEST_SERVER_KEEPALIVE in system.ts): later steps would meet a
+   * case that deadlines beyond the skip have already moved.
+   */
   async function skip(ms: number) {
+    const target = (await now()) + ms;
     await system.env.sleep(ms);
+    const past = (await now()) - target;
+    if (past > OVERSHOOT_TOLERANCE_MS)
+      throw new Error(`the test server skipped ${Math.round(past / 60_000)} minutes past the ${ms} ms asked`);
   }
 
   /** In the community with the first home visit made and the agreement signed. */
@@ -140,6 +194,8 @@ export function lifecycle(system: TestSystem) {
     timeline,
     openTasks,
     skip,
+    explain,
+    explained,
   };
 }
 

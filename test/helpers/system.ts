@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { ConnectionPlugin } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -35,11 +36,33 @@ export const POLICIES = {
   accelerated: join(__dirname, '..', '..', 'policies', 'accelerated.json'),
 };
 
+/**
+ * The client's keepalive for the time-skipping server. The SDK's client pings every 30 s, with or
+ * without calls; the test server (grpc-java's defaults) allows one ping in 5 minutes and, after
+ * the third early one, closes the connection with "too many pings". `env.sleep` is one call that
+ * lasts as long as the skip takes in real time (over 90 s on a loaded machine), so it was cut
+ * off and the SDK's retry sent it again: the server, already days into the first sleep, then
+ * skipped the whole duration once more, past deadlines the test relied on not having reached.
+ * Pings no more often than the server allows (a loopback connection needs none).
+ */
+export const TEST_SERVER_KEEPALIVE: ConnectionPlugin = {
+  name: 'test-server-keepalive',
+  configureConnection: (options) => ({
+    ...options,
+    channelArgs: {
+      ...options.channelArgs,
+      'grpc.keepalive_time_ms': 10 * 60_000,
+      'grpc.keepalive_permit_without_calls': 0,
+    },
+  }),
+};
+
 /** The pinned time-skipping test server, with the project's search attributes registered. */
 export async function createTimeSkippingEnv(dataConverter?: DataConverter): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalBinaries().testServer } },
     client: { dataConverter },
+    plugins: [TEST_SERVER_KEEPALIVE],
   });
   await env.connection.operatorService.addSearchAttributes({
     namespace: 'default',

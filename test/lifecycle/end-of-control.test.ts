@@ -89,10 +89,12 @@ it('R19: approving a proposal drafted while the term still runs ends control and
   expect(early.statusCode).toBe(409);
   expect(early.json()).toMatchObject({ code: 'no_end_of_control_proposal' });
   await life.skip(days(1086));
-  await eventually(async () =>
-    expect((await life.openTasks(id)).map((t) => t.kind)).toContain('end_of_control_proposal'),
-  );
-  expect((await life.view(id)).body.phase).not.toBe('closed');
+  await life.explained(id, async () => {
+    await eventually(async () =>
+      expect((await life.openTasks(id)).map((t) => t.kind)).toContain('end_of_control_proposal'),
+    );
+    expect((await life.view(id)).body.phase).not.toBe('closed');
+  });
   expect(await approve(id, 'worker.canglang')).toMatchObject({ statusCode: 403 });
 
   const reply = await approve(id);

@@ -163,6 +163,29 @@ describe('report-in and the start of the term', () => {
     );
   });
 
+  it('R6: a first home visit given more time after the whole ladder ran climbs it again from the caseworker', async () => {
+    const id = track(await life.open());
+    await life.expectRecorded(id, 'liaison', { type: 'released' });
+    await life.expectRecorded(id, 'worker.canglang', { type: 'picked_up', by: '社工甲' });
+    const ladder = ['caseworker:task_overdue:R6', 'supervisor:task_overdue:R6', 'police:task_overdue:R6'];
+    const visitNotices = async () => sent(await life.notifications(id)).filter((n) => n.endsWith(':R6'));
+    await life.skip(hours(72) + days(5) + hours(1));
+    await eventually(async () => expect(await visitNotices()).toEqual(ladder));
+    const visit = (await life.openTasks(id)).find((t) => t.kind === 'first_home_visit')!;
+    const until = (await life.now()) + days(3);
+    const extended = await system.as('supervisor.gusu', {
+      method: 'POST',
+      url: `/v1/cases/${id}/tasks/${visit.id}/extend`,
+      payload: { until: life.iso(until), reason: '住院，出院后走访' },
+    });
+    expect(extended.json()).toMatchObject({ status: 'open', dueAt: life.iso(until) });
+    await life.skip(days(3) + days(5) + hours(1));
+    await eventually(async () => expect(await visitNotices()).toEqual([...ladder, ...ladder]));
+    expect(await life.openTasks(id)).toContainEqual(
+      expect.objectContaining({ id: visit.id, status: 'overdue' }),
+    );
+  });
+
   it('R7: the community term runs three years from report-in', async () => {
     const id = track(await life.inCommunity());
     const { term } = (await life.view(id)).body;

@@ -106,3 +106,43 @@ it('survives continue-as-new: a restored snapshot behaves as the original', () =
   expect(restored.status()).toEqual(state.status());
   expect(restored.nextWakeAt()).toBe(state.nextWakeAt());
 });
+
+describe('a supervisor gives an overdue task more time', () => {
+  const supervisor = { username: 'supervisor.gusu', role: 'supervisor' as const };
+  /** Released at T0, so the first home visit (R6) is due in 72 hours; who is told, at `at`. */
+  function overdueVisit() {
+    const state = started();
+    state.record({ type: 'released' }, liaison, T0);
+    const visit = state.status().openTasks.find((t) => t.kind === 'first_home_visit')!;
+    const told = (at: number) => {
+      state.advance(at);
+      return (state.drain(at)?.notifications ?? [])
+        .filter((n) => n.taskId === visit.id)
+        .map((n) => n.recipient);
+    };
+    return { state, visit, due: Date.parse(visit.dueAt), told };
+  }
+
+  it('R6: after the whole ladder has run, the extended task climbs it again from the first step', () => {
+    const { state, visit, due, told } = overdueVisit();
+    expect(told(due + 5 * DAY)).toEqual(['caseworker', 'supervisor', 'police']);
+    const until = due + 20 * DAY;
+    expect(state.refusalToExtend(visit.id, new Date(until).toISOString(), due + 6 * DAY)).toBeNull();
+    state.extendTask(visit.id, until, '住院，出院后走访', supervisor, due + 6 * DAY);
+    expect(state.status().openTasks.find((t) => t.id === visit.id)).toMatchObject({ status: 'open' });
+
+    expect(told(until - 1)).toEqual([]);
+    expect(told(until)).toEqual(['caseworker']);
+    expect(told(until + 2 * DAY)).toEqual(['supervisor']);
+    expect(told(until + 5 * DAY)).toEqual(['police']);
+    expect(told(until + 60 * DAY)).toEqual([]);
+  });
+
+  it('R6: a task extended halfway up the ladder starts again from the caseworker', () => {
+    const { state, visit, due, told } = overdueVisit();
+    expect(told(due)).toEqual(['caseworker']);
+    const until = due + 10 * DAY;
+    state.extendTask(visit.id, until, '家属告知本周外出', supervisor, due + DAY);
+    expect(told(until + 5 * DAY)).toEqual(['caseworker', 'supervisor', 'police']);
+  });
+});

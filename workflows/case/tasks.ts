@@ -7,6 +7,9 @@ import { iso, isOpen, no, type CaseCore } from './core';
 // Who does the case's work and by when: the supervisor assigns a caseworker, or gives a task
 // more time (its ladder starts again from the new time).
 
+/** Patch id (workflows/README.md): an extended task climbs its escalation ladder again from the first step. */
+export const EXTENSION_RESTARTS_LADDER = 'extension-restarts-ladder';
+
 export function refusalToAssign(c: CaseCore): Refusal | null {
   return UPDATES.assign.phases.includes(c.d.phase) ? null : no('case_closed', 'the case is closed');
 }
@@ -49,6 +52,9 @@ export function extendTask(
   });
   task.dueAt = until;
   task.status = 'open';
+  // The ladder starts again from its first step; before the patch the level carried on, past
+  // the ladder's end for a task that had climbed it all (patch EXTENSION_RESTARTS_LADDER).
+  if (task.escalationLevel > 0 && c.patched(EXTENSION_RESTARTS_LADDER)) task.escalationLevel = 0;
   task.nextEscalationAt = c.firstEscalationAt(task);
   c.outbox.tasks.add(task.id);
   c.touch();
