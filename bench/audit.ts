@@ -14,6 +14,7 @@ import { appendAudit, GENESIS_HASH, legacyChainHash, verifyAuditTrail, type Audi
 import type { Db } from '../db/client';
 import * as schema from '../db/schema';
 import { createTestDatabase } from '../test/helpers/database';
+import { formatted } from './lib/report';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -180,7 +181,7 @@ async function main() {
     );
     const dir = join(__dirname, 'results');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'audit.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(dir, 'audit.json'), await formatted(result));
   } finally {
     await pool.end();
     await owner.end();

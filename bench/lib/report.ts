@@ -44,6 +44,12 @@ export function machine(postgresVersion: string): Record<string, unknown> {
   };
 }
 
+/** A result as JSON the repository's Prettier check accepts. */
+export async function formatted(result: unknown): Promise<string> {
+  const options = await resolveConfig(join(__dirname, '..', 'results', 'latest.json'));
+  return format(JSON.stringify(result, null, 2), { ...options, parser: 'json' });
+}
+
 /**
  * Writes `<name>-latest.json` (or `latest.json`) and a copy dated with the run's start, formatted
  * as the repository's Prettier check wants them.
@@ -51,8 +57,7 @@ export function machine(postgresVersion: string): Record<string, unknown> {
 export async function writeResults(report: { startedAt: string }, name?: string): Promise<string> {
   const dir = join(__dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
-  const options = await resolveConfig(join(dir, 'latest.json'));
-  const text = await format(JSON.stringify(report, null, 2), { ...options, parser: 'json' });
+  const text = await formatted(report);
   const stamp = report.startedAt.slice(0, 16).replace(':', '');
   const prefix = name ? `${name}-` : '';
   writeFileSync(join(dir, `${prefix}latest.json`), text);
