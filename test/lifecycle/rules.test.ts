@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
+import { saveFixture } from '../helpers/activity-inputs';
 import { days, eventually, hours, lifecycle } from '../helpers/lifecycle';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -184,6 +187,14 @@ describe('report-in and the start of the term', () => {
     expect(await life.openTasks(id)).toContainEqual(
       expect.objectContaining({ id: visit.id, status: 'overdue' }),
     );
+    // With RECORD_HISTORIES=1, the run with the extension is kept for the replay gate.
+    if (process.env.RECORD_HISTORIES) {
+      const history = await system.env.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
+      await saveFixture(
+        join(__dirname, '..', 'fixtures', 'histories', 'extension-restarts-ladder.json'),
+        history,
+      );
+    }
   });
 
   it('R7: the community term runs three years from report-in', async () => {
