@@ -280,6 +280,36 @@ describe('the community term', () => {
     expect((await life.timeline(id)).map((e) => e.type)).toContain('contact_regained');
   });
 
+  it('R11: contact made after the supervisor gave the lost contact task more time regains contact', async () => {
+    const id = track(await life.inCommunity());
+    await life.skip(days(33) + hours(1));
+    await eventually(async () => expect((await life.view(id)).body.tier).toBe('abnormal'));
+    const contact = (await life.openTasks(id)).find((t) => t.kind === 'contact')!;
+    expect(contact.status).toBe('overdue');
+    const until = (await life.now()) + days(10);
+    const extended = await system.as('supervisor.gusu', {
+      method: 'POST',
+      url: `/v1/cases/${id}/tasks/${contact.id}/extend`,
+      payload: { until: life.iso(until), reason: '家属告知外出务工，月底返回' },
+    });
+    expect(extended.json()).toMatchObject({ status: 'open', dueAt: life.iso(until) });
+    const regained = await life.expectRecorded(id, 'worker.canglang', {
+      type: 'contact',
+      channel: 'visit',
+      reached: true,
+    });
+    expect(regained.case.tier).toBe('stable');
+    expect((await life.timeline(id)).map((e) => e.type)).toContain('contact_regained');
+    // With RECORD_HISTORIES=1, the run is kept for the replay gate (patch extended-contact-regained).
+    if (process.env.RECORD_HISTORIES) {
+      const history = await system.env.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
+      await saveFixture(
+        join(__dirname, '..', 'fixtures', 'histories', 'extended-contact-regained.json'),
+        history,
+      );
+    }
+  });
+
   it('R12: a third refused test is a serious violation reported to the police, once', async () => {
     const id = track(await life.inCommunity());
     for (const result of ['refused', 'missed', 'refused', 'refused']) {

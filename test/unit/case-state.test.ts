@@ -145,4 +145,43 @@ describe('a supervisor gives an overdue task more time', () => {
     state.extendTask(visit.id, until, '家属告知本周外出', supervisor, due + DAY);
     expect(told(until + 5 * DAY)).toEqual(['caseworker', 'supervisor', 'police']);
   });
+
+  it('R11: contact made after the lost contact task was given more time regains contact and the tier', () => {
+    const state = started();
+    state.record({ type: 'released' }, liaison, T0);
+    state.record({ type: 'picked_up', by: 'x' }, caseworker, T0);
+    state.record({ type: 'home_visit', reached: true }, caseworker, T0);
+    state.record({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, caseworker, T0);
+    state.record({ type: 'agreement_signed', kind: 'community' }, caseworker, T0);
+    state.drain(T0);
+    /** The contact task opens when the next contact is due, and escalates at its own due time. */
+    const loseContact = (dueAt: number) => (state.advance(dueAt - 1), state.advance(dueAt));
+    const contactDue = T0 + policy.contacts.stable + policy.contacts.dueWithin;
+    loseContact(contactDue);
+    expect(state.status().tier).toBe('abnormal');
+    const contact = state.status().openTasks.find((t) => t.kind === 'contact')!;
+    expect(contact.status).toBe('overdue');
+    state.extendTask(
+      contact.id,
+      contactDue + 10 * DAY,
+      '家属告知外出务工，月底返回',
+      supervisor,
+      contactDue + DAY,
+    );
+    state.drain(contactDue + DAY);
+
+    state.record({ type: 'contact', channel: 'visit', reached: true }, caseworker, contactDue + 3 * DAY);
+    const entries = state.drain(contactDue + 3 * DAY)!.timeline.map((e) => e.type);
+    expect(entries).toContain('contact_regained');
+    expect(state.status().tier).toBe('stable');
+    expect(state.status().openTasks.map((t) => t.kind)).not.toContain('contact');
+    // Lost again later: regained again, once.
+    loseContact(contactDue + 3 * DAY + policy.contacts.stable + policy.contacts.dueWithin);
+    expect(state.status().tier).toBe('abnormal');
+    state.record({ type: 'contact', channel: 'phone', reached: true }, caseworker, contactDue + 40 * DAY);
+    expect(
+      state.drain(contactDue + 40 * DAY)!.timeline.filter((e) => e.type === 'contact_regained'),
+    ).toHaveLength(1);
+    expect(state.status().tier).toBe('stable');
+  });
 });

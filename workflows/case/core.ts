@@ -40,6 +40,11 @@ export interface CaseData {
   phaseBeforePause: Phase | null;
   tier: Tier;
   tierBeforeLostContact: Tier | null;
+  /**
+   * R11: when contact was lost, until it is regained; it outlives an extension of the overdue
+   * contact task. Absent from snapshots taken before it existed.
+   */
+  contactLostAt?: number | null;
   status: 'open' | 'closed';
   jurisdiction: string;
   transferTo: string | null;
@@ -96,6 +101,7 @@ function initialData(input: CaseRunInput): CaseData {
     phaseBeforePause: null,
     tier: 'stable',
     tierBeforeLostContact: null,
+    contactLostAt: null,
     status: 'open',
     jurisdiction: opening.destination,
     transferTo: null,

@@ -3,6 +3,13 @@ import type { Recipient, TaskState } from '../case-follow-up.messages';
 import { isOpen, type CaseCore } from './core';
 import { changeTier } from './tier';
 
+/**
+ * Patch id (workflows/README.md): contact made after the supervisor gave the overdue contact task
+ * more time still regains contact (the tier returns). Before it, the extended task was no longer
+ * overdue, so contact made then left the case abnormal.
+ */
+export const EXTENDED_CONTACT_REGAINED = 'extended-contact-regained';
+
 // R11 and the per-task rules of the catalogue: a task past due climbs the policy's ladder, or
 // tells its named recipients at once. Lost contact, and contact regained, close the ladder's loop.
 
@@ -42,6 +49,7 @@ function escalate(c: CaseCore, task: TaskState): void {
   if (task.kind === 'contact' && task.escalationLevel === 1) {
     // R10/R11: lost contact makes the case abnormal until contact is regained.
     if (c.d.tier !== 'abnormal') c.d.tierBeforeLostContact = c.d.tier;
+    c.d.contactLostAt ??= at;
     c.engine(at, 'lost_contact', { rule: 'R11' });
     changeTier(c, 'abnormal', at, 'lost contact');
   }
@@ -50,12 +58,15 @@ function escalate(c: CaseCore, task: TaskState): void {
 
 /** R9, R11: contact made completes the contact task; after lost contact, the tier returns. */
 export function contactMade(c: CaseCore, at: number): void {
-  const lost = c.d.tasks.find((t) => t.kind === 'contact' && t.status === 'overdue');
+  const lost =
+    c.d.tasks.some((t) => t.kind === 'contact' && t.status === 'overdue') ||
+    (c.d.contactLostAt != null && c.patched(EXTENDED_CONTACT_REGAINED));
   c.complete('contact', at);
   if (lost) {
     c.engine(at, 'contact_regained', { rule: 'R11' });
     if (c.d.tierBeforeLostContact) changeTier(c, c.d.tierBeforeLostContact, at, 'contact regained');
     c.d.tierBeforeLostContact = null;
+    c.d.contactLostAt = null;
   }
   if (c.d.termStartsAt !== null) c.d.nextContactAt = at + c.policy.contacts[c.d.tier];
 }
