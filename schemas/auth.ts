@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { DEVICE_ID_PATTERN } from './codes';
 import { JurisdictionCode, Role } from './common';
 
-/** A browser's own random id (the console draws it once and keeps it in localStorage). */
-export const DeviceId = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'must be 22 to 64 base64url characters');
+export const DeviceId = z.string().regex(DEVICE_ID_PATTERN, 'must be 22 to 64 base64url characters');
 
 export const LoginBody = z.strictObject({
   username: z.string().min(1).max(100),

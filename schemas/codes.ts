@@ -22,3 +22,6 @@ export const MEASURES = ['community_rehabilitation', 'community_detox'] as const
 /** Ways into the programme (api.md): a facility handover, or a police order (R22). */
 export const ORIGINS = ['facility', 'police_order'] as const;
 export type Origin = (typeof ORIGINS)[number];
+
+/** A browser's own random id (the console draws it once and keeps it in localStorage). */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{22,64}$/;

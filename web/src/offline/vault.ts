@@ -1,3 +1,4 @@
+import { DEVICE_ID_PATTERN } from '../../../schemas/codes';
 import { currentSession } from '../api';
 
 // The console's offline store: IndexedDB, every record encrypted with AES-GCM (docs/security.md
@@ -78,7 +79,7 @@ const unbase64 = (text: string) =>
 export function deviceId(): string | undefined {
   try {
     let id = localStorage.getItem(DEVICE);
-    if (!id || !/^[A-Za-z0-9_-]{22,64}$/.test(id)) {
+    if (!id || !DEVICE_ID_PATTERN.test(id)) {
       id = base64(crypto.getRandomValues(new Uint8Array(32)));
       localStorage.setItem(DEVICE, id);
     }
