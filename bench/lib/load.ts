@@ -103,3 +103,14 @@ export function failures(result: LoadResult, expected: number): number {
     .reduce((sum, [, n]) => sum + n, 0);
   return other + result.errors + result.timeouts;
 }
+
+/** What those were, for a report line ("401 ×2860, 3 timeouts"); empty when none. */
+export function failureKinds(result: LoadResult, expected: number): string {
+  return [
+    ...Object.entries(result.statuses)
+      .filter(([status]) => Number(status) !== expected)
+      .map(([status, n]) => `${status} ×${n}`),
+    ...(result.errors ? [`${result.errors} connection errors`] : []),
+    ...(result.timeouts ? [`${result.timeouts} timeouts`] : []),
+  ].join(', ');
+}

@@ -86,6 +86,10 @@ export class BenchSystem {
       TEMPORAL_ADDRESS: this.temporal.address,
       TEMPORAL_TASK_QUEUE: this.taskQueue,
       TOKEN_SECRET: this.tokenSecret,
+      // `token()` logs each user in once per run, and a 100,000-case run lasts hours: with the
+      // default hour, every request after it was a 401 (the first such run lost its last 2,860
+      // opens so). The longest a token may live, since a run measures the engine, not sessions.
+      TOKEN_TTL_SECONDS: '86400',
       AUDIT_KEY: this.auditKey,
       PAYLOAD_KEYS: this.payloadKeys,
       // Per-request log lines would go through this process's pipe; production writes them to stdout.

@@ -1,5 +1,5 @@
 import { importCaseload, nextHandover } from '../lib/cases';
-import { failures, load } from '../lib/load';
+import { failureKinds, failures, load } from '../lib/load';
 import { progressBar, row, say } from '../lib/report';
 import { latencies } from '../lib/stats';
 import { BenchSystem } from '../lib/system';
@@ -50,7 +50,7 @@ async function openThroughApi(sys: BenchSystem, count: number, concurrency: numb
     seconds: opened.seconds,
     created: count - failures(opened, 201),
     failed: failures(opened, 201),
-    how: `p50 ${opened.latency.p50} ms, p99 ${opened.latency.p99} ms`,
+    how: `p50 ${opened.latency.p50} ms, p99 ${opened.latency.p99} ms${failures(opened, 201) ? ` (${failureKinds(opened, 201)})` : ''}`,
   };
 }
 
@@ -190,6 +190,7 @@ export async function scale(
       // One at a time, an equal share of the runs through each API in turn.
       const times: number[] = [];
       let non200 = 0;
+      const kinds: string[] = [];
       for (const url of sys.apiUrls) {
         await load({ url, connections: 1, amount: 3, method: 'GET', path, token });
         const result = await load({
@@ -202,6 +203,7 @@ export async function scale(
         });
         times.push(...result.times);
         non200 += failures(result, 200);
+        if (failures(result, 200)) kinds.push(failureKinds(result, 200));
       }
       const latency = latencies(times);
       measured[name] = { ...latency, non200 };
@@ -209,7 +211,7 @@ export async function scale(
         `${name}: p50 / p95`,
         `${latency.p50} / ${latency.p95}`,
         'ms',
-        `${latency.count} runs, one at a time over ${sys.apis.length} API(s), statistics ${statistics}${non200 ? `, non-200: ${non200}` : ''}`,
+        `${latency.count} runs, one at a time over ${sys.apis.length} API(s), statistics ${statistics}${non200 ? `, non-200: ${non200} (${kinds.join('; ')})` : ''}`,
       );
     }
     if (statistics === 'stale') figures.queriesBeforeAnalyze = measured;

@@ -1,6 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import { nextHandover } from '../../bench/lib/cases';
 import { BenchSystem, parseTopology } from '../../bench/lib/system';
+import { DEMO_PASSWORD } from '../../scripts/demo-data';
 
 // The benchmark's production topology (`npm run bench -- --topology 2x2`, bench/lib/system.ts):
 // two API processes and two workers on one PostgreSQL database and one dev server. What the
@@ -53,6 +54,16 @@ describe('the bench topology helper', () => {
       expect(identities.some((identity) => identity.startsWith(`${worker.pid}@`))).toBe(true);
     }
   }, 300_000);
+
+  it('a login at the bench outlives a 100,000-case run: its token is good for 24 hours', async () => {
+    // The first such run logged in once and lost its last 2,860 opens to 401 after an hour.
+    const login = await sys.http('POST', '/v1/auth/login', undefined, {
+      username: 'liaison',
+      password: DEMO_PASSWORD,
+    });
+    const lifetime = Date.parse((login.body as { expiresAt: string }).expiresAt) - Date.now();
+    expect(lifetime).toBeGreaterThan(23 * 3_600_000);
+  });
 
   it('1x1 again: the extra API and worker are stopped, and the one left still opens cases', async () => {
     const [, second] = sys.apiUrls as [string, string];
