@@ -33,6 +33,34 @@ const kinds = (tasks: { kind: string }[]) => tasks.map((t) => t.kind).sort();
 const sent = (list: { recipient: string; reason: string; rule: string }[]) =>
   list.map((n) => `${n.recipient}:${n.reason}:${n.rule}`);
 
+/** The supervisor gives a task more time; the reply shows it open again, due at `until`. */
+async function extend(id: string, taskId: string, until: number, reason: string) {
+  const extended = await system.as('supervisor.gusu', {
+    method: 'POST',
+    url: `/v1/cases/${id}/tasks/${taskId}/extend`,
+    payload: { until: life.iso(until), reason },
+  });
+  expect(extended.json()).toMatchObject({ status: 'open', dueAt: life.iso(until) });
+}
+
+/** R11: a visit that reaches the person regains contact, and the tier from before returns. */
+async function expectContactRegained(id: string) {
+  const regained = await life.expectRecorded(id, 'worker.canglang', {
+    type: 'contact',
+    channel: 'visit',
+    reached: true,
+  });
+  expect(regained.case.tier).toBe('stable');
+  expect((await life.timeline(id)).map((e) => e.type)).toContain('contact_regained');
+}
+
+/** With RECORD_HISTORIES=1, the case's current run is kept for the replay gate under `name`. */
+async function keepForReplay(id: string, name: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await system.env.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
+  await saveFixture(join(__dirname, '..', 'fixtures', 'histories', name), history);
+}
+
 describe('before and at the gate', () => {
   it('R1: an unconfirmed release date is a task due three days before release that escalates', async () => {
     const id = track(await life.open());
@@ -176,25 +204,13 @@ describe('report-in and the start of the term', () => {
     await eventually(async () => expect(await visitNotices()).toEqual(ladder));
     const visit = (await life.openTasks(id)).find((t) => t.kind === 'first_home_visit')!;
     const until = (await life.now()) + days(3);
-    const extended = await system.as('supervisor.gusu', {
-      method: 'POST',
-      url: `/v1/cases/${id}/tasks/${visit.id}/extend`,
-      payload: { until: life.iso(until), reason: '住院，出院后走访' },
-    });
-    expect(extended.json()).toMatchObject({ status: 'open', dueAt: life.iso(until) });
+    await extend(id, visit.id, until, '住院，出院后走访');
     await life.skip(days(3) + days(5) + hours(1));
     await eventually(async () => expect(await visitNotices()).toEqual([...ladder, ...ladder]));
     expect(await life.openTasks(id)).toContainEqual(
       expect.objectContaining({ id: visit.id, status: 'overdue' }),
     );
-    // With RECORD_HISTORIES=1, the run with the extension is kept for the replay gate.
-    if (process.env.RECORD_HISTORIES) {
-      const history = await system.env.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
-      await saveFixture(
-        join(__dirname, '..', 'fixtures', 'histories', 'extension-restarts-ladder.json'),
-        history,
-      );
-    }
+    await keepForReplay(id, 'extension-restarts-ladder.json');
   });
 
   it('R7: the community term runs three years from report-in', async () => {
@@ -271,13 +287,7 @@ describe('the community term', () => {
         'police:lost_contact:R11',
       ]),
     );
-    const regained = await life.expectRecorded(id, 'worker.canglang', {
-      type: 'contact',
-      channel: 'visit',
-      reached: true,
-    });
-    expect(regained.case.tier).toBe('stable');
-    expect((await life.timeline(id)).map((e) => e.type)).toContain('contact_regained');
+    await expectContactRegained(id);
   });
 
   it('R11: contact made after the supervisor gave the lost contact task more time regains contact', async () => {
@@ -287,27 +297,9 @@ describe('the community term', () => {
     const contact = (await life.openTasks(id)).find((t) => t.kind === 'contact')!;
     expect(contact.status).toBe('overdue');
     const until = (await life.now()) + days(10);
-    const extended = await system.as('supervisor.gusu', {
-      method: 'POST',
-      url: `/v1/cases/${id}/tasks/${contact.id}/extend`,
-      payload: { until: life.iso(until), reason: '家属告知外出务工，月底返回' },
-    });
-    expect(extended.json()).toMatchObject({ status: 'open', dueAt: life.iso(until) });
-    const regained = await life.expectRecorded(id, 'worker.canglang', {
-      type: 'contact',
-      channel: 'visit',
-      reached: true,
-    });
-    expect(regained.case.tier).toBe('stable');
-    expect((await life.timeline(id)).map((e) => e.type)).toContain('contact_regained');
-    // With RECORD_HISTORIES=1, the run is kept for the replay gate (patch extended-contact-regained).
-    if (process.env.RECORD_HISTORIES) {
-      const history = await system.env.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
-      await saveFixture(
-        join(__dirname, '..', 'fixtures', 'histories', 'extended-contact-regained.json'),
-        history,
-      );
-    }
+    await extend(id, contact.id, until, '家属告知外出务工，月底返回');
+    await expectContactRegained(id);
+    await keepForReplay(id, 'extended-contact-regained.json'); // patch extended-contact-regained
   });
 
   it('R12: a third refused test is a serious violation reported to the police, once', async () => {

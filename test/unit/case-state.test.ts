@@ -25,6 +25,18 @@ function started(): CaseState {
   return state;
 }
 
+/** Released, met, visited, reported in and signed at T0: the community term runs from T0. */
+function inCommunity(): CaseState {
+  const state = started();
+  state.record({ type: 'released' }, liaison, T0);
+  state.record({ type: 'picked_up', by: 'x' }, caseworker, T0);
+  state.record({ type: 'home_visit', reached: true }, caseworker, T0);
+  state.record({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, caseworker, T0);
+  state.record({ type: 'agreement_signed', kind: 'community' }, caseworker, T0);
+  state.drain(T0);
+  return state;
+}
+
 it('R16: every open deadline moves on by exactly the time spent detained', () => {
   const state = started();
   state.record({ type: 'released' }, liaison, T0);
@@ -40,13 +52,7 @@ it('R16: every open deadline moves on by exactly the time spent detained', () =>
 });
 
 it('R11: the ladder fires at due, due + 2 days and due + 5 days, and not again', () => {
-  const state = started();
-  state.record({ type: 'released' }, liaison, T0);
-  state.record({ type: 'picked_up', by: 'x' }, caseworker, T0);
-  state.record({ type: 'home_visit', reached: true }, caseworker, T0);
-  state.record({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, caseworker, T0);
-  state.record({ type: 'agreement_signed', kind: 'community' }, caseworker, T0);
-  state.drain(T0);
+  const state = inCommunity();
   const contactDue = T0 + policy.contacts.stable + policy.contacts.dueWithin;
   const reasons = (at: number) => {
     state.advance(at);
@@ -147,13 +153,7 @@ describe('a supervisor gives an overdue task more time', () => {
   });
 
   it('R11: contact made after the lost contact task was given more time regains contact and the tier', () => {
-    const state = started();
-    state.record({ type: 'released' }, liaison, T0);
-    state.record({ type: 'picked_up', by: 'x' }, caseworker, T0);
-    state.record({ type: 'home_visit', reached: true }, caseworker, T0);
-    state.record({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, caseworker, T0);
-    state.record({ type: 'agreement_signed', kind: 'community' }, caseworker, T0);
-    state.drain(T0);
+    const state = inCommunity();
     /** The contact task opens when the next contact is due, and escalates at its own due time. */
     const loseContact = (dueAt: number) => (state.advance(dueAt - 1), state.advance(dueAt));
     const contactDue = T0 + policy.contacts.stable + policy.contacts.dueWithin;
