@@ -10,6 +10,7 @@ import { appendAudit } from '../../db/audit';
 import { findOpenCaseByIdNumber } from '../../db/cases';
 import type { Db } from '../../db/client';
 import {
+  analyzeReadModel,
   findImportJob,
   finishImportRow,
   pendingImportRows,
@@ -100,6 +101,9 @@ export class ImportRunner {
     };
     await Promise.all(Array.from({ length: Math.max(1, concurrency) }, work));
     if (this.stopping && !failed) return;
+    // Before the job says done, so a supervisor's first look at the new caseload is planned on
+    // it; the job's outcome does not hang on it.
+    await analyzeReadModel(db).catch((error: unknown) => this.deps.onError?.(error));
     await setImportStatus(db, id, failed ? 'failed' : 'done', new Date(), !failed);
   }
 

@@ -9,6 +9,7 @@ import { Client as PgClient } from 'pg';
 import { queryApp } from '../../bench/lib/caseload';
 import { migrateDatabase, openDatabase, type Db } from '../../db/client';
 import { ensurePartitions, listPartitions, MONTHS_AHEAD } from '../../db/partitions';
+import { analyzeReadModel } from '../../db/imports';
 import * as schema from '../../db/schema';
 import { seedDemoData } from '../../scripts/demo-data';
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -193,6 +194,19 @@ describe('the partition job (db/partitions.ts ensurePartitions)', () => {
     const names = (await listPartitions(db)).map((p) => p.partition);
     for (let i = 0; i <= MONTHS_AHEAD + 5; i += 1) expect(names).toContain(partitionOf(cstMonth(i)));
     expect(names.at(-1)).toBe('timeline_default');
+  });
+
+  it('the application role, which owns no table, has the tables an import fills analyzed (migration 0013)', async () => {
+    const analyzed = async () =>
+      (
+        (await t.database.db.execute(
+          sql`select count(*)::int as n from pg_stat_user_tables
+              where relname in ('cases', 'tasks', 'notifications') and last_analyze is not null`,
+        )) as unknown as { rows: { n: number }[] }
+      ).rows[0]!.n;
+    expect(await analyzed()).toBe(0);
+    await analyzeReadModel(t.database.db);
+    expect(await analyzed()).toBe(3);
   });
 
   it('moves rows that waited in DEFAULT (a backdated entry, a month the job had not made) into their own month', async () => {
