@@ -104,9 +104,10 @@ function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 const PG_CONNECTION_LOST =
   /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated due to connection timeout)/;
 
-/** True for a dependency that cannot be reached now (database or Temporal), as opposed to a bug. */
+/** What Temporal says of an update to a case whose workflow task is being retried (gRPC code 9). */
 const WORKFLOW_TASK_FAILED = /workflow task in failed state/i;
 
+/** True for a dependency that cannot be reached now (database or Temporal), as opposed to a bug. */
 function isUnavailable(error: unknown): boolean {
   for (
     let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined;
