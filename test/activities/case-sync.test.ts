@@ -4,7 +4,7 @@ import { createActivities } from '../../activities';
 import { loadPolicy } from '../../config/policy';
 import type { CaseSync } from '../../workflows/case-follow-up.messages';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { handover } from '../helpers/fixtures';
+import { handover, projection } from '../helpers/fixtures';
 import { POLICIES } from '../helpers/system';
 
 // The read model written from inside the workflow task (issue 16): a worker killed after its
@@ -33,25 +33,7 @@ function batch(
     caseId,
     revision,
     at,
-    projection: {
-      phase: phase as CaseSync['projection']['phase'],
-      tier: 'stable',
-      status: 'open',
-      jurisdiction: 'suzhou.gusu.canglang',
-      transferTo: null,
-      delegatedTo: null,
-      assignee: 'worker.canglang',
-      releasedAt: null,
-      firstHomeVisitAt: null,
-      firstPositiveAt: null,
-      termStartsAt: null,
-      termEndsAt: null,
-      termPausedDays: 0,
-      testsRefused: 0,
-      leavesWithoutNotice: 0,
-      daysAwayWithoutNotice: 0,
-      nextDueAt: null,
-    },
+    projection: projection({ phase: phase as CaseSync['projection']['phase'] }),
     tasks: [
       {
         id: `t${revision}`,

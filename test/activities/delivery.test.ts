@@ -5,7 +5,7 @@ import { webhookChannel } from '../../activities/notifier';
 import { findNotification } from '../../db/case-sync';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { loadPolicy } from '../../config/policy';
-import { handover } from '../helpers/fixtures';
+import { handover, projection } from '../helpers/fixtures';
 import { POLICIES } from '../helpers/system';
 
 // Notification delivery against a real HTTP receiver standing in for an SMS gateway or a
@@ -59,25 +59,7 @@ async function caseWithNotification(): Promise<string> {
     caseId,
     revision: 1,
     at: Date.now(),
-    projection: {
-      phase: 'community' as const,
-      tier: 'abnormal' as const,
-      status: 'open' as const,
-      jurisdiction: 'suzhou.gusu.canglang',
-      transferTo: null,
-      delegatedTo: null,
-      assignee: null,
-      releasedAt: null,
-      firstHomeVisitAt: null,
-      firstPositiveAt: null,
-      termStartsAt: null,
-      termEndsAt: null,
-      termPausedDays: 0,
-      testsRefused: 0,
-      leavesWithoutNotice: 0,
-      daysAwayWithoutNotice: 0,
-      nextDueAt: null,
-    },
+    projection: projection({ tier: 'abnormal', assignee: null }),
     tasks: [],
     timeline: [],
     notifications: [notification],

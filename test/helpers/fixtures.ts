@@ -1,5 +1,6 @@
 import type { FacilityOpening, PoliceOrderOpening } from '../../schemas/case';
 import { checkCharacter } from '../../schemas/id-number';
+import type { CaseProjection } from '../../workflows/case-follow-up.messages';
 
 /** A valid PRC ID number for a person born on `birthDate` (YYYY-MM-DD), unique by `serial`. */
 export function makeIdNumber(serial: number, birthDate = '1988-03-15'): string {
@@ -40,6 +41,30 @@ export function policeOrder(overrides: Partial<PoliceOrderOpening> = {}): Police
       decidedAt: new Date().toISOString(),
       documentNo: '姑公(禁)责社戒决字〔2026〕0001号',
     },
+    ...overrides,
+  };
+}
+
+/** A case's read-model row as a sync batch carries it: in its community term at Canglang. */
+export function projection(overrides: Partial<CaseProjection> = {}): CaseProjection {
+  return {
+    phase: 'community',
+    tier: 'stable',
+    status: 'open',
+    jurisdiction: 'suzhou.gusu.canglang',
+    transferTo: null,
+    delegatedTo: null,
+    assignee: 'worker.canglang',
+    releasedAt: null,
+    firstHomeVisitAt: null,
+    firstPositiveAt: null,
+    termStartsAt: null,
+    termEndsAt: null,
+    termPausedDays: 0,
+    testsRefused: 0,
+    leavesWithoutNotice: 0,
+    daysAwayWithoutNotice: 0,
+    nextDueAt: null,
     ...overrides,
   };
 }
