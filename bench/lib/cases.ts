@@ -1,6 +1,7 @@
 import { makeIdNumber } from '../../test/helpers/fixtures';
 import { daysBefore, importCsv, type ImportCells } from '../../test/helpers/imports';
 import type { CreateCaseBody } from '../../schemas/case';
+import { load, type LoadOptions, type LoadResult } from './load';
 import { progressBar } from './progress';
 import type { BenchSystem } from './system';
 
@@ -26,6 +27,13 @@ export function nextHandover(destination?: string): CreateCaseBody {
     expectedReleaseAt: new Date(Date.now() + (1 + (serial % 90)) * DAY).toISOString(),
     destination: destination ?? STREETS[serial % STREETS.length]!,
   };
+}
+
+/** `POST /v1/cases` of fresh handovers (`nextHandover`), for `duration` seconds or `amount` cases. */
+export function openCases(
+  options: Omit<LoadOptions, 'method' | 'path' | 'body' | 'setup'>,
+): Promise<LoadResult> {
+  return load({ ...options, method: 'POST', path: '/v1/cases', setup: () => ({ body: nextHandover() }) });
 }
 
 /** Runs `fn` for 0..count-1, `concurrency` at a time. */

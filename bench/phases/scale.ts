@@ -1,4 +1,4 @@
-import { importCaseload, nextHandover } from '../lib/cases';
+import { importCaseload, openCases } from '../lib/cases';
 import { failureKinds, failures, load } from '../lib/load';
 import { progressBar, row, say } from '../lib/report';
 import { latencies } from '../lib/stats';
@@ -35,14 +35,11 @@ export type Loader = 'api' | 'import';
 /** Opens `count` cases through every running API; the rate, latencies and failures. */
 async function openThroughApi(sys: BenchSystem, count: number, concurrency: number) {
   const bar = progressBar('opening cases', count);
-  const opened = await load({
+  const opened = await openCases({
     url: sys.apiUrls,
     connections: Math.min(concurrency, Math.max(1, count)),
     amount: count,
-    method: 'POST',
-    path: '/v1/cases',
     token: await sys.token('liaison'),
-    setup: () => ({ body: nextHandover() }),
     onProgress: (done) => bar.tick(done),
   });
   bar.end();

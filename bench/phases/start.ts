@@ -1,6 +1,6 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { nextHandover } from '../lib/cases';
-import { failures, load } from '../lib/load';
+import { openCases } from '../lib/cases';
+import { failures } from '../lib/load';
 import { row, say } from '../lib/report';
 import { latencies, meanOf } from '../lib/stats';
 import { cpuMeter } from '../lib/cpu';
@@ -94,14 +94,11 @@ export async function startThroughput(
     rawReady: () => closedLoop(concurrency, seconds, () => updateWithStart(readyUpdate)),
     rawOpen: () => closedLoop(concurrency, seconds, () => updateWithStart(recordedUpdate)),
     api: async () => {
-      const result = await load({
+      const result = await openCases({
         url: sys.apiUrl,
         connections: concurrency,
         duration: seconds,
-        method: 'POST',
-        path: '/v1/cases',
         token,
-        setup: () => ({ body: nextHandover() }),
       });
       return {
         rate: result.rate,

@@ -1,6 +1,6 @@
-import { nextHandover } from '../lib/cases';
+import { openCases } from '../lib/cases';
 import { cpuMeter } from '../lib/cpu';
-import { failures, load, type LoadResult } from '../lib/load';
+import { failures, type LoadResult } from '../lib/load';
 import { row, say } from '../lib/report';
 import { latencies, meanOf } from '../lib/stats';
 import type { BenchSystem, Topology } from '../lib/system';
@@ -93,14 +93,11 @@ export async function topologyPhase(
       });
       const switchSeconds = (performance.now() - t0) / 1000;
       let meter = cpuMeter(sys.processes());
-      const opens = await load({
+      const opens = await openCases({
         url: urls,
         connections: concurrency,
         duration: seconds,
-        method: 'POST',
-        path: '/v1/cases',
         token,
-        setup: () => ({ body: nextHandover() }),
       });
       sides[name]!.opensCores.push(meter());
       meter = cpuMeter(sys.processes());

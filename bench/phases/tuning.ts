@@ -4,10 +4,10 @@ import { Worker } from '@temporalio/worker';
 import { encryptedDataConverter } from '../../codec/data-converter';
 import { historyFromFixture } from '../../test/helpers/histories';
 import { TEST_PAYLOAD_CODEC } from '../../test/helpers/system';
-import { failures, load } from '../lib/load';
+import { failures } from '../lib/load';
 import { row, say } from '../lib/report';
 import { BenchSystem, type WorkerSettings } from '../lib/system';
-import { nextHandover } from '../lib/cases';
+import { openCases } from '../lib/cases';
 import { eventLoad } from './events';
 
 // The worker's settings, each measured against the alternative on the same system:
@@ -137,14 +137,11 @@ export async function concurrency(
     for (const [name, setting] of Object.entries(settings)) {
       await sys.stopWorker();
       await sys.startWorker(setting);
-      const result = await load({
+      const result = await openCases({
         url: sys.apiUrl,
         connections: clients,
         duration: seconds,
-        method: 'POST',
-        path: '/v1/cases',
         token,
-        setup: () => ({ body: nextHandover() }),
       });
       (rates[name] ??= []).push(Math.round(result.rate * 10) / 10);
       row(
