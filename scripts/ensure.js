@@ -114,10 +114,8 @@ function main() {
   for (const spec of BINARIES) ensureBinary(spec);
   ensureDebian(FONT_PACKAGES, 'for the Chinese text of printed forms');
   // What only the tests need: the conformance tool, the browser, the alert rules' checker.
-  if (process.argv.includes('--browser')) {
-    ensureBinary(SCHEMATHESIS);
-    ensureDebian(BROWSER_PACKAGES, 'for the browser tests');
-  }
+  if (process.argv.includes('--conformance')) ensureBinary(SCHEMATHESIS);
+  if (process.argv.includes('--browser')) ensureDebian(BROWSER_PACKAGES, 'for the browser tests');
   if (process.argv.includes('--promtool'))
     ensureDebian(PROMTOOL_PACKAGES, 'for promtool, which checks the alert rules');
 }
