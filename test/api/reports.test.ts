@@ -150,6 +150,13 @@ describe('GET /v1/reports/monthly', () => {
     expect(trend.getRow(2).getCell(15).value).toBe(json.figures.casesOpened);
   });
 
+  it('/openapi.json documents the workbook beside the JSON, and every refusal as problem+json', async () => {
+    const document = (await system.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const responses = document.paths['/v1/reports/monthly'].get.responses;
+    expect(Object.keys(responses['200'].content).sort()).toEqual(['application/json', XLSX]);
+    expect(Object.keys(responses['400'].content)).toEqual(['application/problem+json']);
+  });
+
   it('refuses a jurisdiction outside yours (400), a bad month (400), and every role but the supervisor (403)', async () => {
     expect((await report('suzhou.wuzhong', 'supervisor.gusu')).statusCode).toBe(400);
     const badMonth = await system.as('supervisor.gusu', {

@@ -58,6 +58,7 @@ const reportRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }
         summary:
           'The month’s figures for the 禁毒办, with the twelve months before; as JSON, or as a workbook (?format=xlsx or Accept)',
         querystring: MonthlyQuery,
+        produces: ['application/json', XLSX_TYPE],
         response: { 200: MonthlyReport, 400: Problem },
       },
     },
