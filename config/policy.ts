@@ -63,6 +63,10 @@ export const PolicySchema = z.strictObject({
     endOfControlProposalWithin: Duration, // R19
     /** api.md "Time bounds": how far before the case opened (or an import's own dates) a client may date what happened. */
     backdatingAllowance: Duration.optional(),
+    /** api.md v1.2 "Dates that make sense": how old a police order's decision or an import's dates may be. Absent (before 2026.4): P1461D. */
+    maxCaseAge: Duration.optional(),
+    /** api.md v1.2 "Dates that make sense": how far past a task's due time `extend` may go. Absent (before 2026.4): P90D. */
+    maxExtension: Duration.optional(),
   }),
   term: z.strictObject({ community_detox: Duration, community_rehabilitation: Duration }), // R7
   endOfControlAfterAbstinence: Duration, // R19

@@ -9,6 +9,8 @@ export const REFUSAL_CODES = {
   validation_failed: 'a field is missing, unknown, or not of the right type or form; errors[] names it',
   occurred_at_out_of_range:
     'a timestamp is not a real instant within the accepted range (years 1970–2100, offset within ±14:00, not in the future for what has happened, not before the case allows); errors[] names it',
+  date_out_of_range:
+    'a date is older than the policy allows (deadlines.maxCaseAge, four years), so it cannot be a real case’s date',
   malformed_json: 'the body is not valid JSON',
   body_not_object: 'the body is JSON but not an object',
   body_too_deep: 'the body nests objects or arrays deeper than any the API takes (32 levels)',
@@ -30,19 +32,29 @@ export const REFUSAL_CODES = {
   // Who may ask
   unauthenticated: 'no valid bearer token; log in at POST /v1/auth/login',
   wrong_credentials: 'wrong username or password',
+  password_too_weak:
+    'the new password is shorter than 12 characters, equals the username or is a common password',
+  current_password_wrong: 'the current password given to change it is wrong',
   forbidden: 'the caller’s role may not do this',
   id_number_search_forbidden: 'the caller’s role sees ID numbers masked and may not search by one',
   rate_limited: 'too many attempts; try again after the time the detail gives',
+  too_many_at_once:
+    'the user already has 2 documents, exports, reports or imports under way; Retry-After says when to try again',
   not_found: 'no such resource, or a case outside the caller’s jurisdictions',
   // The case (the workflow's refusals and the API's checks around them)
   duplicate_open_case: 'the person already has an open case (the detail and errors[] name it)',
   destination_not_yours: 'the destination is not a known jurisdiction within the caller’s',
+  destination_not_a_street:
+    'a destination, transfer, delegation or import jurisdiction is not a street office (a leaf of the jurisdiction tree)',
   receiving_jurisdiction_unknown: 'the receiving jurisdiction of a transfer is not known',
   not_caseworker_here: 'the person assigned is not a caseworker of the case’s jurisdiction',
+  caseworker_unavailable: 'the caseworker assigned is disabled and cannot take cases',
   report_in_by_receiver: 'during a transfer, the report-in is recorded by the receiving jurisdiction',
   receiving_side_before_arrival:
     'during a transfer, the receiving jurisdiction may only read the case and record reported_in until the person arrives',
   case_closed: 'the case is closed',
+  already_recorded:
+    'the same fact is already recorded (the detail names the recorded event); it is counted once',
   report_in_before_release: 'the person has not been released yet; record released first',
   event_not_allowed_now: 'the event makes no sense in the case’s phase (the detail names the phase)',
   community_agreement_before_report_in: 'a community agreement is signed after report-in',
@@ -57,6 +69,8 @@ export const REFUSAL_CODES = {
   no_such_task: 'the case has no task with that id',
   task_not_open: 'the task is done, cancelled or otherwise no longer open',
   extension_too_early: 'the new due time is not later than the task is due now',
+  extension_too_long:
+    'the new due time is more than the policy allows (deadlines.maxExtension) after the task’s due time, or past the term’s end',
   // Files: exports and printed forms
   export_too_large: 'more than 10,000 cases match the export’s filters; narrow them',
   end_of_control_not_due: 'the end-of-control proposal (R19) is not due: the engine has not drafted it',
@@ -78,6 +92,11 @@ export const REFUSAL_CODES = {
   import_unreadable: 'the file cannot be read as CSV (UTF-8) or as an .xlsx workbook with a sheet',
   import_missing_columns: 'the file lacks required columns; the first row must name them (see the template)',
   import_no_rows: 'the file has no rows below its header',
+  import_too_large: 'the import file is larger than IMPORT_MAX_BYTES (20 MiB by default) (413)',
+  import_too_many_rows: 'the import file has more than 50,000 rows',
+  import_too_wide: 'a sheet is wider than the template by more than 10 columns',
+  import_encoding:
+    'the file’s text cannot be read in UTF-8 or GB18030/GBK: it would import as replacement characters',
   // The engine (5xx)
   engine_timeout: 'the engine did not confirm in time; it applies the change when the worker catches up',
   unavailable: 'a service the request needs is unavailable; try again shortly',

@@ -210,7 +210,7 @@ describe('operations', () => {
     const reply = await system.as('worker.canglang', { method: 'GET', url: '/v1/policies/current' });
     expect(reply.statusCode).toBe(200);
     expect(reply.json()).toMatchObject({
-      version: 'standard-2026.3',
+      version: 'standard-2026.4',
       document: { deadlines: { reportInWithin: 'P15D', firstHomeVisitWithin: 'PT72H' } },
     });
   });

@@ -34,7 +34,7 @@ describe('opening a handover (POST /v1/cases)', () => {
       status: 'open',
       jurisdiction: 'suzhou.gusu.canglang',
       expectedReleaseAt: new Date(body.expectedReleaseAt).toISOString(),
-      policyVersion: 'standard-2026.3',
+      policyVersion: 'standard-2026.4',
       openedBy: 'liaison',
       note: '本人同意接受帮教',
     });

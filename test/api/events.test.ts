@@ -368,9 +368,9 @@ describe('policy versions', () => {
         (await app.inject({ method: 'GET', url: `/v1/cases/${id}`, headers })).json();
       const reportIn = (c: { releasedAt: string; openTasks: { kind: string; dueAt: string }[] }) =>
         Date.parse(c.openTasks.find((t) => t.kind === 'report_in')!.dueAt) - Date.parse(c.releasedAt);
-      expect(await view(before)).toMatchObject({ policyVersion: 'standard-2026.3' });
+      expect(await view(before)).toMatchObject({ policyVersion: 'standard-2026.4' });
       expect(reportIn(await view(before))).toBe(15 * DAY);
-      expect(await view(after.id)).toMatchObject({ policyVersion: 'accelerated-2026.3' });
+      expect(await view(after.id)).toMatchObject({ policyVersion: 'accelerated-2026.4' });
       expect(reportIn(await view(after.id))).toBe(15_000);
     } finally {
       await app.close();

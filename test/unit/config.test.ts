@@ -93,8 +93,8 @@ describe('configuration', () => {
 
 describe('policy documents (domain.md "Policy is data")', () => {
   it('loads both shipped policies', () => {
-    expect(loadPolicy(POLICIES.standard).policy.version).toBe('standard-2026.3');
-    expect(loadPolicy(POLICIES.accelerated).policy.version).toBe('accelerated-2026.3');
+    expect(loadPolicy(POLICIES.standard).policy.version).toBe('standard-2026.4');
+    expect(loadPolicy(POLICIES.accelerated).policy.version).toBe('accelerated-2026.4');
   });
 
   it('R3/R6: holds the report-in and first-visit deadlines in milliseconds', () => {

@@ -132,7 +132,7 @@ describe('the case workflow on the real Temporal dev server', () => {
       phase: 'pre_release',
       tier: 'stable',
       recorded: true,
-      policyVersion: 'standard-2026.3',
+      policyVersion: 'standard-2026.4',
       // R1: the facility must confirm the release date three days before the expected release.
       openTasks: [{ kind: 'confirm_release_date', dueAt: '2026-12-17T01:00:00.000Z', status: 'open' }],
     });

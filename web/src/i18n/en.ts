@@ -445,6 +445,8 @@ export const en: Record<MessageKey, string> = {
   'refusal.validation_failed': 'Please check the fields marked in red.',
   'refusal.occurred_at_out_of_range':
     'A time is outside the accepted range: not later than now, nor earlier than the case allows.',
+  'refusal.date_out_of_range':
+    'That date is too far in the past for a case that is still under measures; check the year.',
   'refusal.malformed_json': 'What was sent could not be read.',
   'refusal.body_not_object': 'What was sent is not in the right form.',
   'refusal.body_too_deep': 'What was sent is nested too deeply.',
@@ -465,14 +467,20 @@ export const en: Record<MessageKey, string> = {
   'refusal.codec_not_encrypted': 'Only encrypted data can be decrypted here.',
   'refusal.unauthenticated': 'Your session has expired; please log in again.',
   'refusal.wrong_credentials': 'Wrong username or password.',
+  'refusal.password_too_weak':
+    'Choose a stronger password: at least 12 characters, not your username and not a common password.',
+  'refusal.current_password_wrong': 'The current password is wrong.',
   'refusal.forbidden': 'Your role may not do this.',
   'refusal.id_number_search_forbidden': 'Your role sees ID numbers masked and cannot search by one.',
   'refusal.rate_limited': 'Too many attempts; try again later.',
+  'refusal.too_many_at_once': 'You already have two files being prepared; try again when one is done.',
   'refusal.not_found': 'Not found, or outside your jurisdictions.',
   'refusal.duplicate_open_case': 'This person already has an open case.',
   'refusal.destination_not_yours': 'The receiving jurisdiction is not within yours.',
+  'refusal.destination_not_a_street': 'Choose a street office (街道/乡镇), not a district or a city.',
   'refusal.receiving_jurisdiction_unknown': 'The receiving jurisdiction is not known.',
   'refusal.not_caseworker_here': 'Not a caseworker of this case’s jurisdiction.',
+  'refusal.caseworker_unavailable': 'That caseworker’s account is disabled; choose another caseworker.',
   'refusal.report_in_by_receiver': 'A report-in after a transfer is recorded by the receiving jurisdiction.',
   'refusal.export_too_large':
     'More than 10,000 cases match; narrow the filters (jurisdiction, phase, tier) and export again.',
@@ -483,6 +491,7 @@ export const en: Record<MessageKey, string> = {
   'refusal.receiving_side_before_arrival':
     'The person has not reported in here yet: until then you may only record the report-in.',
   'refusal.case_closed': 'The case is closed.',
+  'refusal.already_recorded': 'This has already been recorded; it is counted once.',
   'refusal.origin_not_for_role':
     'A handover is opened by the facility liaison; a police order is registered by a caseworker, supervisor or police officer.',
   'refusal.no_pickup_for_police_order':
@@ -509,6 +518,8 @@ export const en: Record<MessageKey, string> = {
   'refusal.no_such_task': 'The case has no such task.',
   'refusal.task_not_open': 'That task is no longer open.',
   'refusal.extension_too_early': 'The new time must be later than the task is due now.',
+  'refusal.extension_too_long':
+    'That is too long an extension; the policy allows at most 90 days, and never past the end of the term.',
   'refusal.no_end_of_control_proposal': 'No end-of-control proposal is awaiting approval.',
   'refusal.service_after_release_by_caseworker': 'After release, services are recorded by the caseworker.',
   'refusal.officer_not_here': 'That user is not a police officer of the case’s jurisdiction.',
@@ -516,6 +527,11 @@ export const en: Record<MessageKey, string> = {
   'refusal.import_missing_columns':
     'The file lacks required columns; the first row must name them (see the template).',
   'refusal.import_no_rows': 'The file has no rows below its header.',
+  'refusal.import_too_large': 'The file is too large (at most 20 MB); split it into smaller files.',
+  'refusal.import_too_many_rows': 'The file has more than 50,000 rows; split it into smaller files.',
+  'refusal.import_too_wide': 'The sheet has far more columns than the template; use the template’s columns.',
+  'refusal.import_encoding':
+    'The file’s characters cannot be read; save it as UTF-8 CSV or as .xlsx and import again.',
   'refusal.engine_timeout':
     'The engine has not confirmed yet; it will apply the change. Check the case before repeating it.',
   'refusal.unavailable': 'A service this needs is unavailable; try again shortly. What you entered is kept.',
