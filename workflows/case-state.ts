@@ -14,6 +14,7 @@ import type {
 import { CaseCore, isOpen, no, PHASE_WORDS } from './case/core';
 import * as end from './case/end';
 import { contactMade, escalateDue } from './case/escalation';
+import * as facts from './case/facts';
 import * as opening from './case/opening';
 import * as out from './case/outbox';
 import { pause, resume } from './case/pause';
@@ -127,7 +128,9 @@ export class CaseState extends CaseCore {
           return no('absence_after_found', 'the absence cannot start after it was found');
         return event.until && Date.parse(event.until) < Date.parse(event.from)
           ? no('until_before_from', 'until must not be before from')
-          : null;
+          : facts.alreadyRecorded(this, event, at); // R28
+      case 'test':
+        return facts.alreadyRecorded(this, event, at); // R28
       default:
         return null;
     }
@@ -138,6 +141,7 @@ export class CaseState extends CaseCore {
     const at = event.occurredAt ? Date.parse(event.occurredAt) : now;
     const { type, occurredAt: _o, ...data } = event;
     const entry = this.append({ at, kind: 'event', type, actor: actor.username, data });
+    facts.remember(this, event, entry, at); // R28
     switch (event.type) {
       case 'intervention':
         break;

@@ -11,6 +11,8 @@ export interface Step {
 }
 
 const W = 'worker.canglang';
+/** A day `n` days before this file was loaded: refused tests one a day, as R28 counts them. */
+const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
 
 /** A whole case on the standard policy, to its end by sentence (R17): no clock fires meanwhile. */
 export const WHOLE_CASE: Step[] = [
@@ -20,8 +22,14 @@ export const WHOLE_CASE: Step[] = [
   { user: W, event: { type: 'agreement_signed', kind: 'community' } },
   { user: W, event: { type: 'home_visit', reached: true } },
   { user: W, event: { type: 'test', method: 'urine', result: 'positive', unannounced: false } },
-  { user: W, event: { type: 'test', method: 'urine', result: 'refused', unannounced: false } },
-  { user: W, event: { type: 'test', method: 'urine', result: 'refused', unannounced: false } },
+  {
+    user: W,
+    event: { type: 'test', method: 'urine', result: 'refused', unannounced: false, occurredAt: daysAgo(2) },
+  },
+  {
+    user: W,
+    event: { type: 'test', method: 'urine', result: 'refused', unannounced: false, occurredAt: daysAgo(1) },
+  },
   { user: W, event: { type: 'test', method: 'hair', result: 'refused', unannounced: true } },
   { user: W, event: { type: 'contact', channel: 'phone', reached: true } },
   { user: 'police.gusu', event: { type: 'detained' } },

@@ -304,12 +304,20 @@ describe('the community term', () => {
 
   it('R12: a third refused test is a serious violation reported to the police, once', async () => {
     const id = track(await life.inCommunity());
-    for (const result of ['refused', 'missed', 'refused', 'refused']) {
+    const now = await life.now();
+    // One a day: a second one the same policy day is the same fact (R28).
+    for (const [daysAgo, result] of [
+      [3, 'refused'],
+      [2, 'missed'],
+      [1, 'refused'],
+      [0, 'refused'],
+    ] as const) {
       await life.expectRecorded(id, 'worker.canglang', {
         type: 'test',
         method: 'urine',
         result,
         unannounced: false,
+        occurredAt: life.iso(now - days(daysAgo)),
       });
     }
     await eventually(async () =>

@@ -89,7 +89,14 @@ it('rebuilds a damaged case (its tasks deleted, its row reset) from its workflow
   const reply = await system.as('worker.canglang', {
     method: 'POST',
     url: `/v1/cases/${id}/events`,
-    payload: { type: 'test', method: 'urine', result: 'refused', unannounced: false },
+    // Refused the day before: a second refusal the same day is the same fact (R28).
+    payload: {
+      type: 'test',
+      method: 'urine',
+      result: 'refused',
+      unannounced: false,
+      occurredAt: new Date(Date.now() - 86_400_000).toISOString(),
+    },
   });
   expect(reply.statusCode).toBe(201);
   expect((await readModel(id)).row.testsRefused).toBe(2);

@@ -154,8 +154,11 @@ it('a new build deployed beside the old one takes each running case over at its 
       await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await handle.describe()).runId).not.toBe(firstRuns[i]);
 
-    // The case goes on, on B: it answers commands and its state came across whole.
-    await handle.executeUpdate(recordEventUpdate, { args: [refusedTest, caseworker] });
+    // The case goes on, on B: it answers commands and its state came across whole (a refused
+    // test the same day would be the same fact, R28: this one the person took).
+    await handle.executeUpdate(recordEventUpdate, {
+      args: [{ ...refusedTest, result: 'negative' as const }, caseworker],
+    });
     const status = await handle.query(caseStatusQuery);
     expect(status.phase).toBe('community');
     expect(await buildOf(handle)).toBe('B');

@@ -3,6 +3,7 @@ import type { Policy } from '../../config/policy';
 import { TASKS } from '../../schemas/catalogue';
 import type { Phase, Tier } from '../../schemas/common';
 import type { Refusal, RefusalCode } from '../../schemas/refusal-codes';
+import type { Facts } from './facts';
 import type {
   CaseRunInput,
   CaseSnapshot,
@@ -17,6 +18,17 @@ import type {
 
 // What every rule of workflows/case/ works on: the case's data, and the few verbs they share
 // (tasks, the timeline, notifications, the phase). No rule lives here.
+
+/**
+ * Patch id (workflows/README.md): absences and refused or missed tests are remembered, and the
+ * same one again is refused with 409 already_recorded (R28, workflows/case/facts.ts).
+ */
+export const FACTS_COUNTED_ONCE = 'facts-counted-once';
+/**
+ * Patch id: `extend` goes no further than the policy's deadlines.maxExtension after the task's
+ * due time, nor past the term's end (422 extension_too_long, workflows/case/tasks.ts).
+ */
+export const EXTENSION_BOUNDED = 'extension-bounded';
 
 export const no = (code: RefusalCode, detail: string, field?: string): Refusal =>
   field ? { code, detail, field } : { code, detail };
@@ -86,6 +98,8 @@ export interface CaseData {
    * have none.
    */
   applied?: { id: string; at: number; result: unknown }[];
+  /** R28: the facts recorded that must count once. Absent from runs before FACTS_COUNTED_ONCE. */
+  facts?: Facts;
 }
 
 /** The state a run continues from: a typed snapshot's data, or the bare state of older runs. */
@@ -151,6 +165,10 @@ export class CaseCore {
   version = 0;
   outbox: Outbox = emptyOutbox();
   readonly policy: Policy;
+  /** R28: the same fact is refused (patch FACTS_COUNTED_ONCE). */
+  readonly factsOnce: boolean;
+  /** api.md v1.2 "Dates that make sense": extensions are bounded (patch EXTENSION_BOUNDED). */
+  readonly extensionBounded: boolean;
 
   constructor(
     readonly input: CaseRunInput,
@@ -158,6 +176,11 @@ export class CaseCore {
   ) {
     this.policy = input.policy;
     this.d = carriedData(input.snapshot) ?? initialData(input);
+    // Decided once, at the start of the run, though they refuse in update validators: a rejected
+    // update leaves no history, so a patch marker first met in its validator would not replay.
+    // A run that started before them keeps the old rules until it continues as new.
+    this.factsOnce = this.patched(FACTS_COUNTED_ONCE);
+    this.extensionBounded = this.patched(EXTENSION_BOUNDED);
   }
 
   /**

@@ -14,13 +14,34 @@ export function recorded(c: CaseCore, now: number): void {
   c.engine(now, 'case_opened', { policyVersion: c.policy.version });
   const opening = c.input.opening;
   if (opening.origin === 'police_order') {
-    const decidedAt = Date.parse(opening.decision.decidedAt);
+    const decidedAt = decisionCountedFrom(c, Date.parse(opening.decision.decidedAt), now);
     c.addTask('report_in', now, decidedAt + within(c.policy, 'report_in')); // R3
     c.addTask('first_home_visit', now, decidedAt + within(c.policy, 'first_home_visit')); // R6
     return;
   }
   const due = Math.max(now, c.d.expectedReleaseAt! - within(c.policy, 'confirm_release_date'));
   c.addTask('confirm_release_date', now, due);
+}
+
+/**
+ * Patch id (workflows/README.md): a police order whose decision is older than the policy allows
+ * (deadlines.maxCaseAge) runs its clocks from the opening, flagged, rather than from the decision.
+ */
+export const OLD_DECISION_COUNTS_FROM_OPENING = 'old-decision-counts-from-opening';
+
+/** The standard policy's maxCaseAge (P1461D), for policies before 2026.4 (api.md v1.2). */
+const MAX_CASE_AGE_DAYS = 1461;
+
+/**
+ * R22, api.md v1.2 "Dates that make sense": the API refuses a decision older than maxCaseAge
+ * (422 date_out_of_range); should one reach the engine all the same, its report-in and first
+ * visit would be years overdue and fire the whole ladder at once, so they run from the opening.
+ */
+function decisionCountedFrom(c: CaseCore, decidedAt: number, now: number): number {
+  const maxAge = c.policy.deadlines.maxCaseAge ?? MAX_CASE_AGE_DAYS * c.policy.dayLength;
+  if (decidedAt >= now - maxAge || !c.patched(OLD_DECISION_COUNTS_FROM_OPENING)) return decidedAt;
+  c.engine(now, 'decision_date_out_of_range', { rule: 'R22', decidedAt: iso(decidedAt) });
+  return now;
 }
 
 /**

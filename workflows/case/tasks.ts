@@ -31,6 +31,28 @@ export function refusalToExtend(c: CaseCore, taskId: string, untilText: string, 
   if (!isOpen(task)) return no('task_not_open', `task ${taskId} is ${task.status}`);
   if (until <= Math.max(task.dueAt, now))
     return no('extension_too_early', 'until must be later than the task is due now');
+  return c.extensionBounded ? tooLong(c, until, Math.max(task.dueAt, now)) : null;
+}
+
+/** The standard policy's maxExtension, for policies before 2026.4 (api.md v1.2). */
+const MAX_EXTENSION_DAYS = 90;
+
+/**
+ * api.md v1.2 "Dates that make sense": an extension may move a task at most the policy's
+ * maxExtension past its due time (from now, for a task already overdue), and never past the end
+ * of the term (for a task due within it), so an extension cannot silence an obligation.
+ */
+function tooLong(c: CaseCore, until: number, from: number): Refusal | null {
+  const max = c.policy.deadlines.maxExtension ?? MAX_EXTENSION_DAYS * c.policy.dayLength;
+  if (until > from + max)
+    return no(
+      'extension_too_long',
+      `until is more than ${Math.round(max / c.policy.dayLength)} days after the task is due (${iso(from)}); the policy allows no longer extension`,
+      'until',
+    );
+  // A task of the term's own (not one that falls due after it, as R19's proposal may).
+  if (c.d.termEndsAt !== null && from < c.d.termEndsAt && until > c.d.termEndsAt)
+    return no('extension_too_long', `until is past the end of the term (${iso(c.d.termEndsAt)})`, 'until');
   return null;
 }
 

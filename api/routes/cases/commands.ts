@@ -47,7 +47,14 @@ export function refuseBeforeArrival(row: Pick<CaseRow, 'phase' | 'jurisdiction'>
   }
 }
 
-/** The code a workflow refusal carries (its first detail); a time out of bounds is a 422. */
+/** The workflow's refusals of a value the request carries, not of the case's state: 422, not 409. */
+const UNPROCESSABLE: ReadonlySet<RefusalCode> = new Set([
+  'occurred_at_out_of_range',
+  'date_out_of_range',
+  'extension_too_long',
+]);
+
+/** The code a workflow refusal carries (its first detail); a date out of bounds is a 422. */
 function refusalOf(failure: ApplicationFailure): HttpProblem {
   const code = failure.details?.[0];
   const known: RefusalCode =
@@ -55,7 +62,7 @@ function refusalOf(failure: ApplicationFailure): HttpProblem {
   const field = failure.details?.[1];
   const errors =
     typeof field === 'string' ? [{ path: `body.${field}`, message: failure.message }] : undefined;
-  return new HttpProblem(known === 'occurred_at_out_of_range' ? 422 : 409, known, failure.message, errors);
+  return new HttpProblem(UNPROCESSABLE.has(known) ? 422 : 409, known, failure.message, errors);
 }
 
 /**
@@ -71,7 +78,7 @@ export function updateIdOf(request: FastifyRequest): string | undefined {
 
 /**
  * Sends a human step to the case's workflow as an update. The workflow's validator refuses a
- * step that makes no sense now, with a code and a reason: a 409 (422 for a time out of bounds)
+ * step that makes no sense now, with a code and a reason: a 409 (422 for a date out of bounds)
  * whose detail is the reason.
  */
 export async function sendToCase<Ret, Args extends [unknown, ...unknown[]]>(
