@@ -103,6 +103,13 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
           { path: 'body.decision.decidedAt', message: 'must not be in the future' },
         ]);
       }
+      // api.md v1.2 "Dates that make sense": a decision older than a case can be (R22).
+      const maxCaseAge = policy.deadlines.maxCaseAge ?? 1461 * 86_400_000;
+      if (policeOrder && Date.parse(body.decision.decidedAt) < (await clock()) - maxCaseAge) {
+        throw new HttpProblem(422, 'date_out_of_range', 'the decision date is older than the policy allows', [
+          { path: 'body.decision.decidedAt', message: 'older than the policy’s deadlines.maxCaseAge' },
+        ]);
+      }
       // With an Idempotency-Key the case id (and the opening update's id) come from the key, so a
       // retry after a process died between opening the case and storing its reply finds the case
       // it opened, rather than a "duplicate" of it.

@@ -238,6 +238,12 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
           },
         ]);
       }
+      if (worker.disabledAt) {
+        // R30: nobody is held by no one; a disabled account never sees the tasks.
+        throw new HttpProblem(422, 'caseworker_unavailable', 'the caseworker’s account is disabled', [
+          { path: 'body.caseworker', message: `${request.body.caseworker} cannot take cases` },
+        ]);
+      }
       return act(request, found, assignUpdate, request.body);
     },
   );
