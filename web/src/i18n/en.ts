@@ -124,6 +124,8 @@ export const en: Record<MessageKey, string> = {
   'engine.transfer_completed': 'Transfer completed',
   'engine.contact_regained': 'Contact regained',
   'engine.abstinence_reset': 'Abstinence period restarted',
+  'engine.decision_date_out_of_range':
+    'Decision date older than the policy allows: clocks run from the opening',
   'engine.serious_violation': 'Serious violation',
   'engine.clocks_resumed': 'Clocks resumed',
   'engine.term_ended': 'Term ended',

@@ -124,6 +124,7 @@ export const zhCN = {
   'engine.transfer_completed': '移交完成',
   'engine.contact_regained': '恢复联系',
   'engine.abstinence_reset': '操守期重新计算',
+  'engine.decision_date_out_of_range': '决定日期早于政策允许范围：时限自登记起算',
   'engine.serious_violation': '严重违反协议',
   'engine.clocks_resumed': '期限恢复计算',
   'engine.term_ended': '社区期限届满',
