@@ -177,6 +177,23 @@ describe('the same fact once (R28)', () => {
     await expectStillWorking(id);
     await keepForReplay(id, 'same-refused-test-day.json'); // patch facts-counted-once
   });
+
+  it('R12: the same absence sent at the same moment by three phones is recorded once, the others 409', async () => {
+    const id = track(await life.inCommunity());
+    const now = await life.now();
+    const absence = { type: 'absence_found', from: life.iso(now - days(4)), until: life.iso(now) };
+    const replies = await Promise.all(
+      ['worker.canglang', SECOND, 'worker.canglang'].map((username) => life.record(id, username, absence)),
+    );
+    expect(replies.map((r) => r.statusCode).sort()).toEqual([201, 409, 409]);
+    for (const reply of replies.filter((r) => r.statusCode === 409))
+      expect(reply.json()).toMatchObject({ code: 'already_recorded' });
+    expect((await life.view(id)).body.counters).toMatchObject({
+      leavesWithoutNotice: 1,
+      daysAwayWithoutNotice: 4,
+    });
+    await expectStillWorking(id);
+  });
 });
 
 describe('dates that make sense', () => {
