@@ -185,6 +185,7 @@ describe('changing one’s password (POST /v1/auth/password)', () => {
     const statuses = (path: string) => Object.keys(document.paths[path].post.responses);
     expect(statuses('/v1/auth/logout')).toEqual(expect.arrayContaining(['204', '401']));
     expect(statuses('/v1/auth/password')).toEqual(expect.arrayContaining(['204', '401', '422', '429']));
+    expect(document.paths['/v1/auth/logout'].post.responses['204'].content).toBeUndefined();
   });
 });
 
