@@ -119,6 +119,8 @@ export async function revokeSession(): Promise<void> {
   await fetch('/v1/auth/logout', {
     method: 'POST',
     headers: { authorization: `Bearer ${session.token}` },
+    // A signal that comes and goes must not keep the user from logging out.
+    signal: AbortSignal.timeout(5_000),
   }).catch(() => undefined);
 }
 
