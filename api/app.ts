@@ -62,6 +62,8 @@ export interface AppDeps {
   codecCorsOrigins: string[];
   /** Import rows started at once (R25); default 4. */
   importConcurrency?: number;
+  /** Fastify's `trustProxy` from `TRUST_PROXY`: whose X-Forwarded-For names the client. Unset: nobody's. */
+  trustProxy?: number | string[];
 }
 
 /** What the route plugins receive: the dependencies with the clock filled in. */
@@ -139,6 +141,12 @@ export async function buildApp(
     bodyLimit: 64 * 1024,
     genReqId: () => randomUUID(),
     frameworkErrors: frameworkErrorHandler,
+    // The client's address (login throttling) comes from X-Forwarded-For only through these proxies.
+    // Fastify 5 ignores a bare hop count (it cannot check the peer); TRUST_PROXY=n asks for it.
+    trustProxy:
+      typeof deps.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (deps.trustProxy as number)
+        : (deps.trustProxy ?? false),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

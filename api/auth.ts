@@ -2,7 +2,7 @@ import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../db/client';
-import { findUserById } from '../db/users';
+import { findSessionUser } from '../db/users';
 import type { Role } from '../schemas/common';
 import { HttpProblem } from './errors';
 
@@ -13,10 +13,19 @@ export interface Caller {
   jurisdictions: string[];
 }
 
+/** What a token carries besides the caller: its id (logout revokes it) and the user's session epoch. */
+export interface Session {
+  jti: string;
+  /** `users.session_epoch` when it was issued; a password change moves the user's on. */
+  ep: number;
+  /** Expiry (seconds since the epoch), set by the signer. */
+  exp?: number;
+}
+
 declare module '@fastify/jwt' {
   interface FastifyJWT {
-    payload: Caller;
-    user: Caller;
+    payload: Caller & Partial<Session>;
+    user: Caller & Session;
   }
 }
 
@@ -62,9 +71,18 @@ export const authPlugin = fp<{ secret: string; ttlSeconds: number; db: Db }>(
         );
       }
       // The user record decides, not the token: a disabled user is out at once, and a changed
-      // role or jurisdiction applies to the next request, not when the token expires.
-      const user = await findUserById(options.db, request.user.sub);
-      if (!user || user.disabledAt) {
+      // role or jurisdiction applies to the next request, not when the token expires. The same
+      // query says whether this token was logged out; a token of an earlier session epoch (the
+      // password changed since) is refused unless it is the one that changed it. A token without
+      // an id (issued before v1.2) cannot be logged out, so it is refused: log in again.
+      const { sub, jti, ep } = request.user;
+      const user = typeof jti === 'string' ? await findSessionUser(options.db, sub, jti) : null;
+      if (
+        !user ||
+        user.disabledAt ||
+        user.revoked ||
+        ((ep ?? 0) !== user.sessionEpoch && jti !== user.sessionKeptJti)
+      ) {
         throw new HttpProblem(
           401,
           'unauthenticated',

@@ -43,10 +43,17 @@ runMain(async () => {
       importConcurrency: config.importConcurrency,
       payloadCodec,
       codecCorsOrigins: config.codecCorsOrigins,
+      trustProxy: config.trustProxy,
     },
     loggerOptions(config.logLevel),
   );
   await app.listen({ host: config.host, port: config.port });
+  app.log.info(
+    { trustProxy: config.trustProxy ?? 'none' },
+    config.trustProxy === undefined
+      ? 'no reverse proxy trusted (TRUST_PROXY unset): X-Forwarded-For is ignored'
+      : 'client addresses from X-Forwarded-For through the proxies TRUST_PROXY names',
+  );
 
   const stop = async () => {
     // Stop accepting, finish in-flight requests, then release the connections. A keep-alive

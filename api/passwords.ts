@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { COMMON_PASSWORDS } from '../config/common-passwords';
 
 // scrypt, memory-hard, from node:crypto. Stored as `scrypt$N$r$p$salt$hash` (base64) so the
 // cost can be raised later without invalidating existing hashes.
@@ -32,4 +33,18 @@ export async function verifyPassword(password: string, stored: string | null): P
   });
   const expected = Buffer.from(hash, 'base64');
   return stored !== null && key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+/** The shortest new password accepted (api.md v1.2 "Sessions and accounts"). */
+export const MIN_PASSWORD_LENGTH = 12;
+
+/** Why a new password is refused, in words for the detail; null when it is acceptable. */
+export function passwordWeakness(next: string, username: string): string | null {
+  if ([...next].length < MIN_PASSWORD_LENGTH) {
+    return `the new password must have at least ${MIN_PASSWORD_LENGTH} characters`;
+  }
+  const folded = next.trim().toLowerCase();
+  if (folded === username.toLowerCase()) return 'the new password must not be the username';
+  if (COMMON_PASSWORDS.has(folded)) return 'the new password is one of the most common passwords';
+  return null;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parsePayloadKeys, type PayloadKey } from '../codec/encryption-codec';
@@ -13,6 +14,37 @@ const Port = z.coerce.number().int().min(1).max(65_535);
 
 /** How long the console keeps a caseworker's inbox and cases offline unless OFFLINE_KEEP_HOURS says otherwise. */
 export const DEFAULT_OFFLINE_KEEP_HOURS = 12;
+
+/**
+ * `TRUST_PROXY`: which reverse proxies may tell the API the client's address (X-Forwarded-For), as
+ * Fastify's `trustProxy`: a hop count, or addresses/CIDRs of the proxies (and proxy-addr's names
+ * loopback, linklocal, uniquelocal). Unset: none, and the header is ignored.
+ */
+const TrustProxy = z.string().transform((text, ctx): number | string[] => {
+  if (/^\d+$/.test(text.trim())) return Number(text.trim());
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const named = ['loopback', 'linklocal', 'uniquelocal'];
+  const bad = entries.filter((entry) => {
+    if (named.includes(entry)) return false;
+    const [address = '', bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const max = family === 4 ? 32 : 128;
+    return (
+      family === 0 || rest.length > 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))
+    );
+  });
+  if (entries.length === 0 || bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a hop count (e.g. 1) or addresses/CIDRs of the proxies (e.g. 172.18.0.0/16,10.0.0.5); not ${bad.join(', ') || 'empty'}`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 const Env = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -77,6 +109,7 @@ const Env = z.object({
     .regex(/^(off|[^\s:/]+:\d+)$/, 'must be host:port, e.g. 127.0.0.1:9464, or off')
     .default('127.0.0.1:9464'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: TrustProxy.optional(),
 });
 
 export interface Config {
@@ -119,6 +152,8 @@ export interface Config {
   /** Where the worker's Temporal SDK serves its Prometheus metrics; undefined: off. */
   temporalMetricsAddress?: string;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+  /** The reverse proxies whose X-Forwarded-For gives the client's address; undefined: none. */
+  trustProxy?: number | string[];
 }
 
 /** What each production process is guaranteed to have, so its wiring needs no assertions. */
@@ -236,6 +271,7 @@ export function loadConfig<M extends Mode>(
     ],
     temporalMetricsAddress: e.TEMPORAL_METRICS_ADDRESS === 'off' ? undefined : e.TEMPORAL_METRICS_ADDRESS,
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
   };
   // Every key REQUIRED[mode] names was checked above, so the narrowed type holds.
   return config as ConfigOf[M];

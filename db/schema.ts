@@ -38,7 +38,24 @@ export const users = pgTable('users', {
   jurisdictions: text('jurisdictions').array().notNull(),
   disabledAt: timestamptz('disabled_at'),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
+  /**
+   * Tokens carry the epoch they were issued in (`ep`); a password change moves it on, so the
+   * user's other tokens are refused in every API process. The token that made the change
+   * (`session_kept_jti`) stays valid until it expires or logs out.
+   */
+  sessionEpoch: integer('session_epoch').notNull().default(0),
+  sessionKeptJti: text('session_kept_jti'),
 });
+
+/** Tokens logged out before they expired (POST /v1/auth/logout); a row goes once its token has expired. */
+export const revokedTokens = pgTable(
+  'revoked_tokens',
+  {
+    jti: text('jti').primaryKey(),
+    expiresAt: timestamptz('expires_at').notNull(),
+  },
+  (t) => [index('revoked_tokens_expires').on(t.expiresAt)],
+);
 
 /**
  * The read model of a case, kept in step with its workflow (`case-<id>`) by idempotent
@@ -390,7 +407,8 @@ export const loginAttempts = pgTable(
     at: timestamptz('at').notNull().defaultNow(),
     userTag: text('user_tag').notNull(),
     address: text('address').notNull(),
-    ok: boolean('ok').notNull(),
+    /** null while the password is being checked: counted as a failure until it is known. */
+    ok: boolean('ok'),
   },
   (t) => [
     index('login_attempts_user').on(t.userTag, t.at),

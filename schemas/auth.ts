@@ -41,3 +41,11 @@ export const LoginReply = z.object({
       }),
   }),
 });
+
+export const PasswordChangeBody = z.strictObject({
+  current: z.string().min(1).max(200),
+  next: z.string().min(1).max(200).meta({
+    description:
+      'at least 12 characters, not the username, not one of the common passwords (else 422 password_too_weak)',
+  }),
+});

@@ -109,6 +109,11 @@ function ensureDebian(packages, why) {
 const PROMTOOL = process.env.PROMTOOL_PATH || '/usr/bin/promtool';
 const PROMTOOL_PACKAGES = { prometheus: PROMTOOL };
 
+// Caddy, the compose file's reverse proxy, in front of a real API process: the test that the
+// client's address comes through it (test/ops/reverse-proxy.test.ts).
+const CADDY = process.env.CADDY_PATH || '/usr/bin/caddy';
+const PROXY_PACKAGES = { caddy: CADDY };
+
 function main() {
   ensureNodeModules();
   for (const spec of BINARIES) ensureBinary(spec);
@@ -116,11 +121,12 @@ function main() {
   // What only the tests need: the conformance tool, the browser, the alert rules' checker.
   if (process.argv.includes('--conformance')) ensureBinary(SCHEMATHESIS);
   if (process.argv.includes('--browser')) ensureDebian(BROWSER_PACKAGES, 'for the browser tests');
+  if (process.argv.includes('--proxy')) ensureDebian(PROXY_PACKAGES, 'for the reverse-proxy test');
   if (process.argv.includes('--promtool'))
     ensureDebian(PROMTOOL_PACKAGES, 'for promtool, which checks the alert rules');
 }
 
-module.exports = { BINARIES, SCHEMATHESIS, binaryPath, CHROMIUM, CJK_FONT, PROMTOOL };
+module.exports = { BINARIES, SCHEMATHESIS, binaryPath, CHROMIUM, CJK_FONT, PROMTOOL, CADDY };
 
 if (require.main === module) {
   try {

@@ -95,6 +95,7 @@ runMain(async () => {
       importConcurrency: config.importConcurrency,
       payloadCodec,
       codecCorsOrigins: config.codecCorsOrigins,
+      trustProxy: config.trustProxy,
     },
     loggerOptions(config.logLevel),
   );

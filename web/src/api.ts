@@ -106,7 +106,22 @@ export async function api<T>(
     const problem = (await reply.json().catch(() => ({}))) as Partial<Problem>;
     throw new ApiError({ ...problem, status: reply.status });
   }
+  if (reply.status === 204) return undefined as T;
   return (await reply.json()) as T;
+}
+
+/**
+ * Ends the token at the server (POST /v1/auth/logout), so it is refused from then on even if it
+ * was copied. Offline, or with a token the server already refuses, the session still ends here.
+ */
+export async function revokeSession(): Promise<void> {
+  if (!session) return;
+  await fetch('/v1/auth/logout', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${session.token}` },
+    // A signal that comes and goes must not keep the user from logging out.
+    signal: AbortSignal.timeout(5_000),
+  }).catch(() => undefined);
 }
 
 /**

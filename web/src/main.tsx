@@ -11,6 +11,7 @@ import { HandoverPage } from './pages/handover';
 import { ImportsPage } from './pages/imports';
 import { InboxPage } from './pages/inbox';
 import { LoginPage } from './pages/login';
+import { PasswordPage } from './pages/password';
 import { PoliceOrderPage } from './pages/police-order';
 import { ReleasesPage } from './pages/releases';
 import { ReportPage } from './pages/report';
@@ -78,6 +79,8 @@ function Page({ hash, session }: { hash: string; session: Session }) {
       return <CasesPage />;
     case '/outbox':
       return <OutboxPage />;
+    case '/password':
+      return <PasswordPage />;
     case '/imports':
       return session.user.role === 'supervisor' ? <ImportsPage /> : null;
     default:
@@ -131,6 +134,9 @@ function App() {
           <span class="who">{session.user.displayName}</span>
           <OutboxBadge />
           {languageButton}
+          <a class="link" href="#/password" aria-current={hash === '#/password' ? 'page' : undefined}>
+            {t('app.password')}
+          </a>
           <button type="button" class="link" onClick={() => void logOut()}>
             {t('app.logout')}
           </button>

@@ -7,6 +7,7 @@ export const en: Record<MessageKey, string> = {
   'app.language': '中文',
   'app.languageLabel': 'Switch to Chinese',
   'app.logout': 'Log out',
+  'app.password': 'Change password',
   'app.skip': 'Skip to content',
   'app.menu': 'Main menu',
   'app.saved': 'Saved',
@@ -38,6 +39,17 @@ export const en: Record<MessageKey, string> = {
   'login.busy': 'Logging in…',
   'login.expired': 'Your session has expired; please log in again.',
   'login.loggedOut': 'You have logged out.',
+
+  'password.title': 'Change password',
+  'password.current': 'Current password',
+  'password.next': 'New password',
+  'password.rules': 'At least {count} characters; not your username, not a common password.',
+  'password.again': 'New password again',
+  'password.mismatch': 'The two new passwords differ.',
+  'password.submit': 'Change password',
+  'password.busy': 'Changing…',
+  'password.changed':
+    'Your password has been changed. Your other sessions (other browsers and devices) have been logged out.',
 
   'nav.releases': 'Due for release',
   'nav.handover': 'New handover',

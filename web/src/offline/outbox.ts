@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, currentSession, endSession, type Problem, type Session } from '../api';
+import { api, ApiError, currentSession, endSession, revokeSession, type Problem, type Session } from '../api';
 import { t } from '../i18n';
 import { purgeExpired } from './reads';
 import { all, closeVault, openVault, put, remove, wipeIfOrphaned } from './vault';
@@ -153,6 +153,7 @@ addEventListener('online', () => void (currentSession() && syncOutbox()));
 export async function logOut(): Promise<void> {
   const unsent = (await outbox().catch(() => [])).filter(({ item }) => item.state === 'waiting').length;
   if (unsent > 0 && !confirm(t('outbox.logoutConfirm', { count: unsent }))) return;
+  await revokeSession();
   await closeVault();
   endSession('loggedOut');
 }
