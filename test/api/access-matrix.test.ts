@@ -70,8 +70,9 @@ const ROUTES: RouteRow[] = [
     includes: (reply, { caseId }) => reply.json().items.some((item: { id: string }) => item.id === caseId),
   },
   {
+    // api.md v1.2: the destination's caseworkers open facility handovers too.
     route: 'POST /v1/cases',
-    roles: ['liaison'],
+    roles: ['liaison', 'caseworker'],
     request: ({ jurisdiction }) => ({
       method: 'POST',
       url: '/v1/cases',

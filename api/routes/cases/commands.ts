@@ -8,10 +8,7 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
 import { caseWorkflowId, COMMAND_REFUSED } from '../../../workflows/case-follow-up.messages';
-import type { CaseRow } from '../../../db/schema';
-import { isWithin } from '../../../db/scope';
 import { REFUSAL_CODES, type RefusalCode } from '../../../schemas/refusal-codes';
-import type { Caller } from '../../auth';
 import { HttpProblem } from '../../errors';
 
 // How long a user waits for the engine to confirm a command before being told to look later.
@@ -31,19 +28,6 @@ export async function withDeadline<T>(temporal: Client, fn: () => Promise<T>): P
       );
     }
     throw error;
-  }
-}
-
-export const BEFORE_ARRIVAL =
-  'the person has not reported in here yet: until then the receiving jurisdiction may only record reported_in';
-
-/**
- * R15: while a case is in transfer, the receiving side sees it and records the report-in that
- * completes the transfer, nothing else; the sending side stays responsible until then.
- */
-export function refuseBeforeArrival(row: Pick<CaseRow, 'phase' | 'jurisdiction'>, caller: Caller): void {
-  if (row.phase === 'in_transfer' && !isWithin(row.jurisdiction, caller.jurisdictions)) {
-    throw new HttpProblem(409, 'receiving_side_before_arrival', BEFORE_ARRIVAL);
   }
 }
 
