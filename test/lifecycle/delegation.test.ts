@@ -368,6 +368,38 @@ describe('R23: delegation, narrowed (api.md v1.2)', () => {
     });
     await keepForReplay(id, 'delegation-ends-on-arrival.json');
   });
+  it('R23, R15: a case moving to the street that already does its daily work: the delegate keeps working it in transit, records the arrival, and holds it from then on', async () => {
+    const id = await delegatedCase();
+    const moving = await post('supervisor.gusu', `/v1/cases/${id}/transfer`, {
+      to: CHANGQIAO,
+      reason: '迁入长桥',
+    });
+    expect(moving.statusCode).toBe(200);
+    await life.expectRecorded(id, 'worker.changqiao', {
+      type: 'test',
+      method: 'urine',
+      result: 'negative',
+      unannounced: false,
+    });
+    const tier = await post('supervisor.wuzhong', `/v1/cases/${id}/tier`, { tier: 'key', reason: '评估' });
+    expect(tier.statusCode).toBe(409);
+    expect(tier.json().code).toBe('receiving_side_before_arrival');
+    const arrived = await life.expectRecorded(id, 'worker.changqiao', {
+      type: 'reported_in',
+      jurisdiction: CHANGQIAO,
+    });
+    expect(arrived.case).toMatchObject({
+      jurisdiction: CHANGQIAO,
+      delegatedTo: null,
+      assignee: 'worker.changqiao',
+    });
+    expect((await life.timeline(id)).filter((e) => e.type === 'delegation_ended')).toHaveLength(1);
+    // Now the responsible side: the supervisor of Wuzhong sets the tier; Canglang no longer sees it.
+    expect(
+      (await post('supervisor.wuzhong', `/v1/cases/${id}/tier`, { tier: 'key', reason: '评估' })).statusCode,
+    ).toBe(200);
+    expect((await life.view(id, 'worker.canglang')).status).toBe(404);
+  });
 });
 
 describe('R15: a transfer of an assigned case', () => {
