@@ -118,7 +118,7 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
           // The caller's access now, not when the reply was stored: a case that has left their
           // jurisdictions is not shown again (R21).
           for (const { id } of row.audit?.cases ?? []) {
-            if (!(await findCase(db, id, request.user.jurisdictions))) throw notFound();
+            if (!(await findCase(db, id, request.user.jurisdictions, request.user.role))) throw notFound();
           }
           // The replay shows the same case again: a read like the first (R21).
           if (row.audit)

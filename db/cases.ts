@@ -2,7 +2,8 @@ import { and, desc, eq, ilike, lt, or, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
 import { escapeLike, withinJurisdictions } from './scope';
 import { cases, type CaseRow, type NewCaseRow } from './schema';
-import type { Phase, Tier } from '../schemas/common';
+import { ACCESS } from '../schemas/access';
+import type { Phase, Role, Tier } from '../schemas/common';
 
 export type InsertCaseResult = { status: 'recorded' } | { status: 'duplicate'; existingCaseId: string };
 
@@ -44,9 +45,11 @@ export async function findOpenCaseByIdNumber(db: Db, idNumber: string): Promise<
 
 /**
  * Cases the caller may see: in their jurisdictions or below, in transfer to them (R15), or
- * delegated to them for the daily work (R23).
+ * delegated to them for the daily work (R23) when their role is of the delegate side
+ * (schemas/access.ts: not the police). Without a role, only the responsible side's.
  */
-export function caseInScope(scope: readonly string[]): SQL {
+export function caseInScope(scope: readonly string[], role?: Role): SQL {
+  if (role === undefined || !ACCESS.delegate.roles.includes(role)) return caseResponsibleInScope(scope);
   return or(caseResponsibleInScope(scope), withinJurisdictions(cases.delegatedTo, scope))!;
 }
 
@@ -58,12 +61,20 @@ export function caseResponsibleInScope(scope: readonly string[]): SQL {
   return or(withinJurisdictions(cases.jurisdiction, scope), withinJurisdictions(cases.transferTo, scope))!;
 }
 
-/** A case within the given jurisdictions, or null: outside them it does not exist for the caller. */
-export async function findCase(db: Db, id: string, scope: readonly string[]): Promise<CaseRow | null> {
+/**
+ * A case within the given jurisdictions (and delegated to them, for a role of the delegate side),
+ * or null: outside them it does not exist for the caller.
+ */
+export async function findCase(
+  db: Db,
+  id: string,
+  scope: readonly string[],
+  role?: Role,
+): Promise<CaseRow | null> {
   const [row] = await db
     .select()
     .from(cases)
-    .where(and(eq(cases.id, id), caseInScope(scope)))
+    .where(and(eq(cases.id, id), caseInScope(scope, role)))
     .limit(1);
   return row ?? null;
 }
@@ -92,9 +103,14 @@ export interface CaseFilter {
   limit: number;
 }
 
-/** Newest first, keyset-paginated by (createdAt, id). */
-export async function listCases(db: Db, filter: CaseFilter, scope: readonly string[]): Promise<CaseRow[]> {
-  const conditions: (SQL | undefined)[] = [caseInScope(scope)];
+/** Newest first, keyset-paginated by (createdAt, id); `role` as for findCase. */
+export async function listCases(
+  db: Db,
+  filter: CaseFilter,
+  scope: readonly string[],
+  role?: Role,
+): Promise<CaseRow[]> {
+  const conditions: (SQL | undefined)[] = [caseInScope(scope, role)];
   if (filter.phase) conditions.push(eq(cases.phase, filter.phase));
   if (filter.tier) conditions.push(eq(cases.tier, filter.tier));
   if (filter.jurisdiction) conditions.push(withinJurisdictions(cases.jurisdiction, [filter.jurisdiction]));

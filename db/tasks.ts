@@ -30,6 +30,7 @@ export async function inbox(
   db: Db,
   filter: InboxFilter,
   scope: readonly string[],
+  callerRole?: Role,
 ): Promise<
   {
     task: TaskRow;
@@ -40,7 +41,7 @@ export async function inbox(
     tier: Tier;
   }[]
 > {
-  const conditions: (SQL | undefined)[] = [caseInScope(scope), inArray(tasks.status, [...OPEN])];
+  const conditions: (SQL | undefined)[] = [caseInScope(scope, callerRole), inArray(tasks.status, [...OPEN])];
   if (filter.role) conditions.push(eq(tasks.role, filter.role));
   // Mine: assigned to me, or unassigned work of my role in my jurisdictions. A delegated case's
   // caseworker tasks are the delegate street's; the rest stays with the responsible side (R23).

@@ -4,7 +4,10 @@ import { hashPassword } from '../../api/passwords';
 import { isWithin } from '../../db/scope';
 import { insertImportJob } from '../../db/imports';
 import { upsertUser } from '../../db/users';
+import { CASE_ACTIONS, decide, SIDES, type Action, type Side } from '../../schemas/access';
+import { EVENTS, UPDATES, type UpdateName } from '../../schemas/catalogue';
 import type { Role } from '../../schemas/common';
+import type { EventType } from '../../schemas/events';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../scripts/demo-data';
 import { handover, policeOrder } from '../helpers/fixtures';
 import { importCsv } from '../helpers/imports';
@@ -70,8 +73,9 @@ const ROUTES: RouteRow[] = [
     includes: (reply, { caseId }) => reply.json().items.some((item: { id: string }) => item.id === caseId),
   },
   {
+    // api.md v1.2: the destination's caseworkers open facility handovers too.
     route: 'POST /v1/cases',
-    roles: ['liaison'],
+    roles: ['liaison', 'caseworker'],
     request: ({ jurisdiction }) => ({
       method: 'POST',
       url: '/v1/cases',
@@ -461,7 +465,15 @@ describe('R21: role × route × jurisdiction, deny by default', () => {
           (method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`,
         ),
     );
-    const open = ['POST /v1/auth/login', 'GET /healthz', 'GET /readyz'];
+    // Public, or a caller's own session for every role (walking them here would end the cached
+    // tokens; test/api/sessions.test.ts proves them): not about a case or a jurisdiction.
+    const open = [
+      'POST /v1/auth/login',
+      'POST /v1/auth/logout',
+      'POST /v1/auth/password',
+      'GET /healthz',
+      'GET /readyz',
+    ];
     expect(documented.filter((route) => !open.includes(route)).sort()).toEqual(
       [...new Set(ROUTES.map((r) => r.route))].sort(),
     );
@@ -492,4 +504,321 @@ describe('R21: role × route × jurisdiction, deny by default', () => {
       if (want.sees !== undefined) expect(row.includes!(reply, target)).toBe(want.sees);
     },
   );
+});
+
+// ── the side dimension (issue 25 item 3) ─────────────────────────────────────
+// The same table by the side a caller stands on (schemas/access.ts): every (role, side, action)
+// cell through HTTP, on a real case on that side. A delegated case (Canglang, its daily work
+// delegated to Changqiao, R23) serves the responsible and delegate columns; a case in transfer
+// from Canglang to Changqiao (R15) the receiving one. A step that changes who stands where, or
+// that the workflow takes once, gets a case of its own.
+
+interface SideTarget {
+  caseId: string;
+  /** An open task of the case, for extend. */
+  taskId: string;
+  taskDueAt: string;
+  /** Where its caseworker records a report-in: its street, or the street it is moving to. */
+  street: string;
+}
+
+type Status = 200 | 201 | 409;
+interface ActionRow {
+  action: Action;
+  route: string;
+  request(target: SideTarget): InjectOptions;
+  /** What a caller the table lets through gets on that side's case: the workflow's own answer. */
+  ok: Status | ((side: Side, role: Role) => Status);
+  fresh?: boolean;
+}
+
+const CANGLANG = 'suzhou.gusu.canglang';
+const CHANGQIAO = 'suzhou.wuzhong.changqiao';
+const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+const event = (payload: Record<string, unknown>) => (target: SideTarget) =>
+  ({ method: 'POST', url: `/v1/cases/${target.caseId}/events`, payload }) as const;
+const command = (path: string, payload: object) => (target: SideTarget) =>
+  ({ method: 'POST', url: `/v1/cases/${target.caseId}/${path}`, payload }) as const;
+
+const EVENT_ROWS: Record<EventType, Omit<ActionRow, 'action' | 'route'>> = {
+  intervention: { request: event({ type: 'intervention', kind: 'interview' }), ok: 409 },
+  agreement_signed: { request: event({ type: 'agreement_signed', kind: 'community' }), ok: 201 },
+  release_date_confirmed: {
+    request: event({ type: 'release_date_confirmed', releaseAt: inDays(10) }),
+    ok: 409,
+  },
+  released: { request: event({ type: 'released' }), ok: 409 },
+  picked_up: { request: event({ type: 'picked_up', by: '社工' }), ok: 409 },
+  // The responsible side's caseworker: the person reported in long ago; the receiving one: arrival.
+  reported_in: {
+    request: (target) => event({ type: 'reported_in', jurisdiction: target.street })(target),
+    ok: (side) => (side === 'responsible' ? 409 : 201),
+    fresh: true,
+  },
+  home_visit: { request: event({ type: 'home_visit', reached: true }), ok: 201 },
+  contact: { request: event({ type: 'contact', channel: 'phone', reached: true }), ok: 201 },
+  test: {
+    request: event({ type: 'test', method: 'urine', result: 'negative', unannounced: false }),
+    ok: 201,
+  },
+  leave_notice: {
+    request: event({ type: 'leave_notice', from: inDays(1), until: inDays(5), destination: '上海' }),
+    ok: 201,
+  },
+  absence_found: { request: event({ type: 'absence_found', from: inDays(-0.001) }), ok: 201, fresh: true },
+  detained: { request: event({ type: 'detained' }), ok: 201, fresh: true },
+  freed: { request: event({ type: 'freed' }), ok: 409 },
+  sentenced: { request: event({ type: 'sentenced' }), ok: 201, fresh: true },
+  // After release a service is the caseworker's to record (R24): the liaison gets the route's 409.
+  service: {
+    request: event({ type: 'service', area: 'employment', action: 'assessed' }),
+    ok: (_side, role) => (role === 'liaison' ? 409 : 201),
+  },
+};
+
+const UPDATE_ROWS: Record<UpdateName, Omit<ActionRow, 'action'>> = {
+  transfer: {
+    route: 'POST /v1/cases/:id/transfer',
+    request: command('transfer', { to: 'suzhou.gusu.shuangta', reason: '迁居' }),
+    ok: 200,
+    fresh: true,
+  },
+  delegate: {
+    route: 'POST /v1/cases/:id/delegate',
+    request: command('delegate', { to: 'suzhou.gusu.shuangta', reason: '人户分离' }),
+    ok: 200,
+    fresh: true,
+  },
+  endDelegation: {
+    route: 'POST /v1/cases/:id/delegate/end',
+    request: command('delegate/end', { reason: '结束' }),
+    ok: 200,
+    fresh: true,
+  },
+  close: {
+    route: 'POST /v1/cases/:id/close',
+    request: command('close', { reason: '测试' }),
+    ok: 200,
+    fresh: true,
+  },
+  setTier: {
+    route: 'POST /v1/cases/:id/tier',
+    request: command('tier', { tier: 'stable', reason: '评估' }),
+    ok: 200,
+  },
+  assign: {
+    route: 'POST /v1/cases/:id/assign',
+    request: command('assign', { caseworker: 'worker.canglang' }),
+    ok: 200,
+  },
+  extendTask: {
+    route: 'POST /v1/cases/:id/tasks/:taskId/extend',
+    request: (target) =>
+      command(`tasks/${target.taskId}/extend`, {
+        until: new Date(Date.parse(target.taskDueAt) + 86_400_000).toISOString(),
+        reason: '顺延',
+      })(target),
+    ok: 200,
+    fresh: true,
+  },
+  // No R19 proposal is drafted on a case in its first year: the workflow's 409.
+  approveEndOfControl: {
+    route: 'POST /v1/cases/:id/end-of-control/approve',
+    request: command('end-of-control/approve', {}),
+    ok: 409,
+  },
+};
+
+const ACTION_ROWS: ActionRow[] = [
+  {
+    action: 'read',
+    route: 'GET /v1/cases/:id',
+    request: ({ caseId }) => ({ method: 'GET', url: `/v1/cases/${caseId}` }),
+    ok: 200,
+  },
+  {
+    action: 'read',
+    route: 'GET /v1/cases/:id/timeline',
+    request: ({ caseId }) => ({ method: 'GET', url: `/v1/cases/${caseId}/timeline` }),
+    ok: 200,
+  },
+  {
+    action: 'document',
+    route: 'GET /v1/cases/:id/documents/:kind',
+    request: ({ caseId }) => ({ method: 'GET', url: `/v1/cases/${caseId}/documents/registration` }),
+    ok: 200,
+  },
+  {
+    action: 'parties',
+    route: 'POST /v1/cases/:id/parties',
+    request: command('parties', { role: 'family', name: '张母', relation: '母亲' }),
+    ok: 201,
+  },
+  ...(Object.keys(EVENT_ROWS) as EventType[]).map((type) => ({
+    action: `event:${type}` as const,
+    route: `POST /v1/cases/:id/events ${type}`,
+    ...EVENT_ROWS[type],
+  })),
+  ...(Object.keys(UPDATE_ROWS) as UpdateName[]).map((name) => ({ action: name, ...UPDATE_ROWS[name] })),
+];
+
+type CaseKind = 'delegated' | 'in_transfer';
+const SIDE_COLUMNS: { side: Side; kind: CaseKind; users: string[] }[] = [
+  {
+    side: 'responsible',
+    kind: 'delegated',
+    users: ['liaison.gusu', 'worker.canglang', 'supervisor.gusu', 'police.gusu'],
+  },
+  {
+    side: 'delegate',
+    kind: 'delegated',
+    users: ['liaison.wuzhong', 'worker.changqiao', 'supervisor.wuzhong', 'police.wuzhong'],
+  },
+  {
+    side: 'receiving_before_arrival',
+    kind: 'in_transfer',
+    users: ['liaison.wuzhong', 'worker.changqiao', 'supervisor.wuzhong', 'police.wuzhong'],
+  },
+];
+/** Users of the side columns that the role × route × jurisdiction matrix above does not walk. */
+const SIDE_USERS = [
+  {
+    username: 'liaison.wuzhong',
+    displayName: '吴中区联络员',
+    role: 'liaison' as const,
+    jurisdictions: ['suzhou.wuzhong'],
+  },
+  {
+    username: 'supervisor.wuzhong',
+    displayName: '吴中区禁毒办督导',
+    role: 'supervisor' as const,
+    jurisdictions: ['suzhou.wuzhong'],
+  },
+];
+const roleOf = (username: string) =>
+  [...USERS, ...SIDE_USERS].find((user) => user.username === username)!.role;
+
+/** The codes by which the table refuses: an allowed cell never answers one of them. */
+const ACCESS_CODES = ['forbidden', 'not_found', 'responsible_side_only', 'receiving_side_before_arrival'];
+
+const SIDE_CELLS = SIDE_COLUMNS.flatMap(({ side, kind, users }) =>
+  ACTION_ROWS.flatMap((row) =>
+    users.map((username) => ({
+      side,
+      kind,
+      username,
+      row,
+      decision: decide(roleOf(username), [side], row.action),
+    })),
+  ),
+);
+
+const sideCases = new Map<CaseKind, SideTarget>();
+
+/** A police-ordered case reported in at Canglang (R22), then delegated to or in transfer to Changqiao. */
+async function openOnSide(kind: CaseKind): Promise<SideTarget> {
+  const opened = await system.as('worker.canglang', {
+    method: 'POST',
+    url: '/v1/cases',
+    payload: policeOrder({ destination: CANGLANG }),
+  });
+  expect(opened.statusCode).toBe(201);
+  const caseId: string = opened.json().id;
+  const reported = await system.as('worker.canglang', {
+    method: 'POST',
+    url: `/v1/cases/${caseId}/events`,
+    payload: { type: 'reported_in', jurisdiction: CANGLANG },
+  });
+  expect(reported.statusCode).toBe(201);
+  const step = kind === 'delegated' ? 'delegate' : 'transfer';
+  const moved = await system.as('supervisor.gusu', {
+    method: 'POST',
+    url: `/v1/cases/${caseId}/${step}`,
+    payload: { to: CHANGQIAO, reason: kind === 'delegated' ? '人户分离' : '迁居' },
+  });
+  expect(moved.statusCode).toBe(200);
+  const [task] = (moved.json().case ?? moved.json()).openTasks as { id: string; dueAt: string }[];
+  return {
+    caseId,
+    taskId: task!.id,
+    taskDueAt: task!.dueAt,
+    street: kind === 'delegated' ? CANGLANG : CHANGQIAO,
+  };
+}
+
+describe('R15, R23: role × side × action, every cell of the access table', () => {
+  beforeAll(async () => {
+    const passwordHash = await hashPassword(DEMO_PASSWORD);
+    for (const user of SIDE_USERS) await upsertUser(system.db.database.db, { ...user, passwordHash });
+    sideCases.set('delegated', await openOnSide('delegated'));
+    sideCases.set('in_transfer', await openOnSide('in_transfer'));
+  });
+
+  it('walks every action of the table', () => {
+    const actions: Action[] = [
+      ...(Object.keys(CASE_ACTIONS) as Action[]),
+      ...Object.keys(EVENTS).map((type) => `event:${type}` as Action),
+      ...(Object.keys(UPDATES) as Action[]),
+    ];
+    expect([...new Set(ACTION_ROWS.map((row) => row.action))].sort()).toEqual(actions.sort());
+    expect(SIDE_COLUMNS.map((column) => column.side).sort()).toEqual([...SIDES].sort());
+    for (const column of SIDE_COLUMNS) {
+      expect(column.users.map(roleOf).sort()).toEqual(['caseworker', 'liaison', 'police', 'supervisor']);
+    }
+  });
+
+  it.each(
+    SIDE_CELLS.map(
+      (cell) =>
+        [
+          cell.row.route,
+          cell.username,
+          cell.side,
+          cell.decision.allowed ? 'allowed' : `${cell.decision.status} ${cell.decision.code}`,
+          cell,
+        ] as const,
+    ),
+  )('%s as %s on the %s side → %s', async (_route, username, side, _want, { kind, row, decision }) => {
+    const target = row.fresh && decision.allowed ? await openOnSide(kind) : sideCases.get(kind)!;
+    const reply = await system.as(username, row.request(target));
+    if (!decision.allowed) {
+      expect([reply.statusCode, reply.json().code]).toEqual([decision.status, decision.code]);
+      if (decision.status === 404) {
+        const missing = await system.as(
+          username,
+          row.request({ ...target, caseId: '00000000-0000-4000-8000-000000000000' }),
+        );
+        expect(reply.body).toBe(missing.body);
+      }
+      return;
+    }
+    const ok = typeof row.ok === 'number' ? row.ok : row.ok(side, roleOf(username));
+    expect([reply.statusCode, reply.statusCode >= 400 ? reply.json().code : null]).toEqual([
+      ok,
+      ok >= 400 ? expect.not.stringMatching(new RegExp(`^(${ACCESS_CODES.join('|')})$`)) : null,
+    ]);
+  });
+
+  it('R23: after the whole table, both cases still work and the API answers', async () => {
+    const delegated = sideCases.get('delegated')!;
+    const contact = await system.as('worker.changqiao', {
+      method: 'POST',
+      url: `/v1/cases/${delegated.caseId}/events`,
+      payload: { type: 'contact', channel: 'interview', reached: true },
+    });
+    expect(contact.statusCode).toBe(201);
+    expect(contact.json().case).toMatchObject({
+      status: 'open',
+      jurisdiction: CANGLANG,
+      delegatedTo: CHANGQIAO,
+    });
+    const moving = await system.as('worker.changqiao', {
+      method: 'POST',
+      url: `/v1/cases/${sideCases.get('in_transfer')!.caseId}/events`,
+      payload: { type: 'reported_in', jurisdiction: CHANGQIAO },
+    });
+    expect(moving.statusCode).toBe(201);
+    expect(moving.json().case).toMatchObject({ jurisdiction: CHANGQIAO, transferTo: null });
+    expect((await system.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
 });

@@ -162,9 +162,13 @@ describe('opening a handover (POST /v1/cases)', () => {
     expect(huge.json().code).toBe('payload_too_large');
   });
 
-  it('is for liaisons only: a caseworker gets 403', async () => {
-    const reply = await open(handover(), 'worker.canglang');
-    expect(reply.statusCode).toBe(403);
+  it('is for liaisons and the destination’s caseworkers (api.md v1.2): a supervisor or police officer gets 403', async () => {
+    expect((await open(handover(), 'worker.canglang')).statusCode).toBe(201);
+    for (const username of ['supervisor.gusu', 'police.gusu']) {
+      const reply = await open(handover(), username);
+      expect(reply.statusCode).toBe(403);
+      expect(reply.json().code).toBe('origin_not_for_role');
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import type { Refusal } from '../../schemas/refusal-codes';
 import type { Actor, TaskState, TimelineEntry } from '../case-follow-up.messages';
 import { iso, isOpen, no, type CaseCore } from './core';
 import { within } from './deadlines';
+import { delegationEndsWithCase } from './transfer';
 
 // The end of the case and of dynamic control: a sentence ends it (R17), the term runs out (R18),
 // three years without relapse draft the end-of-control proposal (R19) that the supervisor
@@ -28,6 +29,7 @@ export function close(c: CaseCore, at: number, why: string, rule: string | null)
   // Only a term that ran its course leaves the R19 clock running; any other end stops it.
   if (why !== 'term_ended') c.d.abstinenceSince = null;
   c.engine(at, 'case_closed', { why, ...(rule ? { rule } : {}) });
+  delegationEndsWithCase(c, at, 'case_closed');
   c.setPhase('closed', at);
 }
 

@@ -8,10 +8,12 @@ import { startTerm } from './term';
 // Moving a case (R15: transfer, the term continues) and lending its daily work to another
 // street (R23: delegation, responsibility stays).
 
+/** R23 (api.md v1.2): a delegation ends by itself when the case closes or arrives at another street. */
+export const DELEGATION_ENDS_WITH_CASE = 'delegation-ends-with-case';
+
 export function refusalToTransfer(c: CaseCore, to: string): Refusal | null {
   if (!UPDATES.transfer.phases.includes(c.d.phase))
     return no('transfer_not_allowed_now', `a transfer cannot start now: ${PHASE_WORDS[c.d.phase]}`);
-  if (c.d.delegatedTo) return no('delegation_open', 'end the delegation before a transfer');
   return to === c.d.jurisdiction ? no('same_jurisdiction', 'the case is already in that jurisdiction') : null;
 }
 
@@ -37,6 +39,7 @@ export function arriveFromTransfer(c: CaseCore, at: number, receiver: string): v
   c.resendOpenTasks();
   c.complete('transfer_report_in', at);
   c.engine(at, 'transfer_completed', { rule: 'R15', from, to: c.d.jurisdiction, assignee: receiver });
+  delegationEndsWithCase(c, at, 'transferred');
   if (c.d.termStartsAt === null) startTerm(c, at);
   else {
     c.addTask('agreement', at, at + within(c.policy, 'agreement'));
@@ -67,6 +70,23 @@ export function delegate(c: CaseCore, to: string, reason: string, actor: Actor, 
   c.d.delegatedTo = to;
   c.touch();
   return entry;
+}
+
+/**
+ * R23: the delegate street's work ends with the case's stay in its jurisdiction: on closing, and on
+ * arrival at another street (until then the delegate keeps doing the daily work). The timeline
+ * shows it as the supervisor's end of a delegation, recorded by the system.
+ */
+export function delegationEndsWithCase(c: CaseCore, at: number, why: 'case_closed' | 'transferred'): void {
+  if (!c.d.delegatedTo || !c.patched(DELEGATION_ENDS_WITH_CASE)) return;
+  c.append({
+    at,
+    kind: 'event',
+    type: 'delegation_ended',
+    actor: null,
+    data: { from: c.d.delegatedTo, rule: 'R23', why },
+  });
+  c.d.delegatedTo = null;
 }
 
 export function refusalToEndDelegation(c: CaseCore): Refusal | null {

@@ -8,10 +8,7 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
 import { caseWorkflowId, COMMAND_REFUSED } from '../../../workflows/case-follow-up.messages';
-import type { CaseRow } from '../../../db/schema';
-import { isWithin } from '../../../db/scope';
 import { REFUSAL_CODES, type RefusalCode } from '../../../schemas/refusal-codes';
-import type { Caller } from '../../auth';
 import { HttpProblem } from '../../errors';
 
 // How long a user waits for the engine to confirm a command before being told to look later.
@@ -34,19 +31,6 @@ export async function withDeadline<T>(temporal: Client, fn: () => Promise<T>): P
   }
 }
 
-export const BEFORE_ARRIVAL =
-  'the person has not reported in here yet: until then the receiving jurisdiction may only record reported_in';
-
-/**
- * R15: while a case is in transfer, the receiving side sees it and records the report-in that
- * completes the transfer, nothing else; the sending side stays responsible until then.
- */
-export function refuseBeforeArrival(row: Pick<CaseRow, 'phase' | 'jurisdiction'>, caller: Caller): void {
-  if (row.phase === 'in_transfer' && !isWithin(row.jurisdiction, caller.jurisdictions)) {
-    throw new HttpProblem(409, 'receiving_side_before_arrival', BEFORE_ARRIVAL);
-  }
-}
-
 /** The workflow's refusals of a value the request carries, not of the case's state: 422, not 409. */
 const UNPROCESSABLE: ReadonlySet<RefusalCode> = new Set([
   'occurred_at_out_of_range',
@@ -54,7 +38,7 @@ const UNPROCESSABLE: ReadonlySet<RefusalCode> = new Set([
   'extension_too_long',
 ]);
 
-/** The code a workflow refusal carries (its first detail); a date out of bounds is a 422. */
+/** The code a workflow refusal carries (its first detail); a time out of bounds is a 422. */
 function refusalOf(failure: ApplicationFailure): HttpProblem {
   const code = failure.details?.[0];
   const known: RefusalCode =

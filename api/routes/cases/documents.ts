@@ -7,6 +7,8 @@ import { findUserByUsername } from '../../../db/users';
 import { DocumentParams } from '../../../schemas/files';
 import { Problem } from '../../../schemas/problem';
 import type { RouteDeps } from '../../app';
+import { rolesFor } from '../../../schemas/access';
+import { authorize } from '../../access';
 import { HttpProblem, notFound } from '../../errors';
 import { FontMissingError, renderForm } from '../../files/forms';
 import { chinaDate, jurisdictionNames, zhLabel } from '../../files/labels';
@@ -16,7 +18,7 @@ const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock
   app.get(
     '/:id/documents/:kind',
     {
-      config: { roles: ['caseworker', 'supervisor', 'liaison'] },
+      config: { roles: rolesFor('document') },
       schema: {
         tags: ['cases'],
         summary: 'A standard form of the case as a PDF to print and sign (R26)',
@@ -25,6 +27,7 @@ const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock
         response: {
           200: z.unknown().meta({ description: 'the form as a PDF (application/pdf)' }),
           400: Problem,
+          403: Problem,
           404: Problem,
           409: Problem,
           503: Problem,
@@ -33,12 +36,15 @@ const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock
     },
     async (request, reply) => {
       const { id, kind } = request.params;
-      const row = await findCase(db.db, id, request.user.jurisdictions);
-      if (!row) {
+      const found = await findCase(db.db, id, request.user.jurisdictions, request.user.role);
+      if (!found) {
         const elsewhere = await findCaseJurisdiction(db.db, id);
         await request.audit({ action: 'case.read.denied', cases: elsewhere ? [elsewhere] : [] });
         throw notFound();
       }
+      // R23: the forms are the responsible side's paperwork; R15: the receiving side's after arrival.
+      authorize(request.user, found, 'document');
+      const row = found;
       let abstinentSince: Date | null = null;
       if (kind === 'end-of-control-proposal') {
         // R19: the proposal exists once the engine has drafted it, three years without relapse.

@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { findCase, findCaseJurisdiction, findOpenCaseByIdNumber, listCases } from '../../../db/cases';
-import { jurisdictionExists } from '../../../db/jurisdictions';
+import { streetStatus } from '../../../db/jurisdictions';
 import { openTasksOfCase } from '../../../db/tasks';
 import { partiesOfCase } from '../../../db/parties';
 import { timelineOfCase } from '../../../db/timeline';
@@ -26,6 +26,8 @@ import {
 } from '../../../workflows/case-follow-up.messages';
 import { CaseJurisdiction, CasePhase, CaseTier } from '../../../workflows/search-attributes';
 import type { RouteDeps } from '../../app';
+import { rolesFor } from '../../../schemas/access';
+import { authorize } from '../../access';
 import { HttpProblem, notFound } from '../../errors';
 import { updateIdOf, withDeadline } from './commands';
 import {
@@ -49,7 +51,8 @@ const duplicate = (caseId: string) =>
 
 /** Who opens a case, by its way in (api.md "Ways into the programme"). */
 const OPENERS: Record<Origin, readonly Role[]> = {
-  facility: ['liaison'],
+  // api.md v1.2: the destination's caseworkers go into the facilities too (Suzhou, seed 003).
+  facility: ['liaison', 'caseworker'],
   police_order: ['caseworker', 'supervisor', 'police'],
 };
 
@@ -79,13 +82,11 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
           'origin_not_for_role',
           policeOrder
             ? 'a police-ordered case is registered by a caseworker, supervisor or police officer'
-            : 'a facility handover is opened by the facility liaison',
+            : 'a facility handover is opened by the facility liaison or a caseworker of the destination',
         );
       }
-      if (
-        !isWithin(body.destination, caller.jurisdictions) ||
-        !(await jurisdictionExists(db.db, body.destination))
-      ) {
+      const destination = await streetStatus(db.db, body.destination);
+      if (!isWithin(body.destination, caller.jurisdictions) || destination === 'unknown') {
         throw new HttpProblem(
           422,
           'destination_not_yours',
@@ -96,6 +97,15 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
               message: `unknown or outside your jurisdictions: ${body.destination}`,
             },
           ],
+        );
+      }
+      // api.md v1.2 "Jurisdictions where people live": a case is held by a street, where its caseworkers are.
+      if (destination === 'not_a_street') {
+        throw new HttpProblem(
+          422,
+          'destination_not_a_street',
+          'a case is held by a street, not a district or city',
+          [{ path: 'body.destination', message: `not a street: ${body.destination}` }],
         );
       }
       if (policeOrder && Date.parse(body.decision.decidedAt) > (await clock()) + FUTURE_TOLERANCE_MS) {
@@ -156,7 +166,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         }
         throw error;
       }
-      const row = await findCase(db.db, caseId, caller.jurisdictions);
+      const row = await findCase(db.db, caseId, caller.jurisdictions, caller.role);
       if (!row) throw new Error('case recorded by the workflow is missing from the read model');
       await request.audit({ action: 'case.create', cases: [row] });
       const openTasks = await openTasksOfCase(db.db, caseId);
@@ -197,6 +207,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         limit: query.limit + 1,
       },
       caller.jurisdictions,
+      caller.role,
     );
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
@@ -239,7 +250,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
   app.get(
     '/:id',
     {
-      config: { roles: ROLES },
+      config: { roles: rolesFor('read') },
       schema: {
         tags: ['cases'],
         summary: 'One case; outside your jurisdictions it answers 404, as a case that does not exist',
@@ -248,7 +259,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
       },
     },
     async (request) => {
-      const row = await findCase(db.db, request.params.id, request.user.jurisdictions);
+      const row = await findCase(db.db, request.params.id, request.user.jurisdictions, request.user.role);
       if (!row) {
         // An attempt on a case elsewhere is traced for that jurisdiction's supervisors (R21);
         // the caller gets the same 404 as for a case that does not exist.
@@ -256,6 +267,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         await request.audit({ action: 'case.read.denied', cases: elsewhere ? [elsewhere] : [] });
         throw notFound();
       }
+      authorize(request.user, row, 'read');
       await request.audit({ action: 'case.read', cases: [row] });
       const view = toCaseView(
         row,

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
-import { findCase } from '../../../db/cases';
 import { addParty } from '../../../db/parties';
 import { isWithin } from '../../../db/scope';
 import { findUserByUsername } from '../../../db/users';
 import { CaseParams, PartyBody, PartyView } from '../../../schemas/case';
 import { Problem } from '../../../schemas/problem';
 import type { RouteDeps } from '../../app';
-import { HttpProblem, notFound } from '../../errors';
+import { rolesFor } from '../../../schemas/access';
+import { caseFor } from '../../access';
+import { HttpProblem } from '../../errors';
 import { toPartyView } from './views';
 
 // R24: the four-party group (四方工作小组). Names and phones are personal data: read with the
@@ -16,7 +17,7 @@ const partyRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock })
   app.post(
     '/:id/parties',
     {
-      config: { roles: ['caseworker', 'supervisor'], idempotent: true },
+      config: { roles: rolesFor('parties'), idempotent: true },
       schema: {
         tags: ['cases'],
         summary:
@@ -27,8 +28,7 @@ const partyRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock })
       },
     },
     async (request, reply) => {
-      const found = await findCase(db.db, request.params.id, request.user.jurisdictions);
-      if (!found) throw notFound();
+      const found = await caseFor(db.db, request.user, request.params.id, 'parties');
       if (found.status === 'closed') throw new HttpProblem(409, 'case_closed', 'the case is closed');
       const username = request.body.role === 'police_officer' ? request.body.username : undefined;
       if (username) {

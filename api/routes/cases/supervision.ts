@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { findCase } from '../../../db/cases';
 import type { CaseRow } from '../../../db/schema';
-import { jurisdictionExists } from '../../../db/jurisdictions';
+import { streetStatus } from '../../../db/jurisdictions';
 import { isWithin } from '../../../db/scope';
 import { openTasksOfCase } from '../../../db/tasks';
 import { findUserByUsername } from '../../../db/users';
@@ -18,7 +17,8 @@ import {
   TimelineEntryView,
   TransferBody,
 } from '../../../schemas/events';
-import { UPDATES } from '../../../schemas/catalogue';
+import { UPDATES, type UpdateName } from '../../../schemas/catalogue';
+import type { RefusalCode } from '../../../schemas/refusal-codes';
 import { Problem } from '../../../schemas/problem';
 import type { Caller } from '../../auth';
 import {
@@ -36,7 +36,8 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
-import { refuseBeforeArrival, sendToCase, updateIdOf } from './commands';
+import { caseFor } from '../../access';
+import { sendToCase, updateIdOf } from './commands';
 import { toCaseView, toTaskView, toTimelineView } from './views';
 
 const ActionReply = z.object({ event: TimelineEntryView, case: CaseView });
@@ -44,28 +45,28 @@ const errors = { 400: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Pr
 const actor = (caller: Caller) => ({ username: caller.username, role: caller.role });
 
 const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal, clock }) => {
-  const load = async (id: string, caller: Caller) => {
-    const found = await findCase(db.db, id, caller.jurisdictions);
-    if (!found) throw notFound();
-    return found;
-  };
-  /** A supervisor's step on a case: only its responsible side (both sides of a transfer) may take it (R23). */
-  const loadResponsible = async (id: string, caller: Caller) => {
-    const found = await load(id, caller);
-    const responsible = [found.jurisdiction, found.transferTo].some(
-      (code) => code !== null && isWithin(code, caller.jurisdictions),
-    );
-    if (!responsible)
+  /** The case, if the caller's role and side may take this step (api/access.ts: R15, R23). */
+  const load = (id: string, caller: Caller, action: UpdateName) => caseFor(db.db, caller, id, action);
+  /** A street to hold or do the work of a case (api.md v1.2): unknown keeps its own code. */
+  const street = async (code: string, unknown: RefusalCode, words: string) => {
+    const status = await streetStatus(db.db, code);
+    if (status === 'unknown') {
+      throw new HttpProblem(422, unknown, `the ${words} jurisdiction is not known`, [
+        { path: 'body.to', message: `unknown jurisdiction: ${code}` },
+      ]);
+    }
+    if (status === 'not_a_street') {
       throw new HttpProblem(
-        403,
-        'responsible_side_only',
-        'the case is managed by its responsible jurisdiction, not the delegate',
+        422,
+        'destination_not_a_street',
+        'a case is held by a street, not a district or city',
+        [{ path: 'body.to', message: `not a street: ${code}` }],
       );
-    return found;
+    }
   };
   const view = async (id: string, caller: Caller) =>
     toCaseView(
-      await load(id, caller),
+      await caseFor(db.db, caller, id, 'read'),
       caller.role,
       await openTasksOfCase(db.db, id),
       new Date(await clock()),
@@ -77,7 +78,6 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
     update: UpdateDefinition<TimelineEntry, [B, Actor]>,
     body: B,
   ) => {
-    refuseBeforeArrival(found, request.user);
     const entry = await sendToCase(
       temporal,
       found.id,
@@ -102,15 +102,8 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       },
     },
     async (request) => {
-      const found = await load(request.params.id, request.user);
-      if (!(await jurisdictionExists(db.db, request.body.to))) {
-        throw new HttpProblem(
-          422,
-          'receiving_jurisdiction_unknown',
-          'the receiving jurisdiction is not known',
-          [{ path: 'body.to', message: `unknown jurisdiction: ${request.body.to}` }],
-        );
-      }
+      const found = await load(request.params.id, request.user, 'transfer');
+      await street(request.body.to, 'receiving_jurisdiction_unknown', 'receiving');
       return act(request, found, transferUpdate, request.body);
     },
   );
@@ -129,15 +122,8 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       },
     },
     async (request) => {
-      const found = await loadResponsible(request.params.id, request.user);
-      if (!(await jurisdictionExists(db.db, request.body.to))) {
-        throw new HttpProblem(
-          422,
-          'delegate_jurisdiction_unknown',
-          'the delegate jurisdiction is not known',
-          [{ path: 'body.to', message: `unknown jurisdiction: ${request.body.to}` }],
-        );
-      }
+      const found = await load(request.params.id, request.user, 'delegate');
+      await street(request.body.to, 'delegate_jurisdiction_unknown', 'delegate');
       return (await act(request, found, delegateUpdate, request.body)).case;
     },
   );
@@ -155,7 +141,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       },
     },
     async (request) => {
-      const found = await loadResponsible(request.params.id, request.user);
+      const found = await load(request.params.id, request.user, 'endDelegation');
       return (await act(request, found, endDelegationUpdate, request.body)).case;
     },
   );
@@ -173,7 +159,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       },
     },
     async (request) => {
-      const found = await loadResponsible(request.params.id, request.user);
+      const found = await load(request.params.id, request.user, 'close');
       return act(request, found, closeUpdate, request.body);
     },
   );
@@ -192,7 +178,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       },
     },
     async (request) => {
-      const found = await load(request.params.id, request.user);
+      const found = await load(request.params.id, request.user, 'approveEndOfControl');
       return act(request, found, approveEndOfControlUpdate, request.body);
     },
   );
@@ -210,7 +196,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       },
     },
     async (request) => {
-      const found = await loadResponsible(request.params.id, request.user);
+      const found = await load(request.params.id, request.user, 'setTier');
       return act(request, found, setTierUpdate, request.body);
     },
   );
@@ -228,7 +214,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       },
     },
     async (request) => {
-      const found = await loadResponsible(request.params.id, request.user);
+      const found = await load(request.params.id, request.user, 'assign');
       const worker = await findUserByUsername(db.db, request.body.caseworker);
       if (!worker || worker.role !== 'caseworker' || !isWithin(found.jurisdiction, worker.jurisdictions)) {
         throw new HttpProblem(422, 'not_caseworker_here', 'not a caseworker of the case’s jurisdiction', [
@@ -261,8 +247,7 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
       },
     },
     async (request) => {
-      const found = await loadResponsible(request.params.id, request.user);
-      refuseBeforeArrival(found, request.user);
+      const found = await load(request.params.id, request.user, 'extendTask');
       await sendToCase(
         temporal,
         found.id,

@@ -34,6 +34,7 @@ const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }) 
           limit,
         },
         caller.jurisdictions,
+        caller.role,
       );
       await request.audit({
         action: 'task.list',
