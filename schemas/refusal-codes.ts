@@ -80,7 +80,8 @@ export const REFUSAL_CODES = {
   no_pickup_for_police_order: 'a police-ordered case has no pickup: the person was never in a facility (R22)',
   delegate_jurisdiction_unknown: 'the jurisdiction a case is delegated to is not known',
   responsible_side_only: 'only the responsible jurisdiction may do this; the delegate street may not (R23)',
-  delegation_open: 'a delegated case is not transferred; end the delegation first (R23)',
+  delegation_open:
+    'no longer sent (v1.2: a transfer ends the delegation on arrival); kept so older clients still have words for it',
   delegation_in_transfer: 'a case in transfer is not delegated; the receiving side takes it on arrival',
   already_delegated: 'the case is already delegated to that jurisdiction',
   not_delegated: 'the case is not delegated',
