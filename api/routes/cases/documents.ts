@@ -8,15 +8,19 @@ import { DocumentParams } from '../../../schemas/files';
 import { Problem } from '../../../schemas/problem';
 import type { RouteDeps } from '../../app';
 import { HttpProblem, notFound } from '../../errors';
-import { FontMissingError, renderForm } from '../../files/forms';
+import type { FormPrinter } from '../../files/form-printer';
+import { FontMissingError } from '../../files/forms';
 import { chinaDate, jurisdictionNames, zhLabel } from '../../files/labels';
 import { idNumberFor } from './views';
 
-const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }) => {
+const documentRoutes: FastifyPluginAsyncZod<RouteDeps & { forms: FormPrinter }> = async (
+  app,
+  { db, clock, forms },
+) => {
   app.get(
     '/:id/documents/:kind',
     {
-      config: { roles: ['caseworker', 'supervisor', 'liaison'] },
+      config: { roles: ['caseworker', 'supervisor', 'liaison'], heavy: true },
       schema: {
         tags: ['cases'],
         summary: 'A standard form of the case as a PDF to print and sign (R26)',
@@ -59,7 +63,7 @@ const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock
       const caseworker = row.assignee ? await findUserByUsername(db.db, row.assignee) : null;
       let pdf: Buffer;
       try {
-        pdf = await renderForm(kind, {
+        pdf = await forms.print(kind, {
           row,
           idNumber: idNumberFor(row, request.user.role),
           measure: zhLabel('measure', row.measure),
