@@ -167,6 +167,8 @@ describe('the API keeps answering while forms print (real HTTP)', () => {
     await system.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(system.app.server.address() as AddressInfo).port}`;
   });
+  // fetch keeps its connections open for reuse: end them, so the API stops at once after the tests.
+  afterAll(() => system.app.server.closeAllConnections());
 
   const fetchPdf = async (username: string, signal?: AbortSignal) => {
     const reply = await fetch(`${base}/v1/cases/${caseId}/documents/registration`, {
