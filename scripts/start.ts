@@ -22,7 +22,7 @@ import { createWorker, installRuntime, startDailyRounds } from '../worker/worker
 import { DEMO_PASSWORD, seedDemoData } from './demo-data';
 import { embeddedAuditKey, embeddedPayloadKeys } from './embedded-keys';
 import { runMain } from '../config/run-main';
-import { startDevServer, stopLeftBehind } from './temporal-dev-server';
+import { AnotherStartRunning, startDevServer, stopLeftBehind } from './temporal-dev-server';
 
 function say(message: string) {
   process.stdout.write(`${message}\n`);
@@ -91,9 +91,11 @@ runMain(async () => {
       ? undefined
       : await startPart(
           'the Temporal server',
-          () =>
-            `Is port ${config.temporalPort} or ${config.temporalUiPort} taken by another program? Set TEMPORAL_PORT ` +
-            `and TEMPORAL_UI_PORT, or stop it; the server's own log is ${temporalLog}.`,
+          (error) =>
+            error instanceof AnotherStartRunning
+              ? `Use that one, or stop it first (Ctrl-C in its terminal); a second system needs its own DATA_DIR and ports.`
+              : `Is port ${config.temporalPort} or ${config.temporalUiPort} taken by another program? Set TEMPORAL_PORT ` +
+                `and TEMPORAL_UI_PORT, or stop it; the server's own log is ${temporalLog}.`,
           async () => {
             // A server an earlier `npm start` left running (it was killed, or crashed) holds the
             // database file and the ports: stop it first (a fresh one gets this start's settings).

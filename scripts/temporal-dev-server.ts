@@ -55,7 +55,12 @@ interface PidRecord {
   pid: number;
   port: number;
   dbFilename: string;
+  /** The `npm start` process that started the server. */
+  owner?: number;
 }
+
+/** Another `npm start` is running on the same data: its server is in use, not left behind. */
+export class AnotherStartRunning extends Error {}
 
 /** The command line of a running process, or null when there is none (or only a zombie). */
 function commandLine(pid: number): string[] | null {
@@ -90,6 +95,7 @@ function isOurServer(pid: number, binary: string, dbFilename: string): boolean {
  * Stops the dev server an earlier `npm start` left running (it was killed before it could stop
  * it: `kill -9`, a crash, a closed terminal), found by the pid file and checked by its command
  * line, so an unrelated process that reused the pid is never touched. Returns its pid, or null.
+ * While the start that owns it still runs, the server is in use: AnotherStartRunning.
  */
 export async function stopLeftBehind(pidFile: string, dbFilename: string): Promise<number | null> {
   if (!existsSync(pidFile)) return null;
@@ -105,6 +111,12 @@ export async function stopLeftBehind(pidFile: string, dbFilename: string): Promi
   if (!ours()) {
     rmSync(pidFile, { force: true });
     return null;
+  }
+  const owner = recorded.owner ? commandLine(recorded.owner) : null;
+  if (owner?.some((arg) => /start\.[jt]s$/.test(arg))) {
+    throw new AnotherStartRunning(
+      `another npm start (pid ${recorded.owner}) is running on this data, with its Temporal server (pid ${recorded.pid})`,
+    );
   }
   process.kill(recorded.pid, 'SIGTERM');
   const deadline = Date.now() + 10_000;
@@ -170,7 +182,12 @@ export async function startDevServer(options: {
   void exited.then(() => (ended = true));
   const { pidFile } = options;
   if (pidFile && child.pid) {
-    const record: PidRecord = { pid: child.pid, port: options.port, dbFilename: options.dbFilename };
+    const record: PidRecord = {
+      pid: child.pid,
+      port: options.port,
+      dbFilename: options.dbFilename,
+      owner: process.pid,
+    };
     writeFileSync(pidFile, `${JSON.stringify(record)}\n`);
     void exited.then(() => rmSync(pidFile, { force: true }));
   }

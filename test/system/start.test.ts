@@ -221,6 +221,25 @@ describe('npm start never leaves half a system', () => {
     expect(await listening(env.TEMPORAL_UI_PORT)).toBe(false);
   }, 360_000);
 
+  it('a second npm start on the same data while the first runs is refused and leaves the first running', async () => {
+    const env = await freshEnv();
+    const first = await start(env, true);
+    runs.push(first);
+    const second = launch(env, true);
+    runs.push(second);
+    expect(await second.exit).toBe(1);
+    expect(second.output()).toContain(
+      `could not start the Temporal server: another npm start (pid ${first.child.pid})`,
+    );
+    expect(second.output()).toContain('Nothing was left running.');
+    const ready = await fetch(`http://127.0.0.1:${env.PORT}/readyz`);
+    expect(ready.status).toBe(200);
+    await ready.text();
+    first.child.kill('SIGINT');
+    expect(await first.exit).toBe(0);
+    expect(processesNaming(env.DATA_DIR!)).toEqual([]);
+  }, 360_000);
+
   it('when a part cannot start (the API’s port is taken), everything already started is stopped and it exits non-zero saying which part and what to do', async () => {
     const env = await freshEnv();
     const squatter = createServer((socket) => socket.end());
