@@ -13,6 +13,8 @@ import { redactError } from '../db/redact';
 import { auditPlugin } from './audit';
 import { authPlugin } from './auth';
 import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler, problem } from './errors';
+import { FormPrinter } from './files/form-printer';
+import { heavyPlugin } from './heavy';
 import { idempotencyPlugin } from './idempotency';
 import { ImportRunner } from './imports/runner';
 import { openapiTransform } from './openapi';
@@ -278,6 +280,10 @@ export async function buildApp(
     checkpointEveryMs: deps.auditCheckpointEveryMs,
   });
   await app.register(idempotencyPlugin, { db: deps.db.db });
+  // Documents, exports, reports and imports: two at a time per user; forms print off this thread.
+  await app.register(heavyPlugin);
+  const forms = new FormPrinter();
+  app.addHook('onClose', () => forms.close());
 
   const routeDeps: RouteDeps = { ...deps, clock: deps.clock ?? (async () => Date.now()) };
   // First, so its request timing sees every route registered after it.
@@ -287,7 +293,7 @@ export async function buildApp(
   await app.register(authRoutes, { ...routeDeps, prefix: '/v1/auth' });
   await app.register(caseRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(exportRoutes, { ...routeDeps, prefix: '/v1/cases' });
-  await app.register(documentRoutes, { ...routeDeps, prefix: '/v1/cases' });
+  await app.register(documentRoutes, { ...routeDeps, forms, prefix: '/v1/cases' });
   await app.register(eventRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(supervisionRoutes, { ...routeDeps, prefix: '/v1/cases' });
   await app.register(partyRoutes, { ...routeDeps, prefix: '/v1/cases' });

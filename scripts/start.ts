@@ -1,7 +1,10 @@
 // `npm start`: the whole system on embedded defaults in one supervised group — the Temporal dev
 // server (a child process, SQLite in DATA_DIR), the database (PGlite in DATA_DIR unless
 // DATABASE_URL is set), the worker and the API (in this process, sharing the database).
-// Ctrl-C stops everything in order; if any part dies, the rest is stopped too.
+// Ctrl-C stops everything in order; if any part dies, the rest is stopped too. If a part cannot
+// start, those already started are stopped and the process exits 1 saying which part and what to
+// do. A Temporal server an earlier start left running (killed with -9, crashed) is found by its
+// pid file (data/temporal.pid) and stopped before a new one starts.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +22,7 @@ import { createWorker, installRuntime, startDailyRounds } from '../worker/worker
 import { DEMO_PASSWORD, seedDemoData } from './demo-data';
 import { embeddedAuditKey, embeddedPayloadKeys } from './embedded-keys';
 import { runMain } from '../config/run-main';
-import { startDevServer } from './temporal-dev-server';
+import { AnotherStartRunning, startDevServer, stopLeftBehind } from './temporal-dev-server';
 
 function say(message: string) {
   process.stdout.write(`${message}\n`);
@@ -32,110 +35,207 @@ function embeddedTokenSecret(dataDir: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** A part of the system that could not start: which, why, and what the user can do. */
+class PartFailed extends Error {
+  constructor(
+    readonly part: string,
+    readonly hint: string,
+    readonly reason: unknown,
+  ) {
+    super(`${part}: ${reason instanceof Error ? reason.message : String(reason)}`);
+  }
+}
+
+const inUse = (error: unknown) => (error as { code?: unknown } | null)?.code === 'EADDRINUSE';
+
 runMain(async () => {
   const config = loadConfig('embedded');
   const { policy, document } = loadPolicy(config.policyPath);
   mkdirSync(config.dataDir, { recursive: true });
 
-  say(
-    config.temporalAddress ? `Temporal: ${config.temporalAddress}` : 'starting the embedded Temporal server…',
-  );
-  const server = config.temporalAddress
-    ? undefined
-    : await startDevServer({
-        dbFilename: join(config.dataDir, 'temporal.sqlite'),
-        logFile: join(config.dataDir, 'temporal.log'),
-        port: config.temporalPort,
-        uiPort: config.temporalUiPort,
-        namespace: config.temporalNamespace,
-        // The Web UI asks the API to decode payloads (an authorised supervisor's token is needed).
-        codecEndpoint: `http://${config.host}:${config.port}/codec`,
-      });
-  const address = config.temporalAddress ?? server!.address;
-  const payloadCodec = new EncryptionCodec(
-    config.payloadKeys ?? embeddedPayloadKeys(config.dataDir, { create: true }),
-  );
+  // Never half a system: each part that has started is stopped again, last first, if a later
+  // part cannot start.
+  const started: { name: string; stop: () => Promise<unknown> }[] = [];
+  const stopStarted = async () => {
+    for (const part of started.splice(0).reverse()) {
+      await part.stop().catch((error: unknown) => say(`  (stopping ${part.name}: ${String(error)})`));
+    }
+  };
+  async function startPart<T>(
+    name: string,
+    hint: (error: unknown) => string,
+    start: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await start();
+    } catch (error) {
+      throw new PartFailed(name, hint(error), error);
+    }
+  }
 
-  say(config.databaseUrl ? 'opening PostgreSQL…' : `opening the embedded database in ${config.dataDir}…`);
-  const database = await openDatabase(config);
-  if (!config.databaseUrl) await seedDemoData(database.db);
+  try {
+    await run();
+  } catch (error) {
+    await stopStarted();
+    if (!(error instanceof PartFailed)) throw error;
+    process.stderr.write(
+      `\nnpm start could not start ${error.message}\n${error.hint}\nNothing was left running.\n`,
+    );
+    process.exit(1);
+  }
 
-  say('starting the worker (bundling the workflows)…');
-  installRuntime(config.temporalMetricsAddress);
-  const workerConnection = await NativeConnection.connect({ address });
-  const worker = await createWorker({
-    connection: workerConnection,
-    namespace: config.temporalNamespace,
-    taskQueue: config.taskQueue,
-    db: database.db,
-    channels: configuredChannels(config.notifyWebhookUrl),
-    payloadCodec,
-  });
-  const workerRun = worker.run();
-  const stopPartitions = startPartitionJob(database.db, say);
+  async function run() {
+    const temporalDb = join(config.dataDir, 'temporal.sqlite');
+    const temporalLog = join(config.dataDir, 'temporal.log');
+    const server = config.temporalAddress
+      ? undefined
+      : await startPart(
+          'the Temporal server',
+          (error) =>
+            error instanceof AnotherStartRunning
+              ? `Use that one, or stop it first (Ctrl-C in its terminal); a second system needs its own DATA_DIR and ports.`
+              : `Is port ${config.temporalPort} or ${config.temporalUiPort} taken by another program? Set TEMPORAL_PORT ` +
+                `and TEMPORAL_UI_PORT, or stop it; the server's own log is ${temporalLog}.`,
+          async () => {
+            // A server an earlier `npm start` left running (it was killed, or crashed) holds the
+            // database file and the ports: stop it first (a fresh one gets this start's settings).
+            const pidFile = join(config.dataDir, 'temporal.pid');
+            const leftBehind = await stopLeftBehind(pidFile, temporalDb);
+            if (leftBehind)
+              say(`stopped the Temporal server an earlier npm start left running (pid ${leftBehind})`);
+            say('starting the embedded Temporal server…');
+            return startDevServer({
+              dbFilename: temporalDb,
+              logFile: temporalLog,
+              port: config.temporalPort,
+              uiPort: config.temporalUiPort,
+              namespace: config.temporalNamespace,
+              // The Web UI asks the API to decode payloads (an authorised supervisor's token is needed).
+              codecEndpoint: `http://${config.host}:${config.port}/codec`,
+              pidFile,
+            });
+          },
+        );
+    if (server) started.push({ name: 'the Temporal server', stop: () => server.stop() });
+    else say(`Temporal: ${config.temporalAddress}`);
+    const address = config.temporalAddress ?? server!.address;
+    const payloadCodec = new EncryptionCodec(
+      config.payloadKeys ?? embeddedPayloadKeys(config.dataDir, { create: true }),
+    );
 
-  const connection = await Connection.connect({ address });
-  const temporal = new Client({
-    connection,
-    namespace: config.temporalNamespace,
-    dataConverter: encryptedDataConverter(payloadCodec),
-  });
-  await startDailyRounds(temporal, config.taskQueue, policy);
-  const app = await buildApp(
-    {
-      db: database,
-      temporal,
-      taskQueue: config.taskQueue,
-      policy,
-      policyDocument: document,
-      tokenSecret: config.tokenSecret ?? embeddedTokenSecret(config.dataDir),
-      tokenTtlSeconds: config.tokenTtlSeconds,
-      offlineKeepSeconds: config.offlineKeepSeconds,
-      auditKey: config.auditKey ?? embeddedAuditKey(config.dataDir, { create: true }),
-      importConcurrency: config.importConcurrency,
-      payloadCodec,
-      codecCorsOrigins: config.codecCorsOrigins,
-      trustProxy: config.trustProxy,
-    },
-    loggerOptions(config.logLevel),
-  );
-  await app.listen({ host: config.host, port: config.port });
+    say(config.databaseUrl ? 'opening PostgreSQL…' : `opening the embedded database in ${config.dataDir}…`);
+    const database = await startPart(
+      'the database',
+      () =>
+        config.databaseUrl
+          ? 'Check that PostgreSQL answers at DATABASE_URL and that its user may connect.'
+          : `Check that ${config.dataDir} is writable and has room; to start over, delete it.`,
+      async () => {
+        const opened = await openDatabase(config);
+        started.push({ name: 'the database', stop: () => opened.close() });
+        if (!config.databaseUrl) await seedDemoData(opened.db);
+        return opened;
+      },
+    );
 
-  const base = `http://${config.host}:${config.port}`;
-  say('');
-  say(`  Console      ${base}/`);
-  say(`  API          ${base}/v1`);
-  say(`  Swagger UI   ${base}/docs`);
-  say(`  Metrics      ${base}/metrics`);
-  if (config.temporalMetricsAddress) say(`  SDK metrics  http://${config.temporalMetricsAddress}/metrics`);
-  if (server) say(`  Temporal UI  http://127.0.0.1:${config.temporalUiPort}`);
-  say(`  policy       ${policy.version}`);
-  if (!config.databaseUrl)
-    say(`  demo users   liaison, worker.canglang, supervisor.gusu … (password ${DEMO_PASSWORD})`);
-  say('  Ctrl-C stops everything.');
-  say('');
+    say('starting the worker (bundling the workflows)…');
+    const { workerRun } = await startPart(
+      'the worker',
+      () => `Check that the Temporal server answers at ${address}; the message above says what failed.`,
+      async () => {
+        installRuntime(config.temporalMetricsAddress);
+        const workerConnection = await NativeConnection.connect({ address });
+        started.push({ name: 'the worker connection', stop: () => workerConnection.close() });
+        const worker = await createWorker({
+          connection: workerConnection,
+          namespace: config.temporalNamespace,
+          taskQueue: config.taskQueue,
+          db: database.db,
+          channels: configuredChannels(config.notifyWebhookUrl),
+          payloadCodec,
+        });
+        const workerRun = worker.run();
+        started.push({
+          name: 'the worker',
+          stop: async () => {
+            if (worker.getState() === 'RUNNING') worker.shutdown();
+            await workerRun.catch(() => undefined);
+          },
+        });
+        const stopPartitions = startPartitionJob(database.db, say);
+        started.push({ name: 'the partition job', stop: async () => stopPartitions() });
+        return { workerRun };
+      },
+    );
 
-  const signal = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-  const reason = await Promise.race([
-    signal,
-    workerRun.then(
-      () => 'the worker stopped',
-      (error: unknown) => `the worker failed: ${String(error)}`,
-    ),
-    ...(server ? [server.exited.then((code) => `the Temporal server exited (code ${code})`)] : []),
-  ]);
-  say(`stopping (${reason})…`);
-  await app.close();
-  if (worker.getState() === 'RUNNING') worker.shutdown();
-  await workerRun.catch(() => undefined);
-  stopPartitions();
-  await connection.close();
-  await workerConnection.close();
-  await database.close();
-  await server?.stop();
-  say('stopped.');
-  process.exitCode = reason.startsWith('SIG') ? 0 : 1;
+    await startPart(
+      'the API',
+      (error) =>
+        inUse(error)
+          ? `Port ${config.port} on ${config.host} is in use by another program: stop it, or set PORT.`
+          : 'The message above says what failed.',
+      async () => {
+        const connection = await Connection.connect({ address });
+        started.push({ name: 'the API’s Temporal connection', stop: () => connection.close() });
+        const temporal = new Client({
+          connection,
+          namespace: config.temporalNamespace,
+          dataConverter: encryptedDataConverter(payloadCodec),
+        });
+        await startDailyRounds(temporal, config.taskQueue, policy);
+        const app = await buildApp(
+          {
+            db: database,
+            temporal,
+            taskQueue: config.taskQueue,
+            policy,
+            policyDocument: document,
+            tokenSecret: config.tokenSecret ?? embeddedTokenSecret(config.dataDir),
+            tokenTtlSeconds: config.tokenTtlSeconds,
+            offlineKeepSeconds: config.offlineKeepSeconds,
+            auditKey: config.auditKey ?? embeddedAuditKey(config.dataDir, { create: true }),
+            importConcurrency: config.importConcurrency,
+            payloadCodec,
+            codecCorsOrigins: config.codecCorsOrigins,
+            trustProxy: config.trustProxy,
+          },
+          loggerOptions(config.logLevel),
+        );
+        started.push({ name: 'the API', stop: () => app.close() });
+        await app.listen({ host: config.host, port: config.port });
+      },
+    );
+
+    const base = `http://${config.host}:${config.port}`;
+    say('');
+    say(`  Console      ${base}/`);
+    say(`  API          ${base}/v1`);
+    say(`  Swagger UI   ${base}/docs`);
+    say(`  Metrics      ${base}/metrics`);
+    if (config.temporalMetricsAddress) say(`  SDK metrics  http://${config.temporalMetricsAddress}/metrics`);
+    if (server) say(`  Temporal UI  http://127.0.0.1:${config.temporalUiPort}`);
+    say(`  policy       ${policy.version}`);
+    if (!config.databaseUrl)
+      say(`  demo users   liaison, worker.canglang, supervisor.gusu … (password ${DEMO_PASSWORD})`);
+    say('  Ctrl-C stops everything.');
+    say('');
+
+    const signal = new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    const reason = await Promise.race([
+      signal,
+      workerRun.then(
+        () => 'the worker stopped',
+        (error: unknown) => `the worker failed: ${String(error)}`,
+      ),
+      ...(server ? [server.exited.then((code) => `the Temporal server exited (code ${code})`)] : []),
+    ]);
+    say(`stopping (${reason})…`);
+    // Last started, first stopped: the API, then the worker drains, the database, the server.
+    await stopStarted();
+    say('stopped.');
+    process.exitCode = reason.startsWith('SIG') ? 0 : 1;
+  }
 });

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -50,6 +50,88 @@ export interface DevServer {
   kill(signal: NodeJS.Signals): void;
 }
 
+/** What `npm start` writes beside its data so that the next start finds a server it left behind. */
+interface PidRecord {
+  pid: number;
+  port: number;
+  dbFilename: string;
+  /** The `npm start` process that started the server. */
+  owner?: number;
+}
+
+/** Another `npm start` is running on the same data: its server is in use, not left behind. */
+export class AnotherStartRunning extends Error {}
+
+/** The command line of a running process, or null when there is none (or only a zombie). */
+function commandLine(pid: number): string[] | null {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return null;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (/\) Z /.test(stat)) return null;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    // No /proc (macOS): ask ps.
+    try {
+      return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' })
+        .trim()
+        .split(/\s+/);
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** True while `pid` is a Temporal dev server of this binary on this database file. */
+function isOurServer(pid: number, binary: string, dbFilename: string): boolean {
+  const argv = commandLine(pid);
+  return !!argv && argv[0] === binary && argv.includes('start-dev') && argv.includes(dbFilename);
+}
+
+/**
+ * Stops the dev server an earlier `npm start` left running (it was killed before it could stop
+ * it: `kill -9`, a crash, a closed terminal), found by the pid file and checked by its command
+ * line, so an unrelated process that reused the pid is never touched. Returns its pid, or null.
+ * While the start that owns it still runs, the server is in use: AnotherStartRunning.
+ */
+export async function stopLeftBehind(pidFile: string, dbFilename: string): Promise<number | null> {
+  if (!existsSync(pidFile)) return null;
+  let recorded: PidRecord;
+  try {
+    recorded = JSON.parse(readFileSync(pidFile, 'utf8')) as PidRecord;
+  } catch {
+    rmSync(pidFile, { force: true });
+    return null;
+  }
+  const binary = temporalBinaries().cli;
+  const ours = () => isOurServer(recorded.pid, binary, dbFilename);
+  if (!ours()) {
+    rmSync(pidFile, { force: true });
+    return null;
+  }
+  const owner = recorded.owner ? commandLine(recorded.owner) : null;
+  if (owner?.some((arg) => /start\.[jt]s$/.test(arg))) {
+    throw new AnotherStartRunning(
+      `another npm start (pid ${recorded.owner}) is running on this data, with its Temporal server (pid ${recorded.pid})`,
+    );
+  }
+  process.kill(recorded.pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (ours()) {
+    if (Date.now() > deadline) {
+      process.kill(recorded.pid, 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  rmSync(pidFile, { force: true });
+  return recorded.pid;
+}
+
 /**
  * Starts `temporal server start-dev` with SQLite persistence (a restart loses nothing), the
  * project's search attributes and the Web UI, and waits until it answers.
@@ -64,6 +146,8 @@ export async function startDevServer(options: {
   codecEndpoint?: string;
   /** SQLite pragmas; the default is SQLITE_PRAGMAS (the benchmarks compare it with none). */
   sqlitePragmas?: string[];
+  /** Where the server's pid is kept while it runs (`npm start`: `data/temporal.pid`), see stopLeftBehind. */
+  pidFile?: string;
 }): Promise<DevServer> {
   const address = `127.0.0.1:${options.port}`;
   const args = [
@@ -89,9 +173,24 @@ export async function startDevServer(options: {
   const child = spawn(temporalBinaries().cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    // The binary could not be run at all (missing, not executable): ended as well.
+    child.once('error', () => resolve(null));
+  });
   let ended = false;
   void exited.then(() => (ended = true));
+  const { pidFile } = options;
+  if (pidFile && child.pid) {
+    const record: PidRecord = {
+      pid: child.pid,
+      port: options.port,
+      dbFilename: options.dbFilename,
+      owner: process.pid,
+    };
+    writeFileSync(pidFile, `${JSON.stringify(record)}\n`);
+    void exited.then(() => rmSync(pidFile, { force: true }));
+  }
 
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -63,10 +63,21 @@ const WIDTH = PAGE.width - 2 * PAGE.margin;
 const LABEL_WIDTH = 84;
 const PAD = 6;
 
+/** A form is at most this many pages, whatever its fields hold (api.md v1.2). */
+export const MAX_PAGES = 20;
+/** What ends a field cut to fit: the full text stays in the system. */
+export const CUT_LINE = '（以下内容过长，已截断，详见系统记录）';
+/** The most a box or a paragraph may take: a page's height, so it never runs off the page. */
+const MAX_BLOCK = PAGE.height - 2 * PAGE.margin - 40;
+/** Kept free below the notes for the signature lines (three rows of them at most). */
+const SIGNATURE_ROOM = 220;
+const LINE_GAP = 3;
+
 type Field = [label: string, value: string];
 
 class Form {
   readonly doc: PDFKit.PDFDocument;
+  private pages = 1;
 
   constructor(title: string, data: FormData) {
     this.doc = new PDFDocument({
@@ -76,6 +87,7 @@ class Form {
       lang: 'zh-CN',
       displayTitle: true,
     });
+    this.doc.on('pageAdded', () => (this.pages += 1));
     this.doc.registerFont('cjk', loadFont(), CJK_FAMILY);
     this.doc.font('cjk').fontSize(20).text(title, { align: 'center' });
     this.doc.moveDown(0.4);
@@ -99,6 +111,10 @@ class Form {
   row(...fields: Field[]): this {
     const doc = this.doc.font('cjk').fontSize(10.5);
     const valueWidth = WIDTH / fields.length - LABEL_WIDTH;
+    fields = fields.map(([label, value]) => [
+      label,
+      this.fit(value, valueWidth - 2 * PAD, MAX_BLOCK - 2 * PAD),
+    ]);
     const height = Math.max(
       26,
       ...fields.map(
@@ -140,8 +156,50 @@ class Form {
   }
 
   paragraph(text: string): this {
-    this.doc.font('cjk').fontSize(10.5).text(text, PAGE.margin, this.doc.y, { width: WIDTH, lineGap: 3 });
+    this.doc.font('cjk').fontSize(10.5);
+    const fitted = this.fit(text, WIDTH, MAX_BLOCK, { lineGap: LINE_GAP });
+    this.doc.text(fitted, PAGE.margin, this.doc.y, { width: WIDTH, lineGap: LINE_GAP });
     return this;
+  }
+
+  /**
+   * Free text that may run over pages (a note), under its heading: cut where it would take the
+   * form past MAX_PAGES with room left for the signatures. A line lost at each page break is
+   * allowed for.
+   */
+  notes(label: string, text: string): this {
+    this.heading(label);
+    const doc = this.doc.font('cjk').fontSize(10.5);
+    const content = PAGE.height - 2 * PAGE.margin;
+    const lineLoss = doc.currentLineHeight(true) + LINE_GAP;
+    const room =
+      PAGE.height - PAGE.margin - doc.y + (MAX_PAGES - this.pages) * (content - lineLoss) - SIGNATURE_ROOM;
+    const fitted = this.fit(text, WIDTH, Math.max(0, room), { lineGap: LINE_GAP });
+    doc.text(fitted || ' ', PAGE.margin, doc.y, { width: WIDTH, lineGap: LINE_GAP });
+    return this;
+  }
+
+  /**
+   * The text as it is if it fits `maxHeight` at `width` in the current font, else its longest
+   * beginning that fits with CUT_LINE after it (whole characters, found by halving).
+   */
+  private fit(
+    text: string,
+    width: number,
+    maxHeight: number,
+    options: PDFKit.Mixins.TextOptions = {},
+  ): string {
+    const height = (t: string) => this.doc.heightOfString(t || ' ', { width, ...options });
+    if (height(text) <= maxHeight) return text;
+    const chars = Array.from(text);
+    const cut = (n: number) => (n ? `${chars.slice(0, n).join('').trimEnd()}\n${CUT_LINE}` : CUT_LINE);
+    let [fits, fails] = [0, chars.length];
+    while (fails - fits > 1) {
+      const mid = Math.floor((fits + fails) / 2);
+      if (height(cut(mid)) <= maxHeight) fits = mid;
+      else fails = mid;
+    }
+    return cut(fits);
   }
 
   /** A box to write in by hand (an opinion, a decision). */
@@ -186,6 +244,8 @@ class Form {
   }
 
   async end(): Promise<Buffer> {
+    // The fields are cut to fit, so this is a defect, not a long case: refuse rather than print it.
+    if (this.pages > MAX_PAGES) throw new Error(`a form ran to ${this.pages} pages (at most ${MAX_PAGES})`);
     const chunks: Buffer[] = [];
     this.doc.on('data', (chunk: Buffer) => chunks.push(chunk));
     const done = new Promise<void>((resolve, reject) => {
@@ -221,7 +281,8 @@ function registration(data: FormData): Form {
     .row(['执行期限', term(dates)])
     .row(['所属辖区', data.jurisdiction])
     .row(['责任社工', data.caseworker], ['当前阶段', data.phase])
-    .row(['备注', row.note ?? ''])
+    .gap()
+    .notes('三、备注', row.note ?? '')
     .signatures(['本人签名', '登记人（禁毒社工）', '审核人（督导）']);
 }
 

@@ -10,15 +10,19 @@ import type { RouteDeps } from '../../app';
 import { rolesFor } from '../../../schemas/access';
 import { authorize } from '../../access';
 import { HttpProblem, notFound } from '../../errors';
-import { FontMissingError, renderForm } from '../../files/forms';
+import type { FormPrinter } from '../../files/form-printer';
+import { FontMissingError } from '../../files/forms';
 import { chinaDate, jurisdictionNames, zhLabel } from '../../files/labels';
 import { idNumberFor } from './views';
 
-const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }) => {
+const documentRoutes: FastifyPluginAsyncZod<RouteDeps & { forms: FormPrinter }> = async (
+  app,
+  { db, clock, forms },
+) => {
   app.get(
     '/:id/documents/:kind',
     {
-      config: { roles: rolesFor('document') },
+      config: { roles: rolesFor('document'), heavy: true },
       schema: {
         tags: ['cases'],
         summary: 'A standard form of the case as a PDF to print and sign (R26)',
@@ -65,7 +69,7 @@ const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock
       const caseworker = row.assignee ? await findUserByUsername(db.db, row.assignee) : null;
       let pdf: Buffer;
       try {
-        pdf = await renderForm(kind, {
+        pdf = await forms.print(kind, {
           row,
           idNumber: idNumberFor(row, request.user.role),
           measure: zhLabel('measure', row.measure),

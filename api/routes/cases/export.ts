@@ -22,7 +22,7 @@ const exportRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }
   app.get(
     '/export',
     {
-      config: { roles: ['supervisor'] },
+      config: { roles: ['supervisor'], heavy: true },
       schema: {
         tags: ['cases'],
         summary: 'The case list, with the filters of GET /v1/cases, as a CSV or xlsx file in Chinese',

@@ -62,7 +62,7 @@ const importRoutes: FastifyPluginAsyncZod<RouteDeps & { imports: ImportRunner }>
     '',
     {
       bodyLimit: IMPORT_BODY_LIMIT,
-      config: { roles: ['supervisor'] },
+      config: { roles: ['supervisor'], heavy: true },
       schema: {
         tags: ['imports'],
         summary: 'Import a caseload already under way from CSV or .xlsx; ?dryRun=true checks it only (R25)',

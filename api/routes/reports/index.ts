@@ -52,7 +52,7 @@ const reportRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }
   app.get(
     '/monthly',
     {
-      config: { roles: ['supervisor'] },
+      config: { roles: ['supervisor'], heavy: true },
       schema: {
         tags: ['supervision'],
         summary:
