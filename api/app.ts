@@ -14,6 +14,7 @@ import { auditPlugin } from './audit';
 import { authPlugin } from './auth';
 import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler, problem } from './errors';
 import { idempotencyPlugin } from './idempotency';
+import type { ParseLimits } from './imports/parse';
 import { ImportRunner } from './imports/runner';
 import { openapiTransform } from './openapi';
 import { webConsole } from './web';
@@ -62,6 +63,10 @@ export interface AppDeps {
   codecCorsOrigins: string[];
   /** Import rows started at once (R25); default 4. */
   importConcurrency?: number;
+  /** The largest import file (`IMPORT_MAX_BYTES`, default 20 MiB); larger → 413 import_too_large. */
+  importMaxBytes?: number;
+  /** The memory and time an import file may cost to read (api/imports/parse.ts); tests lower them. */
+  importParseLimits?: ParseLimits;
 }
 
 /** What the route plugins receive: the dependencies with the clock filled in. */

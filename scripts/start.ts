@@ -93,6 +93,7 @@ runMain(async () => {
       offlineKeepSeconds: config.offlineKeepSeconds,
       auditKey: config.auditKey ?? embeddedAuditKey(config.dataDir, { create: true }),
       importConcurrency: config.importConcurrency,
+      importMaxBytes: config.importMaxBytes,
       payloadCodec,
       codecCorsOrigins: config.codecCorsOrigins,
     },
