@@ -238,22 +238,46 @@ export function checkWorkbook(zip: Buffer): void {
   }
 }
 
-const CELL_OR_ROW = /<(?:[\w-]+:)?(row|c)(?=[\s/>])([^>]*?)(\/?)>/g;
+const CELL_OR_ROW = /<(?:[\w-]+:)?(row|c|mergeCell|dataValidation)(?=[\s/>])([^>]*?)(\/?)>/g;
+/** Cells that merged ranges and data validations may cover: exceljs builds each one. */
+const XLSX_MAX_RANGE_CELLS = 2_000_000;
 
-/** Rows and the widest cell holding something, read from the XML before any cell is built. */
+/**
+ * Rows and the widest cell holding something, read from the XML before any cell is built; and
+ * the ranges exceljs would expand cell by cell (a merge or a validation over A1:XFD1048576 held
+ * a parse for minutes).
+ */
 function checkSheetXml(xml: string): void {
   let rows = 0;
   let column = 0;
+  let rangeCells = 0;
   for (const [, tag, attributes = '', empty] of xml.matchAll(CELL_OR_ROW)) {
     if (tag === 'row') {
       if ((rows += 1) > IMPORT_MAX_ROWS + 1) throw tooManyRows();
       column = 0;
-      continue;
+    } else if (tag === 'c') {
+      const ref = /\br="([A-Za-z]{1,3})\d*"/.exec(attributes);
+      column = ref ? columnNumber(ref[1]!) : column + 1;
+      if (!empty && column > IMPORT_MAX_COLUMNS) throw tooWide();
+    } else {
+      const ranges = /\b(?:sq)?ref="([^"]*)"/.exec(attributes)?.[1] ?? '';
+      for (const range of ranges.split(/\s+/).filter(Boolean)) {
+        const [from, to = from] = range.split(':').map(cellAt);
+        if (!from || !to) continue;
+        const width = Math.abs(to.column - from.column) + 1;
+        if (width > IMPORT_MAX_COLUMNS) throw tooWide();
+        if ((rangeCells += width * (Math.abs(to.row - from.row) + 1)) > XLSX_MAX_RANGE_CELLS)
+          throw unreadable(
+            `the sheet's merged cells or data validations cover more than ${XLSX_MAX_RANGE_CELLS} cells; limit them to the rows in use`,
+          );
+      }
     }
-    const ref = /\br="([A-Za-z]{1,3})\d*"/.exec(attributes);
-    column = ref ? columnNumber(ref[1]!) : column + 1;
-    if (!empty && column > IMPORT_MAX_COLUMNS) throw tooWide();
   }
+}
+
+function cellAt(ref: string | undefined): { column: number; row: number } | null {
+  const match = /^\$?([A-Za-z]{1,3})\$?(\d{1,7})$/.exec(ref ?? '');
+  return match ? { column: columnNumber(match[1]!), row: Number(match[2]) } : null;
 }
 
 function columnNumber(letters: string): number {

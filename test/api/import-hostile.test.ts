@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { handover, makeIdNumber } from '../helpers/fixtures';
 import {
+  columnLetters,
   daysBefore,
   gbk,
   importCsv,
@@ -99,6 +100,7 @@ type Hostile =
   | { kind: 'wideXlsx'; rows: number; column: number }
   | { kind: 'manyRowsXlsx'; rows: number }
   | { kind: 'bomb'; mb: number; lie: boolean }
+  | { kind: 'expanding'; element: 'mergeCell' | 'dataValidation'; columns: number; rows: number }
   | { kind: 'wideCsv'; columns: number }
   | { kind: 'manyRowsCsv'; rows: number }
   | { kind: 'text'; encoding: (typeof ENCODINGS)[number]; name: string; street: string }
@@ -122,6 +124,21 @@ const hostile: fc.Arbitrary<Hostile> = fc.oneof(
     }),
     weight: 1,
   },
+  // A merge or a validation exceljs would build cell by cell: wider than the bound, or too many cells.
+  fc.oneof(
+    fc.record({
+      kind: fc.constant('expanding' as const),
+      element: fc.constantFrom('mergeCell' as const, 'dataValidation' as const),
+      columns: fc.integer({ min: IMPORT_COLUMN_KEYS.length + 11, max: 16_384 }),
+      rows: fc.integer({ min: 1, max: 1_048_576 }),
+    }),
+    fc.record({
+      kind: fc.constant('expanding' as const),
+      element: fc.constantFrom('mergeCell' as const, 'dataValidation' as const),
+      columns: fc.integer({ min: 3, max: IMPORT_COLUMN_KEYS.length + 10 }),
+      rows: fc.constant(1_048_576),
+    }),
+  ),
   fc.record({
     kind: fc.constant('wideCsv' as const),
     columns: fc.integer({ min: IMPORT_COLUMN_KEYS.length + 11, max: 300_000 }),
@@ -205,6 +222,19 @@ function build(h: Hostile): { body: Buffer; type: string; expect: (status: numbe
       if (!bombs.has(key))
         bombs.set(key, workbook(Buffer.alloc(h.mb * 1024 * 1024, 0x20), h.lie ? { claimedSize: 1_000 } : {}));
       return { body: bombs.get(key)!, type: XLSX, expect: refused('import_unreadable') };
+    }
+    case 'expanding': {
+      const range = `A2:${columnLetters(h.columns)}${h.rows + 1}`;
+      const extra =
+        h.element === 'mergeCell'
+          ? `<mergeCells count="1"><mergeCell ref="${range}"/></mergeCells>`
+          : `<dataValidations count="1"><dataValidation type="list" allowBlank="1" sqref="${range}"><formula1>"a,b"</formula1></dataValidation></dataValidations>`;
+      const xml = sheetXml(templateRows([row()])).replace('</sheetData>', `</sheetData>${extra}`);
+      return {
+        body: workbook(xml),
+        type: XLSX,
+        expect: refused(h.columns > IMPORT_COLUMN_KEYS.length + 10 ? 'import_too_wide' : 'import_unreadable'),
+      };
     }
     case 'wideCsv':
       return {

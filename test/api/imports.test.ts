@@ -439,6 +439,27 @@ it('R25: the 12 KB workbook with a cell in column XFD on 2,000 rows is refused a
   expect(clean.json()).toMatchObject({ total: 1, valid: 1, invalid: [] });
 });
 
+it('R25: a small workbook merging or validating a huge range (which the reader would build cell by cell) is refused at once', async () => {
+  const now = await system.env.currentTimeMs();
+  const sheet = sheetXml(templateRows([aRow(now)]));
+  for (const [extra, code] of [
+    ['<mergeCells count="1"><mergeCell ref="A3:XFD1048576"/></mergeCells>', 'import_too_wide'],
+    [
+      '<dataValidations count="1"><dataValidation type="list" sqref="C2:C1048576 D2:D1048576"><formula1>"a"</formula1></dataValidation></dataValidations>',
+      'import_unreadable',
+    ],
+  ] as const) {
+    const started = Date.now();
+    const reply = await postImport(system, workbook(sheet.replace('</sheetData>', `</sheetData>${extra}`)), {
+      dryRun: true,
+      type: XLSX,
+    });
+    expect(reply.json()).toMatchObject({ status: 422, code });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }
+  expect(await healthy()).toMatchObject({ status: 200 });
+});
+
 it('R25: a zip bomb (a 200 MB sheet packed into 200 KB, claiming 1 KB) is refused by the unpacked-size bound', async () => {
   const bomb = workbook(Buffer.alloc(200 * 1024 * 1024, 0x20), { claimedSize: 1_000 });
   expect(bomb.length).toBeLessThan(512 * 1024);
