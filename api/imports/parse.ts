@@ -41,6 +41,8 @@ function workerSource(): Promise<Source> {
     const code = `(function (require, module, exports) {${out.outputFiles[0]!.text}\n})(require('node:module').createRequire(${JSON.stringify(entry)}), { exports: {} }, {});`;
     return { code };
   })();
+  // A failed build is tried again by the next file rather than remembered.
+  source.catch(() => (source = undefined));
   return source;
 }
 

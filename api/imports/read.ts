@@ -234,7 +234,8 @@ export function checkWorkbook(zip: Buffer): void {
         `the workbook unpacks to more than ${XLSX_MAX_UNPACKED / 1024 / 1024} MB; split it into smaller files`,
       );
     left -= data.length;
-    if (/^xl\/worksheets\/[^/]+\.xml$/i.test(name)) checkSheetXml(data.toString('latin1'));
+    // Every XML part, not only xl/worksheets/: a workbook's relationships may put a sheet anywhere.
+    if (/\.xml$/i.test(name)) checkSheetXml(data.toString('latin1'));
   }
 }
 
