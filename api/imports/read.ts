@@ -298,12 +298,16 @@ async function readXlsx(body: Buffer): Promise<Line[]> {
   const sheet = workbook.worksheets[0];
   if (!sheet) throw unreadable('the workbook has no sheet');
   const lines: Line[] = [];
-  sheet.eachRow({ includeEmpty: false }, (row) => {
-    const cells: string[] = [];
-    const width = Math.min(row.cellCount, IMPORT_MAX_COLUMNS);
-    for (let c = 1; c <= width; c += 1) cells.push(cellText(row.getCell(c).value));
-    lines.push({ row: row.number, cells });
-  });
+  try {
+    sheet.eachRow({ includeEmpty: false }, (row) => {
+      const cells: string[] = [];
+      const width = Math.min(row.cellCount, IMPORT_MAX_COLUMNS);
+      for (let c = 1; c <= width; c += 1) cells.push(cellText(row.getCell(c).value));
+      lines.push({ row: row.number, cells });
+    });
+  } catch {
+    throw unreadable('the workbook’s first sheet could not be read');
+  }
   if (lines.length > IMPORT_MAX_ROWS + 1) throw tooManyRows();
   if (lines.some((line) => line.cells.some((cell) => cell.includes('\uFFFD')))) refuseReplacement('\uFFFD');
   return lines;

@@ -107,6 +107,7 @@ type Hostile =
   | { kind: 'garbledText'; encoding: 'utf16leNoBom' | 'latin1'; seed: number[] }
   | { kind: 'control'; char: number; column: 'name' | 'idNumber' | 'residenceAddress' | 'note' }
   | { kind: 'truncated'; cut: number }
+  | { kind: 'corrupted'; flips: { at: number; byte: number }[] }
   | { kind: 'garbage'; bytes: Uint8Array; type: 'text/csv' | typeof XLSX };
 
 const hostile: fc.Arbitrary<Hostile> = fc.oneof(
@@ -172,6 +173,16 @@ const hostile: fc.Arbitrary<Hostile> = fc.oneof(
     weight: 3,
   },
   fc.record({ kind: fc.constant('truncated' as const), cut: fc.double({ min: 0, max: 0.999, noNaN: true }) }),
+  fc.record({
+    kind: fc.constant('corrupted' as const),
+    flips: fc.array(
+      fc.record({
+        at: fc.double({ min: 0, max: 0.999, noNaN: true }),
+        byte: fc.integer({ min: 0, max: 255 }),
+      }),
+      { minLength: 1, maxLength: 8 },
+    ),
+  }),
   fc.record({
     kind: fc.constant('garbage' as const),
     bytes: fc.uint8Array({ minLength: 0, maxLength: 4_096 }),
@@ -310,6 +321,12 @@ function build(h: Hostile): { body: Buffer; type: string; expect: (status: numbe
         expect: refused('import_unreadable'),
       };
     }
+    case 'corrupted': {
+      const body = Buffer.from(workbook(sheetXml(templateRows([row()]))));
+      for (const { at, byte } of h.flips) body[Math.floor(body.length * at)] = byte;
+      // Refused, or (a byte that did not matter) read as the workbook it still is.
+      return { body, type: XLSX, expect: (status) => expect([200, 422]).toContain(status) };
+    }
     case 'garbage':
       return {
         body: Buffer.from(h.bytes),
@@ -354,3 +371,22 @@ it('R25: hostile workbooks and CSVs each end in a 4xx or a correct import, and /
   const opened = await system.as('liaison', { method: 'POST', url: '/v1/cases', payload: handover() });
   expect(opened.statusCode).toBe(201);
 }, 300_000);
+
+it('R25: a dry run of 50,000 rows, every one of them wrong, is answered while /healthz stays within a second', async () => {
+  await monitor.pause();
+  const before = await monitor.report();
+  const line = `张伟,320508197911011230,community_rehabilitation,苏州市姑苏区沧浪街道新市路 18 号,,suzhou.gusu.nowhere,,,${daysBefore(now, -3)}`;
+  const body = `${IMPORT_COLUMN_KEYS.join(',')}\r\n${`${line}\r\n`.repeat(50_000)}`;
+  await monitor.resume();
+  const started = Date.now();
+  const reply = await postImport(system, body, { dryRun: true });
+  const took = Date.now() - started;
+  await monitor.pause();
+  expect(reply.statusCode).toBe(200);
+  expect(reply.json()).toMatchObject({ total: 50_000, valid: 0 });
+  expect(reply.json().invalid).toHaveLength(50_000);
+  const after = await monitor.report();
+  expect(after.failures).toEqual(before.failures);
+  expect(after.probes).toBeGreaterThan(before.probes + Math.floor(took / 200));
+  expect(after.worst).toBeLessThan(1_000);
+}, 120_000);
