@@ -562,6 +562,8 @@ export const en: Record<MessageKey, string> = {
   'imports.column': 'Column',
   'imports.problem': 'Problem',
   'imports.progress': 'Import progress',
+  'imports.skippedElsewhere':
+    'Not imported, rows {rows}: the person already has an open case held outside your jurisdictions. Its district can see this import in its audit trail.',
   'imports.counts': '{done}/{total} rows done: {created} created, {skipped} skipped, {invalid} with errors',
   'imports.status.running': 'Importing…',
   'imports.status.done': 'Import finished.',

@@ -541,6 +541,8 @@ export const zhCN = {
   'imports.column': '列',
   'imports.problem': '问题',
   'imports.progress': '导入进度',
+  'imports.skippedElsewhere':
+    '第 {rows} 行未导入：此人已有由其他辖区办理的在办案件；该辖区可在审计记录中看到本次导入。',
   'imports.counts': '已处理 {done}/{total} 行：新建 {created}，跳过 {skipped}，有误 {invalid}',
   'imports.status.running': '正在导入…',
   'imports.status.done': '导入完成。',
