@@ -108,6 +108,7 @@ type Hostile =
   | { kind: 'control'; char: number; column: 'name' | 'idNumber' | 'residenceAddress' | 'note' }
   | { kind: 'truncated'; cut: number }
   | { kind: 'corrupted'; flips: { at: number; byte: number }[] }
+  | { kind: 'xmlTrick'; trick: 'entities' | 'utf16'; depth: number }
   | { kind: 'garbage'; bytes: Uint8Array; type: 'text/csv' | typeof XLSX };
 
 const hostile: fc.Arbitrary<Hostile> = fc.oneof(
@@ -173,6 +174,11 @@ const hostile: fc.Arbitrary<Hostile> = fc.oneof(
     weight: 3,
   },
   fc.record({ kind: fc.constant('truncated' as const), cut: fc.double({ min: 0, max: 0.999, noNaN: true }) }),
+  fc.record({
+    kind: fc.constant('xmlTrick' as const),
+    trick: fc.constantFrom('entities' as const, 'utf16' as const),
+    depth: fc.integer({ min: 1, max: 12 }),
+  }),
   fc.record({
     kind: fc.constant('corrupted' as const),
     flips: fc.array(
@@ -317,6 +323,28 @@ function build(h: Hostile): { body: Buffer; type: string; expect: (status: numbe
       const whole = workbook(sheetXml(templateRows([row()])));
       return {
         body: whole.subarray(0, Math.floor(whole.length * h.cut)),
+        type: XLSX,
+        expect: refused('import_unreadable'),
+      };
+    }
+    case 'xmlTrick': {
+      const xml = sheetXml(templateRows([row()]));
+      if (h.trick === 'utf16')
+        return {
+          body: workbook(Buffer.from(`\uFEFF${xml.replace('UTF-8', 'UTF-16')}`, 'utf16le')),
+          type: XLSX,
+          expect: refused('import_unreadable'),
+        };
+      // Billion laughs: entities of entities, h.depth levels of ten.
+      const entities = Array.from({ length: h.depth }, (_, i) =>
+        i === 0 ? '<!ENTITY e0 "laugh">' : `<!ENTITY e${i} "${`&e${i - 1};`.repeat(10)}">`,
+      ).join('');
+      return {
+        body: workbook(
+          xml
+            .replace('<worksheet', `<!DOCTYPE worksheet [${entities}]><worksheet`)
+            .replace('<t>张伟</t>', `<t>&e${h.depth - 1};</t>`),
+        ),
         type: XLSX,
         expect: refused('import_unreadable'),
       };
