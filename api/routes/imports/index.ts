@@ -122,18 +122,14 @@ const importRoutes: FastifyPluginAsyncZod<RouteDeps & { imports: ImportRunner }>
         db.db,
         valid.map((row) => row.idNumber),
       );
-      const ours = valid.flatMap((row) => {
+      const met = valid.flatMap((row) => {
         const found = open.get(row.idNumber);
-        return found && isWithin(found.jurisdiction, caller.jurisdictions)
-          ? [{ row: row.row, ...found }]
+        return found
+          ? [{ row: row.row, ...found, ours: isWithin(found.jurisdiction, caller.jurisdictions) }]
           : [];
       });
-      const elsewhere = valid.flatMap((row) => {
-        const found = open.get(row.idNumber);
-        return found && !isWithin(found.jurisdiction, caller.jurisdictions)
-          ? [{ row: row.row, ...found }]
-          : [];
-      });
+      const ours = met.filter((m) => m.ours);
+      const elsewhere = met.filter((m) => !m.ours);
       if (request.query.dryRun === 'true') {
         await request.audit({ action: 'import.check', cases: casesOf(ours) });
         return reply.code(200).send({
