@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs';
 import { and, eq, sql } from 'drizzle-orm';
 import { buildApp } from '../../api/app';
 import { importCaseId } from '../../api/imports/runner';
+import { loadConfig } from '../../config/config';
 import { loadPolicy } from '../../config/policy';
 import { auditLog, cases, importRows } from '../../db/schema';
 import { DEMO_PASSWORD } from '../../scripts/demo-data';
@@ -489,6 +490,43 @@ it('R25: a file over IMPORT_MAX_BYTES is 413 import_too_large, and /openapi.json
   expect(Object.keys(doc.paths['/v1/imports'].post.responses)).toEqual(
     expect.arrayContaining(['413', '422']),
   );
+});
+
+it('R25: the import body bound follows IMPORT_MAX_BYTES (config), and a file within it is read', async () => {
+  const { policy, document } = loadPolicy(POLICIES.standard);
+  const config = loadConfig('embedded', { IMPORT_MAX_BYTES: String(64 * 1024) });
+  expect(loadConfig('embedded', {}).importMaxBytes).toBe(20 * 1024 * 1024);
+  const small = await buildApp({
+    db: system.db.database,
+    temporal: system.env.client,
+    taskQueue: system.taskQueue,
+    policy,
+    policyDocument: document,
+    tokenSecret: system.tokenSecret,
+    tokenTtlSeconds: 3_600,
+    payloadCodec: system.payloadCodec,
+    codecCorsOrigins: [],
+    auditKey: TEST_AUDIT_KEY,
+    importMaxBytes: config.importMaxBytes,
+  });
+  try {
+    const now = await system.env.currentTimeMs();
+    const token = await system.tokenFor('supervisor.gusu');
+    const send = (payload: string) =>
+      small.inject({
+        method: 'POST',
+        url: '/v1/imports?dryRun=true',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        payload,
+      });
+    const over = await send(importCsv(Array.from({ length: 600 }, () => aRow(now))));
+    expect(over.statusCode).toBe(413);
+    expect(over.json()).toMatchObject({ code: 'import_too_large' });
+    const within = await send(importCsv([aRow(now)]));
+    expect(within.json()).toMatchObject({ total: 1, valid: 1 });
+  } finally {
+    await small.close();
+  }
 });
 
 it('R25: a file that needs more memory or time than an import may use is 422 import_unreadable, and the API answers throughout', async () => {
