@@ -16,6 +16,7 @@ import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler, prob
 import { FormPrinter } from './files/form-printer';
 import { heavyPlugin } from './heavy';
 import { idempotencyPlugin } from './idempotency';
+import type { ParseLimits } from './imports/parse';
 import { ImportRunner } from './imports/runner';
 import { openapiTransform } from './openapi';
 import { webConsole } from './web';
@@ -66,6 +67,10 @@ export interface AppDeps {
   importConcurrency?: number;
   /** Fastify's `trustProxy` from `TRUST_PROXY`: whose X-Forwarded-For names the client. Unset: nobody's. */
   trustProxy?: number | string[];
+  /** The largest import file (`IMPORT_MAX_BYTES`, default 20 MiB); larger → 413 import_too_large. */
+  importMaxBytes?: number;
+  /** The memory and time an import file may cost to read (api/imports/parse.ts); tests lower them. */
+  importParseLimits?: ParseLimits;
 }
 
 /** What the route plugins receive: the dependencies with the clock filled in. */

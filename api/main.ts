@@ -41,6 +41,7 @@ runMain(async () => {
       offlineKeepSeconds: config.offlineKeepSeconds,
       auditKey: config.auditKey,
       importConcurrency: config.importConcurrency,
+      importMaxBytes: config.importMaxBytes,
       payloadCodec,
       codecCorsOrigins: config.codecCorsOrigins,
       trustProxy: config.trustProxy,

@@ -82,6 +82,12 @@ const Env = z.object({
   OFFLINE_KEEP_HOURS: z.coerce.number().min(0).max(72).default(DEFAULT_OFFLINE_KEEP_HOURS),
   AUDIT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(20 * 1024 * 1024),
   NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   PAYLOAD_KEYS: z
     .string()
@@ -143,6 +149,8 @@ export interface Config {
   auditKey?: string;
   /** Import rows started at once (R25): bounded, so an import leaves the engine room for live work. */
   importConcurrency: number;
+  /** The largest import file accepted (api.md v1.2): larger → 413 import_too_large. */
+  importMaxBytes: number;
   /** Notifications are also POSTed here (an SMS gateway or police system adapter) when set. */
   notifyWebhookUrl?: string;
   /** Payload encryption keys, the first encrypts; unset: `npm start` keeps a generated key in `dataDir`. */
@@ -263,6 +271,7 @@ export function loadConfig<M extends Mode>(
     offlineKeepSeconds: Math.round(e.OFFLINE_KEEP_HOURS * 3_600),
     auditKey: e.AUDIT_KEY,
     importConcurrency: e.IMPORT_CONCURRENCY,
+    importMaxBytes: e.IMPORT_MAX_BYTES,
     notifyWebhookUrl: e.NOTIFY_WEBHOOK_URL,
     payloadKeys: e.PAYLOAD_KEYS,
     codecCorsOrigins: e.CODEC_CORS_ORIGINS ?? [

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { ImportSkipReason } from '../schemas/imports';
 import type { Db } from './client';
 import { cases, importJobs, importRows, users, type ImportJobRow, type ImportRowRow } from './schema';
 
@@ -60,10 +61,11 @@ export async function finishImportRow(
   row: number,
   status: 'created' | 'skipped',
   caseId: string | null,
+  skipReason: ImportSkipReason | null = null,
 ): Promise<void> {
   await db
     .update(importRows)
-    .set({ status, caseId })
+    .set({ status, caseId, skipReason })
     .where(and(eq(importRows.importId, importId), eq(importRows.row, row)));
 }
 
@@ -97,28 +99,34 @@ export async function setImportStatus(
 export async function importRowsOf(
   db: Db,
   importId: string,
-): Promise<Pick<ImportRowRow, 'row' | 'status' | 'caseId' | 'errors'>[]> {
+): Promise<Pick<ImportRowRow, 'row' | 'status' | 'caseId' | 'errors' | 'skipReason'>[]> {
   return db
     .select({
       row: importRows.row,
       status: importRows.status,
       caseId: importRows.caseId,
       errors: importRows.errors,
+      skipReason: importRows.skipReason,
     })
     .from(importRows)
     .where(eq(importRows.importId, importId))
     .orderBy(asc(importRows.row));
 }
 
-/** The ID numbers among `idNumbers` that have an open case. */
-export async function idNumbersWithOpenCase(db: Db, idNumbers: string[]): Promise<Map<string, string>> {
-  const open = new Map<string, string>();
+export interface OpenCaseOf {
+  id: string;
+  jurisdiction: string;
+}
+
+/** The open case of each ID number among `idNumbers` that has one, with where it is held. */
+export async function openCasesByIdNumber(db: Db, idNumbers: string[]): Promise<Map<string, OpenCaseOf>> {
+  const open = new Map<string, OpenCaseOf>();
   for (let i = 0; i < idNumbers.length; i += CHUNK) {
     const rows = await db
-      .select({ id: cases.id, idNumber: cases.idNumber })
+      .select({ id: cases.id, idNumber: cases.idNumber, jurisdiction: cases.jurisdiction })
       .from(cases)
       .where(and(inArray(cases.idNumber, idNumbers.slice(i, i + CHUNK)), eq(cases.status, 'open')));
-    for (const r of rows) open.set(r.idNumber, r.id);
+    for (const r of rows) open.set(r.idNumber, { id: r.id, jurisdiction: r.jurisdiction });
   }
   return open;
 }

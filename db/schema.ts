@@ -17,7 +17,7 @@ import type { TaskKind } from '../schemas/catalogue';
 import type { Measure, Phase, Role, Tier } from '../schemas/common';
 import type { Origin } from '../schemas/codes';
 import type { PartyRole } from '../schemas/services';
-import type { ImportRowError } from '../schemas/imports';
+import type { ImportRowError, ImportSkipReason } from '../schemas/imports';
 import type { SummaryCounts, SummaryItems } from '../schemas/due';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -448,6 +448,8 @@ export const importRows = pgTable(
     status: text('status').$type<'pending' | 'created' | 'skipped' | 'invalid'>().notNull(),
     caseId: uuid('case_id'),
     errors: jsonb('errors').$type<ImportRowError[]>(),
+    /** Why a skipped row was skipped (migration 0015). */
+    skipReason: text('skip_reason').$type<ImportSkipReason>(),
     /** The validated row while it waits; cleared once the row is done (personal data, R21). */
     data: jsonb('data').$type<Record<string, unknown>>(),
   },

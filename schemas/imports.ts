@@ -48,6 +48,9 @@ export const IMPORT_ROW_ERROR_CODES = [
   'date_out_of_order',
   'term_ended',
   'not_a_count',
+  'invalid_character',
+  'date_out_of_range',
+  'destination_not_a_street',
 ] as const;
 export type ImportRowErrorCode = (typeof IMPORT_ROW_ERROR_CODES)[number];
 
@@ -61,6 +64,14 @@ export type ImportRowError = z.infer<typeof ImportRowError>;
 export const InvalidRow = z.object({ row: z.number().int(), errors: z.array(ImportRowError) });
 export type InvalidRow = z.infer<typeof InvalidRow>;
 
+/**
+ * Why a valid row was not imported: its person has an open case within the importer's
+ * jurisdictions (the dry run named it), or elsewhere (api.md v1.2 "Existence is not an oracle":
+ * only the import says so, and audits it).
+ */
+export const IMPORT_SKIP_REASONS = ['already_open', 'open_case_elsewhere'] as const;
+export type ImportSkipReason = (typeof IMPORT_SKIP_REASONS)[number];
+
 export const ImportQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
 
 export const DryRunReport = z
@@ -68,9 +79,10 @@ export const DryRunReport = z
     total: z.number().int(),
     valid: z.number().int(),
     invalid: z.array(InvalidRow),
-    alreadyOpen: z
-      .array(z.number().int())
-      .meta({ description: 'rows whose ID number already has an open case: skipped by the import' }),
+    alreadyOpen: z.array(z.number().int()).meta({
+      description:
+        'rows whose person already has an open case within your jurisdictions: skipped by the import (an open case elsewhere is not named here)',
+    }),
     ignoredColumns: z.array(z.string()),
   })
   .meta({ id: 'ImportDryRun' });
@@ -86,6 +98,7 @@ export const ImportView = z
     total: z.number().int(),
     created: z.number().int(),
     skipped: z.number().int(),
+    skippedRows: z.array(z.object({ row: z.number().int(), reason: z.enum(IMPORT_SKIP_REASONS) })),
     pending: z.number().int(),
     invalid: z.array(InvalidRow),
     cases: z.array(z.string()),

@@ -197,6 +197,7 @@ runMain(async () => {
             importConcurrency: config.importConcurrency,
             payloadCodec,
             codecCorsOrigins: config.codecCorsOrigins,
+            importMaxBytes: config.importMaxBytes,
             trustProxy: config.trustProxy,
           },
           loggerOptions(config.logLevel),

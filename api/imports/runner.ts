@@ -7,16 +7,19 @@ import {
 } from '@temporalio/client';
 import type { Policy } from '../../config/policy';
 import { appendAudit } from '../../db/audit';
-import { findOpenCaseByIdNumber } from '../../db/cases';
+import { findCaseJurisdiction } from '../../db/cases';
 import type { Db } from '../../db/client';
 import {
   analyzeReadModel,
   findImportJob,
   finishImportRow,
+  openCasesByIdNumber,
   pendingImportRows,
   setImportStatus,
   unfinishedImports,
+  type OpenCaseOf,
 } from '../../db/imports';
+import { isWithin } from '../../db/scope';
 import type { ImportJobRow, ImportRowRow } from '../../db/schema';
 import type { ValidImportRow } from '../../schemas/imports';
 import {
@@ -118,12 +121,36 @@ export class ImportRunner {
     }
   }
 
+  /**
+   * The person already has an open case. One outside the importer's jurisdictions is reported
+   * only as `open_case_elsewhere`, and the audit trail records that this import met it.
+   */
+  private async skip(job: ImportJobRow, row: number, open: OpenCaseOf | null): Promise<void> {
+    const { db, auditKey } = this.deps;
+    if (open && !isWithin(open.jurisdiction, job.scope)) {
+      await appendAudit(db, auditKey, {
+        at: new Date(),
+        actorId: job.createdById,
+        actorUsername: job.createdBy,
+        actorRole: job.createdByRole,
+        action: 'import.skip_elsewhere',
+        cases: [open],
+        scope: job.scope,
+        route: 'POST /v1/imports',
+        reason: `import ${job.id} row ${row}`,
+        requestId: job.id,
+      });
+      return finishImportRow(db, job.id, row, 'skipped', null, 'open_case_elsewhere');
+    }
+    return finishImportRow(db, job.id, row, 'skipped', null, 'already_open');
+  }
+
   private async importRow(job: ImportJobRow, pending: ImportRowRow): Promise<void> {
     const { db, temporal, taskQueue, policy } = this.deps;
     const row = pending.data as unknown as ValidImportRow;
     const caseId = importCaseId(job.id, pending.row);
-    const open = await findOpenCaseByIdNumber(db, row.idNumber);
-    if (open && open.id !== caseId) return finishImportRow(db, job.id, pending.row, 'skipped', null);
+    const open = (await openCasesByIdNumber(db, [row.idNumber])).get(row.idNumber);
+    if (open && open.id !== caseId) return this.skip(job, pending.row, open);
 
     const person = {
       name: row.name,
@@ -195,7 +222,7 @@ export class ImportRunner {
         error.cause instanceof ApplicationFailure &&
         error.cause.type === DUPLICATE_OPEN_CASE
       ) {
-        return finishImportRow(db, job.id, pending.row, 'skipped', null);
+        return this.skip(job, pending.row, await findCaseJurisdiction(db, String(error.cause.details?.[0])));
       }
       throw error;
     }

@@ -12,7 +12,7 @@ import type { SheetRow } from './read';
 
 export interface ImportContext {
   scope: readonly string[];
-  jurisdictions: { code: string; name: string }[];
+  jurisdictions: { code: string; name: string; parentCode: string | null }[];
   caseworkers: { username: string; displayName: string; jurisdictions: string[] }[];
   policy: Policy;
   now: number;
@@ -50,6 +50,15 @@ const LIMITS: Partial<Record<ImportColumn, number>> = {
   registeredAddress: 300,
   note: 2000,
 };
+/** Four years, the standard policy's deadlines.maxCaseAge (P1461D), for policies before 2026.4. */
+const MAX_CASE_AGE_MS = 1461 * 86_400_000;
+/**
+ * Control characters no cell of a register holds: C0 (NUL …) and DEL, and C1 (what a file
+ * decoded in the wrong code page shows). Tab and line breaks are kept in a note only.
+ */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const LINE_BREAK_OR_TAB = /[\t\n\r]/;
+
 /** A calendar date is midnight in China (UTC+8), where the workbooks are kept. */
 const DATE_ONLY = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/;
 const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -83,6 +92,9 @@ export function validateRows(
   const byName = new Map<string, string[]>();
   for (const j of context.jurisdictions) byName.set(j.name, [...(byName.get(j.name) ?? []), j.code]);
   const codes = new Set(context.jurisdictions.map((j) => j.code));
+  // A street is a known jurisdiction with none below it (db/jurisdictions.ts streetStatus).
+  const parents = new Set(context.jurisdictions.map((j) => j.parentCode));
+  const oldest = context.now - (context.policy.deadlines.maxCaseAge ?? MAX_CASE_AGE_MS);
 
   for (const { row, cells } of rows) {
     const errors: ImportRowError[] = [];
@@ -92,6 +104,10 @@ export function validateRows(
       const value = cells[column] ?? null;
       if (value === null) {
         if (required) fail(column, 'required', 'is required');
+        return null;
+      }
+      if (CONTROL.test(value) || (column !== 'note' && LINE_BREAK_OR_TAB.test(value))) {
+        fail(column, 'invalid_character', 'holds a control character (such as NUL)');
         return null;
       }
       const limit = LIMITS[column];
@@ -117,6 +133,12 @@ export function validateRows(
       const ms = parseImportDate(value);
       if (ms === null) fail(column, 'invalid_date', 'is not a date such as 2026-03-15');
       else if (ms > context.now) fail(column, 'date_in_future', 'is in the future');
+      else if (ms < oldest)
+        fail(
+          column,
+          'date_out_of_range',
+          'is older than the policy allows for a case (deadlines.maxCaseAge)',
+        );
       return ms;
     };
     const count = (column: ImportColumn): number => {
@@ -147,7 +169,9 @@ export function validateRows(
     if (place !== null) {
       const candidates = codes.has(place) ? [place] : (byName.get(place) ?? []);
       const within = candidates.filter((code) => isWithin(code, context.scope));
-      if (within.length === 1) jurisdiction = within[0]!;
+      if (within.length === 1 && parents.has(within[0]!))
+        fail('jurisdiction', 'destination_not_a_street', `${place} is not a street office (街道/乡镇)`);
+      else if (within.length === 1) jurisdiction = within[0]!;
       else
         fail(
           'jurisdiction',

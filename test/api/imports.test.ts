@@ -5,11 +5,25 @@ import ExcelJS from 'exceljs';
 import { and, eq, sql } from 'drizzle-orm';
 import { buildApp } from '../../api/app';
 import { importCaseId } from '../../api/imports/runner';
+import { loadConfig } from '../../config/config';
 import { loadPolicy } from '../../config/policy';
 import { auditLog, cases, importRows } from '../../db/schema';
 import { DEMO_PASSWORD } from '../../scripts/demo-data';
-import { handover, makeIdNumber } from '../helpers/fixtures';
-import { daysBefore, importCsv, importFinished, postImport, type ImportCells } from '../helpers/imports';
+import { hashPassword } from '../../api/passwords';
+import { upsertUser } from '../../db/users';
+import { IMPORT_COLUMN_KEYS } from '../../schemas/imports';
+import { handover, makeIdNumber, policeOrder } from '../helpers/fixtures';
+import {
+  daysBefore,
+  gbk,
+  importCsv,
+  importFinished,
+  postImport,
+  sheetXml,
+  templateRows,
+  workbook,
+  type ImportCells,
+} from '../helpers/imports';
 import { POLICIES, startTestSystem, TEST_AUDIT_KEY, type TestSystem } from '../helpers/system';
 
 // R25: a caseload already under way comes in from the 禁毒办's own file, once, whatever happens.
@@ -378,4 +392,363 @@ it('R25: the sample files in docs/ (CSV, and the Chinese-headed workbook) check 
     expect(reply.statusCode).toBe(200);
     expect(reply.json()).toMatchObject({ total: 4, valid: 4, invalid: [] });
   }
+});
+
+// api.md v1.2 "Heavy and bulk requests are bounded" and "Existence is not an oracle" (issue 25).
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+const healthy = async () => {
+  const started = Date.now();
+  const reply = await system.app.inject({ method: 'GET', url: '/healthz' });
+  return { status: reply.statusCode, ms: Date.now() - started };
+};
+
+const aRow = (now: number, overrides: ImportCells = {}): ImportCells => ({
+  name: '张伟',
+  idNumber: person(),
+  measure: 'community_rehabilitation',
+  residenceAddress: '苏州市姑苏区沧浪街道新市路 18 号',
+  jurisdiction: 'suzhou.gusu.canglang',
+  releasedAt: daysBefore(now, 30),
+  ...overrides,
+});
+
+const rowCodes = (report: { invalid: { row: number; errors: { column: string; code: string }[] }[] }) =>
+  report.invalid.map((r) => [r.row, r.errors.map((e) => `${e.column}:${e.code}`)]);
+
+it('R25: the 12 KB workbook with a cell in column XFD on 2,000 rows is refused as too wide at once, and the API keeps answering', async () => {
+  const now = await system.env.currentTimeMs();
+  const body = workbook(
+    sheetXml([
+      ...templateRows([aRow(now)]),
+      ...Array.from({ length: 2_000 }, () => ({ cells: [[16_384, 'x']] as [number, string][] })),
+    ]),
+  );
+  expect(body.length).toBeLessThan(16 * 1024);
+  const started = Date.now();
+  const reply = await postImport(system, body, { dryRun: true, type: XLSX });
+  expect(reply.statusCode).toBe(422);
+  expect(reply.json()).toMatchObject({ code: 'import_too_wide' });
+  expect(Date.now() - started).toBeLessThan(10_000);
+  expect(await healthy()).toMatchObject({ status: 200 });
+  // The same rows without the stray cell check clean.
+  const clean = await postImport(system, workbook(sheetXml(templateRows([aRow(now)]))), {
+    dryRun: true,
+    type: XLSX,
+  });
+  expect(clean.json()).toMatchObject({ total: 1, valid: 1, invalid: [] });
+});
+
+it('R25: a small workbook merging or validating a huge range (which the reader would build cell by cell) is refused at once', async () => {
+  const now = await system.env.currentTimeMs();
+  const sheet = sheetXml(templateRows([aRow(now)]));
+  for (const [extra, code] of [
+    ['<mergeCells count="1"><mergeCell ref="A3:XFD1048576"/></mergeCells>', 'import_too_wide'],
+    [
+      '<dataValidations count="1"><dataValidation type="list" sqref="C2:C1048576 D2:D1048576"><formula1>"a"</formula1></dataValidation></dataValidations>',
+      'import_unreadable',
+    ],
+  ] as const) {
+    const started = Date.now();
+    const reply = await postImport(system, workbook(sheet.replace('</sheetData>', `</sheetData>${extra}`)), {
+      dryRun: true,
+      type: XLSX,
+    });
+    expect(reply.json()).toMatchObject({ status: 422, code });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }
+  expect(await healthy()).toMatchObject({ status: 200 });
+});
+
+it('R25: a zip bomb (a 200 MB sheet packed into 200 KB, claiming 1 KB) is refused by the unpacked-size bound', async () => {
+  const bomb = workbook(Buffer.alloc(200 * 1024 * 1024, 0x20), { claimedSize: 1_000 });
+  expect(bomb.length).toBeLessThan(512 * 1024);
+  const reply = await postImport(system, bomb, { dryRun: true, type: XLSX });
+  expect(reply.statusCode).toBe(422);
+  expect(reply.json()).toMatchObject({ code: 'import_unreadable' });
+  expect(reply.json().detail).toMatch(/unpacks to more than 128 MB/);
+  expect(await healthy()).toMatchObject({ status: 200 });
+});
+
+it('R25: a CSV with a very wide header, or with more than 50,000 rows, is refused before its rows are read', async () => {
+  const wide = `${IMPORT_COLUMN_KEYS.join(',')}${',extra'.repeat(200_000)}\r\n`;
+  const tooWide = await postImport(system, wide, { dryRun: true });
+  expect(tooWide.statusCode).toBe(422);
+  expect(tooWide.json()).toMatchObject({ code: 'import_too_wide' });
+  const many = `${IMPORT_COLUMN_KEYS.join(',')}\r\n${'甲,1,,,\r\n'.repeat(50_001)}`;
+  const tooMany = await postImport(system, many, { dryRun: true });
+  expect(tooMany.statusCode).toBe(422);
+  expect(tooMany.json()).toMatchObject({ code: 'import_too_many_rows' });
+});
+
+it('R25: a file over IMPORT_MAX_BYTES is 413 import_too_large, and /openapi.json says the route sends it', async () => {
+  const reply = await postImport(system, Buffer.alloc(20 * 1024 * 1024 + 1, 0x61), { dryRun: true });
+  expect(reply.statusCode).toBe(413);
+  expect(reply.json()).toMatchObject({ code: 'import_too_large' });
+  const doc = (await system.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  expect(Object.keys(doc.paths['/v1/imports'].post.responses)).toEqual(
+    expect.arrayContaining(['413', '422']),
+  );
+});
+
+it('R25: the import body bound follows IMPORT_MAX_BYTES (config), and a file within it is read', async () => {
+  const { policy, document } = loadPolicy(POLICIES.standard);
+  const config = loadConfig('embedded', { IMPORT_MAX_BYTES: String(64 * 1024) });
+  expect(loadConfig('embedded', {}).importMaxBytes).toBe(20 * 1024 * 1024);
+  const small = await buildApp({
+    db: system.db.database,
+    temporal: system.env.client,
+    taskQueue: system.taskQueue,
+    policy,
+    policyDocument: document,
+    tokenSecret: system.tokenSecret,
+    tokenTtlSeconds: 3_600,
+    payloadCodec: system.payloadCodec,
+    codecCorsOrigins: [],
+    auditKey: TEST_AUDIT_KEY,
+    importMaxBytes: config.importMaxBytes,
+  });
+  try {
+    const now = await system.env.currentTimeMs();
+    const token = await system.tokenFor('supervisor.gusu');
+    const send = (payload: string) =>
+      small.inject({
+        method: 'POST',
+        url: '/v1/imports?dryRun=true',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        payload,
+      });
+    const over = await send(importCsv(Array.from({ length: 600 }, () => aRow(now))));
+    expect(over.statusCode).toBe(413);
+    expect(over.json()).toMatchObject({ code: 'import_too_large' });
+    const within = await send(importCsv([aRow(now)]));
+    expect(within.json()).toMatchObject({ total: 1, valid: 1 });
+  } finally {
+    await small.close();
+  }
+});
+
+it('R25: a file that needs more memory or time than an import may use is 422 import_unreadable, and the API answers throughout', async () => {
+  const { policy, document } = loadPolicy(POLICIES.standard);
+  const tight = await buildApp({
+    db: system.db.database,
+    temporal: system.env.client,
+    taskQueue: system.taskQueue,
+    policy,
+    policyDocument: document,
+    tokenSecret: system.tokenSecret,
+    tokenTtlSeconds: 3_600,
+    payloadCodec: system.payloadCodec,
+    codecCorsOrigins: [],
+    auditKey: TEST_AUDIT_KEY,
+    importParseLimits: { memoryMb: 8, timeMs: 60_000 },
+  });
+  const slow = await buildApp({
+    db: system.db.database,
+    temporal: system.env.client,
+    taskQueue: system.taskQueue,
+    policy,
+    policyDocument: document,
+    tokenSecret: system.tokenSecret,
+    tokenTtlSeconds: 3_600,
+    payloadCodec: system.payloadCodec,
+    codecCorsOrigins: [],
+    auditKey: TEST_AUDIT_KEY,
+    importParseLimits: { memoryMb: 512, timeMs: 20 },
+  });
+  try {
+    const now = await system.env.currentTimeMs();
+    const csv = importCsv(Array.from({ length: 3_000 }, () => aRow(now)));
+    const token = await system.tokenFor('supervisor.gusu');
+    for (const app of [tight, slow]) {
+      const reply = await app.inject({
+        method: 'POST',
+        url: '/v1/imports?dryRun=true',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        payload: csv,
+      });
+      expect(reply.statusCode).toBe(422);
+      expect(reply.json()).toMatchObject({ code: 'import_unreadable' });
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    }
+  } finally {
+    await tight.close();
+    await slow.close();
+  }
+});
+
+it('R25: a CSV saved by Excel on Chinese Windows (GBK) imports the names and addresses as written', async () => {
+  const now = await system.env.currentTimeMs();
+  const row = aRow(now, {
+    name: '张伟',
+    residenceAddress: '苏州市姑苏区沧浪街道新市路 18 号',
+    jurisdiction: '沧浪街道',
+  });
+  const file = gbk(importCsv([row]));
+  // Named by the upload, or found by itself: the same reading.
+  const named = await postImport(system, file, { dryRun: true, type: 'text/csv; charset=GBK' });
+  expect(named.json()).toMatchObject({ total: 1, valid: 1, invalid: [] });
+  const accepted = await postImport(system, file);
+  const done = await importFinished(system, accepted.json().id);
+  expect(done).toMatchObject({ created: 1 });
+  const view = (
+    await system.as('supervisor.gusu', { method: 'GET', url: `/v1/cases/${done.cases[0]}` })
+  ).json();
+  expect(view.person).toMatchObject({ name: '张伟', residenceAddress: '苏州市姑苏区沧浪街道新市路 18 号' });
+  expect(JSON.stringify(view)).not.toContain('\uFFFD');
+});
+
+it('R25: text that would read as replacement characters is 422 import_encoding, never a case with � in it', async () => {
+  const now = await system.env.currentTimeMs();
+  const gbkFile = gbk(importCsv([aRow(now)]));
+  const asUtf8 = await postImport(system, gbkFile, { dryRun: true, type: 'text/csv; charset=utf-8' });
+  expect(asUtf8.statusCode).toBe(422);
+  expect(asUtf8.json()).toMatchObject({ code: 'import_encoding' });
+  const replacement = await postImport(system, importCsv([aRow(now, { name: '张\uFFFD' })]), {
+    dryRun: true,
+  });
+  expect(replacement.json()).toMatchObject({ code: 'import_encoding' });
+  const unknown = await postImport(system, importCsv([aRow(now)]), {
+    dryRun: true,
+    type: 'text/csv; charset=shift_jis',
+  });
+  expect(unknown.json()).toMatchObject({ code: 'import_encoding' });
+});
+
+it('R25: a NUL or another control character in a cell is a row error invalid_character, in the dry run as in the import', async () => {
+  const now = await system.env.currentTimeMs();
+  const rows = [
+    aRow(now, { name: '张\u0000伟' }),
+    aRow(now, { residenceAddress: '沧浪\u001b街道' }),
+    aRow(now, { note: '第一行\n第二行\t缩进' }),
+    aRow(now, { name: '张\n伟' }),
+  ];
+  const dry = await postImport(system, importCsv(rows), { dryRun: true });
+  expect(dry.statusCode).toBe(200);
+  expect(rowCodes(dry.json())).toEqual([
+    [2, ['name:invalid_character']],
+    [3, ['residenceAddress:invalid_character']],
+    [5, ['name:invalid_character']],
+  ]);
+  const accepted = await postImport(system, importCsv(rows));
+  expect(accepted.statusCode).toBe(202);
+  const done = await importFinished(system, accepted.json().id);
+  expect(done).toMatchObject({ status: 'done', created: 1 });
+  expect(done.invalid.map((r: { row: number }) => r.row)).toEqual([2, 3, 5]);
+});
+
+it('R25: an import row dated in year 1026 is date_out_of_range, and a district is not a street', async () => {
+  const now = await system.env.currentTimeMs();
+  const rows = [
+    aRow(now, { releasedAt: '1026-03-15' }),
+    aRow(now, { measure: 'community_detox', decidedAt: daysBefore(now, 1_500), releasedAt: undefined }),
+    aRow(now, { jurisdiction: 'suzhou.gusu' }),
+    aRow(now, { jurisdiction: '姑苏区' }),
+  ];
+  const dry = await postImport(system, importCsv(rows), { dryRun: true });
+  expect(rowCodes(dry.json())).toEqual([
+    [2, ['releasedAt:date_out_of_range']],
+    [3, ['decidedAt:date_out_of_range']],
+    [4, ['jurisdiction:destination_not_a_street']],
+    [5, ['jurisdiction:destination_not_a_street']],
+  ]);
+});
+
+describe('existence is not an oracle', () => {
+  beforeAll(async () => {
+    await upsertUser(system.db.database.db, {
+      username: 'supervisor.wuzhong',
+      displayName: '吴中区禁毒办督导',
+      role: 'supervisor',
+      jurisdictions: ['suzhou.wuzhong'],
+      passwordHash: await hashPassword(DEMO_PASSWORD),
+    });
+  });
+
+  it('R21: a supervisor of another district dry-running candidate ID numbers learns nothing of cases outside theirs, and the dry run is audited', async () => {
+    const now = await system.env.currentTimeMs();
+    const open = handover();
+    const opened = await system.as('liaison', { method: 'POST', url: '/v1/cases', payload: open });
+    expect(opened.statusCode).toBe(201);
+    const caseId = opened.json().id as string;
+    // Candidate numbers around the masked one, the real one among them.
+    const candidates = [open.person.idNumber, person(), person()];
+    const rows = candidates.map((idNumber) =>
+      aRow(now, { idNumber, jurisdiction: 'suzhou.wuzhong.changqiao' }),
+    );
+    const dry = await system.as('supervisor.wuzhong', {
+      method: 'POST',
+      url: '/v1/imports?dryRun=true',
+      headers: { 'content-type': 'text/csv' },
+      payload: importCsv(rows),
+    });
+    expect(dry.statusCode).toBe(200);
+    expect(dry.json()).toMatchObject({ total: 3, valid: 3, invalid: [], alreadyOpen: [] });
+    expect(dry.body).not.toContain(caseId);
+    const checks = await system.db.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'import.check'), eq(auditLog.actorUsername, 'supervisor.wuzhong')));
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ route: 'POST /v1/imports', caseIds: [] });
+
+    // The supervisor of the case's district is told, and that is audited with the case.
+    const ours = await postImport(system, importCsv([aRow(now, { idNumber: open.person.idNumber })]), {
+      dryRun: true,
+    });
+    expect(ours.json()).toMatchObject({ alreadyOpen: [2] });
+    const named = await system.db.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'import.check'), eq(auditLog.actorUsername, 'supervisor.gusu')));
+    expect(named.some((a) => a.caseIds.includes(caseId))).toBe(true);
+
+    // Only the import itself says a row was skipped for a case elsewhere, and that is audited.
+    const accepted = await system.as('supervisor.wuzhong', {
+      method: 'POST',
+      url: '/v1/imports',
+      headers: { 'content-type': 'text/csv' },
+      payload: importCsv(rows),
+    });
+    expect(accepted.statusCode).toBe(202);
+    const done = await importFinished(system, accepted.json().id, 'supervisor.wuzhong');
+    expect(done).toMatchObject({
+      created: 2,
+      skipped: 1,
+      skippedRows: [{ row: 2, reason: 'open_case_elsewhere' }],
+    });
+    expect(JSON.stringify(done)).not.toContain(caseId);
+    const skips = await system.db.database.db
+      .select()
+      .from(auditLog)
+      .where(
+        and(eq(auditLog.action, 'import.skip_elsewhere'), eq(auditLog.actorUsername, 'supervisor.wuzhong')),
+      );
+    expect(skips.flatMap((a) => a.caseIds)).toEqual([caseId]);
+    // The case is untouched and still takes its next command.
+    const still = await system.as('supervisor.gusu', { method: 'GET', url: `/v1/cases/${caseId}` });
+    expect(still.json()).toMatchObject({ phase: 'pre_release', jurisdiction: 'suzhou.gusu.canglang' });
+  });
+
+  it('R21: POST /v1/cases 409 duplicate_open_case names the case only to a caller who may read it', async () => {
+    const open = handover();
+    const opened = await system.as('liaison', { method: 'POST', url: '/v1/cases', payload: open });
+    const caseId = opened.json().id as string;
+    const elsewhere = await system.as('supervisor.wuzhong', {
+      method: 'POST',
+      url: '/v1/cases',
+      payload: policeOrder({ person: open.person, destination: 'suzhou.wuzhong.changqiao' }),
+    });
+    expect(elsewhere.statusCode).toBe(409);
+    expect(elsewhere.json()).toMatchObject({ code: 'duplicate_open_case' });
+    expect(elsewhere.body).not.toContain(caseId);
+    const here = await system.as('supervisor.gusu', {
+      method: 'POST',
+      url: '/v1/cases',
+      payload: policeOrder({ person: open.person, destination: 'suzhou.gusu.canglang' }),
+    });
+    expect(here.statusCode).toBe(409);
+    expect(here.json().detail).toContain(caseId);
+  });
 });

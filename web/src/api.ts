@@ -299,6 +299,8 @@ export interface ImportView {
   total: number;
   created: number;
   skipped: number;
+  /** Why each skipped row was skipped (api.md v1.2 "Existence is not an oracle"). */
+  skippedRows?: { row: number; reason: 'already_open' | 'open_case_elsewhere' }[];
   pending: number;
   invalid: { row: number; errors: ImportRowError[] }[];
   cases: string[];

@@ -44,10 +44,18 @@ import {
 const uuidOf = (hex: string) =>
   `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 
-const duplicate = (caseId: string) =>
-  new HttpProblem(409, 'duplicate_open_case', `this person already has an open case: ${caseId}`, [
-    { path: 'body.person.idNumber', message: `an open case exists: ${caseId}` },
-  ]);
+/** The 409 names the open case only to a caller who may read it (api.md v1.2 "Existence is not an oracle"). */
+const duplicate = (caseId: string | null) =>
+  caseId
+    ? new HttpProblem(409, 'duplicate_open_case', `this person already has an open case: ${caseId}`, [
+        { path: 'body.person.idNumber', message: `an open case exists: ${caseId}` },
+      ])
+    : new HttpProblem(
+        409,
+        'duplicate_open_case',
+        'this person already has an open case that you may not read',
+        [{ path: 'body.person.idNumber', message: 'an open case exists' }],
+      );
 
 /** Who opens a case, by its way in (api.md "Ways into the programme"). */
 const OPENERS: Record<Origin, readonly Role[]> = {
@@ -126,7 +134,8 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
       const keyed = updateIdOf(request);
       const caseId = keyed ? uuidOf(keyed) : randomUUID();
       const existing = await findOpenCaseByIdNumber(db.db, body.person.idNumber);
-      if (existing && existing.id !== caseId) throw duplicate(existing.id);
+      const readable = async (id: string) => ((await findCase(db.db, id, caller.jurisdictions)) ? id : null);
+      if (existing && existing.id !== caseId) throw duplicate(await readable(existing.id));
 
       const input: CaseInput = {
         caseId,
@@ -162,7 +171,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
           error.cause instanceof ApplicationFailure &&
           error.cause.type === DUPLICATE_OPEN_CASE
         ) {
-          throw duplicate(String(error.cause.details?.[0]));
+          throw duplicate(await readable(String(error.cause.details?.[0])));
         }
         throw error;
       }

@@ -1,14 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import type { FastifyError } from 'fastify';
 import { z } from 'zod';
 import { allJurisdictions } from '../../../db/jurisdictions';
 import {
   activeCaseworkers,
   findImportJob,
   findUnfinishedImport,
-  idNumbersWithOpenCase,
   importRowsOf,
   insertImportJob,
+  openCasesByIdNumber,
 } from '../../../db/imports';
 import { isWithin } from '../../../db/scope';
 import {
@@ -21,23 +22,38 @@ import {
   type InvalidRow,
 } from '../../../schemas/imports';
 import { Problem } from '../../../schemas/problem';
+import { casesOf } from '../../audit';
 import type { RouteDeps } from '../../app';
-import { HttpProblem, notFound } from '../../errors';
-import { CSV_TYPE, readSheet, XLSX_TYPE } from '../../imports/read';
-import { validateRows } from '../../imports/validate';
+import { errorHandler, HttpProblem, notFound } from '../../errors';
+import { DEFAULT_PARSE_LIMITS, parseImport } from '../../imports/parse';
+import { CSV_TYPE, XLSX_TYPE } from '../../imports/read';
 import type { ImportRunner } from '../../imports/runner';
 
-/** A 25,000-row workbook with long addresses stays well below this. */
-const IMPORT_BODY_LIMIT = 20 * 1024 * 1024;
+/** IMPORT_MAX_BYTES' default: a 25,000-row workbook with long addresses stays well below it. */
+export const DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 
 const importRoutes: FastifyPluginAsyncZod<RouteDeps & { imports: ImportRunner }> = async (
   app,
-  { db, policy, clock, imports },
+  { db, policy, clock, imports, importMaxBytes = DEFAULT_IMPORT_MAX_BYTES, importParseLimits },
 ) => {
   app.addContentTypeParser(
     [CSV_TYPE, XLSX_TYPE],
-    { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT },
+    { parseAs: 'buffer', bodyLimit: importMaxBytes },
     (_r, body, done) => done(null, body),
+  );
+  // A file over the bound is refused by its declared length, or as soon as it passes it.
+  app.setErrorHandler((error: FastifyError, request, reply) =>
+    errorHandler(
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? new HttpProblem(
+            413,
+            'import_too_large',
+            `the file is larger than ${importMaxBytes} bytes (IMPORT_MAX_BYTES); split it into smaller files`,
+          )
+        : error,
+      request,
+      reply,
+    ),
   );
 
   app.get(
@@ -61,14 +77,17 @@ const importRoutes: FastifyPluginAsyncZod<RouteDeps & { imports: ImportRunner }>
   app.post(
     '',
     {
-      bodyLimit: IMPORT_BODY_LIMIT,
+      bodyLimit: importMaxBytes,
       config: { roles: ['supervisor'], heavy: true },
       schema: {
         tags: ['imports'],
         summary: 'Import a caseload already under way from CSV or .xlsx; ?dryRun=true checks it only (R25)',
         querystring: ImportQuery,
         consumes: [CSV_TYPE, XLSX_TYPE],
-        body: z.any().meta({ description: 'the file: CSV (UTF-8, BOM or not) or an .xlsx workbook' }),
+        body: z.any().meta({
+          description:
+            'the file: CSV (UTF-8 with or without a BOM, or GB18030/GBK, detected or named by `charset`) or an .xlsx workbook',
+        }),
         response: {
           200: DryRunReport,
           202: ImportAccepted,
@@ -83,29 +102,42 @@ const importRoutes: FastifyPluginAsyncZod<RouteDeps & { imports: ImportRunner }>
       const body = request.body;
       if (!Buffer.isBuffer(body))
         throw new HttpProblem(415, 'unsupported_media_type', `send the file as ${CSV_TYPE} or ${XLSX_TYPE}`);
-      const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      const sheet = await readSheet(body, contentType);
-      if (!sheet.rows.length)
-        throw new HttpProblem(422, 'import_no_rows', 'the file has no rows below its header');
       const caller = request.user;
-      const { valid, invalid } = validateRows(sheet.rows, {
-        scope: caller.jurisdictions,
-        jurisdictions: await allJurisdictions(db.db),
-        caseworkers: await activeCaseworkers(db.db),
-        policy,
-        now: await clock(),
-      });
-      const open = await idNumbersWithOpenCase(
+      const { total, valid, invalid, ignoredColumns } = await parseImport(
+        body,
+        request.headers['content-type'] ?? '',
+        {
+          scope: caller.jurisdictions,
+          jurisdictions: await allJurisdictions(db.db),
+          caseworkers: await activeCaseworkers(db.db),
+          policy,
+          now: await clock(),
+        },
+        importParseLimits ?? DEFAULT_PARSE_LIMITS,
+      );
+      if (!total) throw new HttpProblem(422, 'import_no_rows', 'the file has no rows below its header');
+      // Existence is not an oracle: an open case outside the caller's jurisdictions is named by
+      // no dry run, only skipped by the import, and that skip is audited.
+      const open = await openCasesByIdNumber(
         db.db,
         valid.map((row) => row.idNumber),
       );
+      const met = valid.flatMap((row) => {
+        const found = open.get(row.idNumber);
+        return found
+          ? [{ row: row.row, ...found, ours: isWithin(found.jurisdiction, caller.jurisdictions) }]
+          : [];
+      });
+      const ours = met.filter((m) => m.ours);
+      const elsewhere = met.filter((m) => !m.ours);
       if (request.query.dryRun === 'true') {
+        await request.audit({ action: 'import.check', cases: casesOf(ours) });
         return reply.code(200).send({
-          total: sheet.rows.length,
+          total,
           valid: valid.length,
           invalid,
-          alreadyOpen: valid.filter((row) => open.has(row.idNumber)).map((row) => row.row),
-          ignoredColumns: sheet.ignoredColumns,
+          alreadyOpen: ours.map((o) => o.row),
+          ignoredColumns,
         });
       }
 
@@ -127,7 +159,7 @@ const importRoutes: FastifyPluginAsyncZod<RouteDeps & { imports: ImportRunner }>
           createdBy: caller.username,
           createdByRole: caller.role,
           scope: [...caller.jurisdictions],
-          total: sheet.rows.length,
+          total,
           createdAt: now,
           updatedAt: now,
         },
@@ -138,13 +170,18 @@ const importRoutes: FastifyPluginAsyncZod<RouteDeps & { imports: ImportRunner }>
             status: 'invalid' as const,
             errors: row.errors,
           })),
-          ...valid.map((row) =>
-            open.has(row.idNumber)
-              ? { importId: id, row: row.row, status: 'skipped' as const }
-              : { importId: id, row: row.row, status: 'pending' as const, data: { ...row } },
-          ),
+          ...valid.map((row) => {
+            const found = open.get(row.idNumber);
+            if (!found) return { importId: id, row: row.row, status: 'pending' as const, data: { ...row } };
+            const skipReason = isWithin(found.jurisdiction, caller.jurisdictions)
+              ? ('already_open' as const)
+              : ('open_case_elsewhere' as const);
+            return { importId: id, row: row.row, status: 'skipped' as const, skipReason };
+          }),
         ],
       );
+      if (elsewhere.length)
+        await request.audit({ action: 'import.skip_elsewhere', cases: casesOf(elsewhere) });
       imports.resume(id);
       return reply.code(202).header('location', `/v1/imports/${id}`).send({ id });
     },
@@ -174,6 +211,9 @@ const importRoutes: FastifyPluginAsyncZod<RouteDeps & { imports: ImportRunner }>
         total: job.total,
         created: count('created'),
         skipped: count('skipped'),
+        skippedRows: rows.flatMap((r) =>
+          r.status === 'skipped' ? [{ row: r.row, reason: r.skipReason ?? ('already_open' as const) }] : [],
+        ),
         pending: count('pending'),
         invalid: rows
           .filter((r) => r.status === 'invalid')

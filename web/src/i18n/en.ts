@@ -576,6 +576,8 @@ export const en: Record<MessageKey, string> = {
   'imports.column': 'Column',
   'imports.problem': 'Problem',
   'imports.progress': 'Import progress',
+  'imports.skippedElsewhere':
+    'Not imported, rows {rows}: the person already has an open case held outside your jurisdictions. Its district can see this import in its audit trail.',
   'imports.counts': '{done}/{total} rows done: {created} created, {skipped} skipped, {invalid} with errors',
   'imports.status.running': 'Importing…',
   'imports.status.done': 'Import finished.',
@@ -612,6 +614,9 @@ export const en: Record<MessageKey, string> = {
   'imports.error.date_out_of_order': 'is out of order with the other dates',
   'imports.error.term_ended': 'the term has ended; a finished case is not imported',
   'imports.error.not_a_count': 'must be a whole number, 0 or more',
+  'imports.error.invalid_character': 'holds a control character (such as NUL); retype the cell',
+  'imports.error.date_out_of_range': 'is older than a case can be (four years by the policy)',
+  'imports.error.destination_not_a_street': 'is not a street office (街道/乡镇): name the street',
   'offline.copy': 'Offline: showing what was saved on this device at {when}.',
   'outbox.title': 'Waiting to send',
   'outbox.badge': 'To send: {count}',

@@ -553,6 +553,8 @@ export const zhCN = {
   'imports.column': '列',
   'imports.problem': '问题',
   'imports.progress': '导入进度',
+  'imports.skippedElsewhere':
+    '第 {rows} 行未导入：此人已有由其他辖区办理的在办案件；该辖区可在审计记录中看到本次导入。',
   'imports.counts': '已处理 {done}/{total} 行：新建 {created}，跳过 {skipped}，有误 {invalid}',
   'imports.status.running': '正在导入…',
   'imports.status.done': '导入完成。',
@@ -589,6 +591,9 @@ export const zhCN = {
   'imports.error.date_out_of_order': '日期先后顺序不对',
   'imports.error.term_ended': '期限已满，已结束的案件不导入',
   'imports.error.not_a_count': '应为 0 或正整数',
+  'imports.error.invalid_character': '含有控制字符（如 NUL），请重新输入该单元格',
+  'imports.error.date_out_of_range': '日期过早，超出政策允许的案件期限（四年）',
+  'imports.error.destination_not_a_street': '不是街道（乡镇），请填写具体街道',
   'offline.copy': '当前离线：显示的是 {when} 保存在本机的内容。',
   'outbox.title': '待发送',
   'outbox.badge': '待发送 {count}',

@@ -74,6 +74,10 @@ export function ImportsPage() {
     return () => clearTimeout(timer);
   }, [job]);
 
+  const elsewhere = (job?.skippedRows ?? [])
+    .filter((r) => r.reason === 'open_case_elsewhere')
+    .map((r) => r.row);
+
   const choose = (e: { currentTarget: HTMLInputElement }) => {
     setFile(e.currentTarget.files?.[0] ?? null);
     setReport(null);
@@ -143,6 +147,7 @@ export function ImportsPage() {
               invalid: job.invalid.length,
             })}
           </p>
+          {elsewhere.length > 0 && <p>{t('imports.skippedElsewhere', { rows: elsewhere.join('、') })}</p>}
           {job.status === 'done' && job.cases.length > 0 && <a href="#/cases">{t('imports.viewCases')}</a>}
         </div>
       )}
