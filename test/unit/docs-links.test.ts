@@ -1,18 +1,23 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
-// A newcomer reads the README and docs/ from their own clone: every relative link must lead to a
+// A newcomer reads the README, docs/ and the folders' READMEs from their own clone: every relative link must lead to a
 // file of the project (and, for a heading, to a heading there), and the project carries its own
 // domain and API documents instead of pointing outside the repository.
 
 const root = join(__dirname, '..', '..');
 const docs = join(root, 'docs');
-const files = [
-  join(root, 'README.md'),
-  ...readdirSync(docs)
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => join(docs, name)),
-];
+
+/** README.md, docs/*.md and every folder's README: the markdown a reader of the clone follows. */
+function markdown(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name.startsWith('.') || ['node_modules', 'data', 'dist', 'coverage'].includes(name)) return [];
+    if (statSync(path).isDirectory()) return markdown(path);
+    return name.endsWith('.md') ? [path] : [];
+  });
+}
+const files = markdown(root);
 
 /** The text outside fenced code blocks and inline code, where a link is a link. */
 const prose = (text: string) =>
@@ -45,8 +50,9 @@ const links: Link[] = files.flatMap((file) =>
     .filter(({ target }) => !/^[a-z][a-z0-9+.-]*:/i.test(target)),
 );
 
-describe('links in README.md and docs/', () => {
+describe("links in README.md, docs/ and the folders' READMEs", () => {
   it('are found (the test reads what it checks)', () => {
+    expect(files).toEqual(expect.arrayContaining([join(root, 'README.md'), join(docs, 'api.md')]));
     expect(links.length).toBeGreaterThan(20);
     expect(links.map((link) => link.target)).toEqual(
       expect.arrayContaining(['docs/domain.md', 'docs/api.md']),
