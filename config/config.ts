@@ -118,6 +118,9 @@ const Env = z.object({
   TRUST_PROXY: TrustProxy.optional(),
 });
 
+/** Every environment variable the schema reads: README's "Configuration" table and .env.example list each. */
+export const CONFIG_KEYS = Object.keys(Env.shape) as (keyof z.infer<typeof Env>)[];
+
 export interface Config {
   mode: Mode;
   host: string;
