@@ -42,6 +42,7 @@ interface Operation {
 
 let system: TestSystem;
 let operations: Operation[];
+const SELF_SESSION = ['/v1/auth/logout', '/v1/auth/password'];
 let components: Record<string, Schema>;
 let tokens: Map<string, string>;
 let knownCaseId: string;
@@ -59,6 +60,9 @@ beforeAll(async () => {
 
   operations = [];
   for (const [path, methods] of Object.entries(document.paths as Record<string, Record<string, never>>)) {
+    // The caller's own session: fuzzing it would end the fuzzer's tokens (test/api/sessions.test.ts
+    // attacks these two, as conformance leaves them out for the same reason).
+    if (SELF_SESSION.includes(path)) continue;
     for (const [method, operation] of Object.entries(methods) as [string, Record<string, never>][]) {
       const parameters = (operation.parameters ?? []) as { in: string; name: string; schema: Schema }[];
       const body =

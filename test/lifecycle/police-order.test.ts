@@ -96,7 +96,8 @@ describe('registering a police order (POST /v1/cases, origin police_order)', () 
     expect(liaison.json().detail).toBe(
       'a police-ordered case is registered by a caseworker, supervisor or police officer',
     );
-    const handover = await register('worker.canglang', {
+    // api.md v1.2: the destination's caseworker may open a facility handover; the police may not.
+    const handover = await register('police.gusu', {
       ...policeOrder(),
       origin: undefined,
       measure: 'community_detox',
@@ -105,7 +106,9 @@ describe('registering a police order (POST /v1/cases, origin police_order)', () 
       expectedReleaseAt: life.iso((await life.now()) + days(30)),
     });
     expect(handover.statusCode).toBe(403);
-    expect(handover.json().detail).toBe('a facility handover is opened by the facility liaison');
+    expect(handover.json().detail).toBe(
+      'a facility handover is opened by the facility liaison or a caseworker of the destination',
+    );
   });
 
   it('R22: a destination outside the caller’s jurisdictions, a future decision or a missing decision is refused', async () => {

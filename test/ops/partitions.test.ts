@@ -11,7 +11,8 @@ import { migrateDatabase, openDatabase, type Db } from '../../db/client';
 import { ensurePartitions, listPartitions, MONTHS_AHEAD } from '../../db/partitions';
 import { analyzeReadModel } from '../../db/imports';
 import * as schema from '../../db/schema';
-import { seedDemoData } from '../../scripts/demo-data';
+import { upsertJurisdiction } from '../../db/jurisdictions';
+import { DEMO_JURISDICTIONS } from '../../scripts/demo-data';
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from '../helpers/database';
 
 // Issue 19 item 2: the timeline partitioned by China Standard Time month (migration 0010,
@@ -67,7 +68,8 @@ describe('migration 0010 on a database with history (issue 19, R21, R25)', () =>
 
     const before = await openDatabase({ databaseUrl: url, dataDir: '/nonexistent', migrate: false });
     const db = before.db;
-    await seedDemoData(db);
+    // The jurisdictions only: the users table of a release before 0010 lacks later columns.
+    for (const jurisdiction of DEMO_JURISDICTIONS) await upsertJurisdiction(db, jurisdiction);
     for (const id of [CASE, OTHER])
       await db.execute(sql`
         insert into cases (id, person_name, id_number, residence_address, facility_name, measure, jurisdiction,

@@ -14,6 +14,7 @@ import {
   useSubmit,
 } from '../ui';
 import { WhenInput } from '../when';
+import { parseDuration } from '../../../config/duration';
 
 // The supervisor's actions on a case (api.md "Supervision"); a caseworker may start a transfer.
 
@@ -89,8 +90,12 @@ export function ActionForm(props: {
     to: '',
     reason: '',
     taskId: c.openTasks[0]?.id ?? '',
-    until: toLocalInput(Date.now() + 7 * 86_400_000),
   });
+  // An extension of a week in the policy's days (a week is seconds on the accelerated policy, whose
+  // deadlines.maxExtension is 90 s), to the next whole minute: the form asks to the minute.
+  const policy = useResource<{ document: { dayLength?: string } }>('/v1/policies/current');
+  const day = parseDuration(policy.data?.document.dayLength ?? 'P1D') ?? 86_400_000;
+  const until = values.until ?? toLocalInput(Math.ceil((Date.now() + 7 * day) / 60_000) * 60_000);
   const jurisdictions = useJurisdictions();
   const set = (name: string) => (e: { currentTarget: { value: string } }) =>
     setValues({ ...values, [name]: e.currentTarget.value });
@@ -112,7 +117,7 @@ export function ActionForm(props: {
                 ? ['close', { reason }]
                 : action === 'approve'
                   ? ['end-of-control/approve', { note: reason }]
-                  : [`tasks/${values.taskId}/extend`, { until: fromLocalInput(values.until!), reason }];
+                  : [`tasks/${values.taskId}/extend`, { until: fromLocalInput(until), reason }];
     await api('POST', `/v1/cases/${c.id}/${path}`, body, key);
     props.onDone(title);
   });
@@ -174,7 +179,7 @@ export function ActionForm(props: {
           <Field id="action-until" label={t('field.until')} required error={errors.until} group>
             <WhenInput
               id="action-until"
-              value={values.until ?? ''}
+              value={until}
               onChange={(until) => setValues({ ...values, until })}
             />
           </Field>
