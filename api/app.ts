@@ -26,7 +26,7 @@ import caseRoutes from './routes/cases';
 import documentRoutes from './routes/cases/documents';
 import exportRoutes from './routes/cases/export';
 import eventRoutes from './routes/cases/events';
-import supervisionRoutes from './routes/cases/supervision';
+import supervisionRoutes from './routes/cases/supervisor-commands';
 import partyRoutes from './routes/cases/parties';
 import notificationRoutes from './routes/notifications';
 import supervisorRoutes from './routes/supervisor';
