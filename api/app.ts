@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { Policy } from '../config/policy';
 import type { Database } from '../db/client';
-import { redactError } from '../db/redact';
+import { redactError } from '../telemetry/redact';
 import { auditPlugin } from './audit';
 import { authPlugin } from './auth';
 import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler, problem } from './errors';
