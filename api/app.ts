@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { Policy } from '../config/policy';
 import type { Database } from '../db/client';
-import { redactError } from '../db/redact';
+import { redactError } from '../telemetry/redact';
 import { auditPlugin } from './audit';
 import { authPlugin } from './auth';
 import { errorHandler, frameworkErrorHandler, HttpProblem, notFoundHandler, problem } from './errors';
@@ -26,7 +26,7 @@ import caseRoutes from './routes/cases';
 import documentRoutes from './routes/cases/documents';
 import exportRoutes from './routes/cases/export';
 import eventRoutes from './routes/cases/events';
-import supervisionRoutes from './routes/cases/supervision';
+import supervisionRoutes from './routes/cases/supervisor-commands';
 import partyRoutes from './routes/cases/parties';
 import notificationRoutes from './routes/notifications';
 import supervisorRoutes from './routes/supervisor';

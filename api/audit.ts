@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { appendAudit, writeCheckpoint } from '../db/audit';
+import { appendAudit } from '../db/audit/chain';
+import { writeCheckpoint } from '../db/audit/checkpoints';
 import type { Db } from '../db/client';
 import { HttpProblem } from './errors';
 

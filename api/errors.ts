@@ -1,7 +1,7 @@
 import { isGrpcServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { redactError } from '../db/redact';
+import { redactError } from '../telemetry/redact';
 import type { Problem } from '../schemas/problem';
 import type { RefusalCode } from '../schemas/refusal-codes';
 

@@ -271,7 +271,7 @@ export const EVENTS: Record<EventType, CommandSpec> = {
   service: { phases: [...PRE_RELEASE, ...IN_COMMUNITY, 'paused'], roles: ['caseworker', 'liaison'] },
 };
 
-/** The supervision commands (api.md "Supervision"), by update name. */
+/** The supervisor commands on one case (api.md "Supervision"), by update name. */
 export const UPDATES: Record<UpdateName, CommandSpec> = {
   // R15: only a case in the community (or on its way there) moves; a caseworker may start it.
   transfer: { phases: ['community', 'released_awaiting_report'], roles: ['caseworker', 'supervisor'] },

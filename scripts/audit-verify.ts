@@ -7,7 +7,8 @@
 // else (a ticket, a signed mail): a later run whose checkpoints do not contain it shows the trail
 // was rewritten wholesale.
 import { loadConfig } from '../config/config';
-import { verifyAuditTrail, writeCheckpoint } from '../db/audit';
+import { writeCheckpoint } from '../db/audit/checkpoints';
+import { verifyAuditTrail } from '../db/audit/verify';
 import { openDatabase } from '../db/client';
 import { runMain } from '../config/run-main';
 import { embeddedAuditKey } from './embedded-keys';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { asc, eq } from 'drizzle-orm';
-import { appendAudit } from '../db/audit';
+import { appendAudit } from '../db/audit/chain';
 import { applyCaseSync } from '../db/case-sync';
 import type { Db } from '../db/client';
 import { cases } from '../db/schema';

@@ -1,5 +1,5 @@
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
-import { withoutValues } from '../db/redact';
+import { withoutValues } from '../telemetry/redact';
 
 /** An activity's database error loses the values it quotes before Temporal or a log sees it (R21). */
 export class RedactActivityErrors implements ActivityInboundCallsInterceptor {

@@ -13,7 +13,7 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { faultRecorder } from '../activities/fault-recorder';
+import { faultRecorder } from './fault-recorder';
 import { configuredChannels, type NotificationChannel } from '../activities/notifier';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import type { WorkerConfig } from '../config/config';

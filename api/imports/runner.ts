@@ -6,7 +6,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { Policy } from '../../config/policy';
-import { appendAudit } from '../../db/audit';
+import { appendAudit } from '../../db/audit/chain';
 import { findCaseJurisdiction } from '../../db/cases';
 import type { Db } from '../../db/client';
 import {

@@ -10,7 +10,7 @@ import { DEMO_PASSWORD } from '../../scripts/demo-data';
 import { ensurePartitions } from '../../db/partitions';
 
 /**
- * A city's caseload generated in SQL (bench/supervision-queries.ts, test/supervision/
+ * A city's caseload generated in SQL (bench/supervisor-board.ts, test/supervisor-board/
  * partition-plans.test.ts): streets, phases and histories spread like a real one, most cases in
  * the community with a long history of done tasks and a few open ones, some overdue, some lost
  * contact; timelines over the last three years. The demo users and jurisdictions must be seeded.

@@ -5,14 +5,9 @@ import { join } from 'node:path';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { Client as PgClient, Pool } from 'pg';
-import {
-  appendAudit,
-  GENESIS_HASH,
-  legacyChainHash,
-  verifyAuditTrail,
-  writeCheckpoint,
-  type AuditEntry,
-} from '../../db/audit';
+import { appendAudit, GENESIS_HASH, legacyChainHash, type AuditEntry } from '../../db/audit/chain';
+import { writeCheckpoint } from '../../db/audit/checkpoints';
+import { verifyAuditTrail } from '../../db/audit/verify';
 import { migrateDatabase, openDatabase, type Database, type Db } from '../../db/client';
 import * as schema from '../../db/schema';
 import { auditLog } from '../../db/schema';

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
-import { appendAudit, chainHash, GENESIS_HASH, verifyAuditTrail, writeCheckpoint } from '../../db/audit';
+import { appendAudit, chainHash, GENESIS_HASH } from '../../db/audit/chain';
+import { writeCheckpoint } from '../../db/audit/checkpoints';
+import { verifyAuditTrail } from '../../db/audit/verify';
 import { asc, eq } from 'drizzle-orm';
 import { auditHead, auditLog } from '../../db/schema';
 import { handover } from '../helpers/fixtures';

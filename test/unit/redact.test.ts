@@ -1,5 +1,5 @@
 import { DrizzleQueryError } from 'drizzle-orm';
-import { redactError, withoutValues } from '../../db/redact';
+import { redactError, withoutValues } from '../../telemetry/redact';
 
 describe('R21: database errors lose the values they quote before a log or Temporal sees them', () => {
   const pgError = Object.assign(

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
-import { listAudit } from '../../../db/audit';
+import { listAudit } from '../../../db/audit/list';
 import { isWithin } from '../../../db/scope';
 import { AuditList, AuditQuery } from '../../../schemas/audit';
 import { Problem } from '../../../schemas/problem';

@@ -8,7 +8,7 @@ import {
   openCasesByAssignee,
   overdueTasks,
   overdueTasksByAssignee,
-} from '../../../db/supervision';
+} from '../../../db/supervisor-board';
 import { Problem } from '../../../schemas/problem';
 import {
   CaseloadList,
@@ -18,7 +18,7 @@ import {
   StalledList,
   StalledQuery,
   type StallReason,
-} from '../../../schemas/supervision';
+} from '../../../schemas/supervisor-board';
 import type { RouteDeps } from '../../app';
 import type { Caller } from '../../auth';
 import { HttpProblem } from '../../errors';

@@ -1,5 +1,5 @@
 import { TASKS, toldOf, type Recipient, type TaskKind, type Told } from '../../../schemas/catalogue';
-import type { StallReason } from '../../../schemas/supervision';
+import type { StallReason } from '../../../schemas/supervisor-board';
 
 // Turns overdue tasks and engine faults into the reasons a supervisor reads:
 // "first home visit due 3 days ago, caseworker reminded, no response".

@@ -2,7 +2,7 @@ import type { NotificationChannel } from '../../activities/notifier';
 import { days, eventually, hours, lifecycle } from '../helpers/lifecycle';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
-// Supervision on cases built through the real API and workflow, time skipped. One clock runs
+// The supervisor's board on cases built through the real API and workflow, time skipped. One clock runs
 // through the file: T0 is when the cases are released; the expected figures are worked out by
 // hand in the comments.
 

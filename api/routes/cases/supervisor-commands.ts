@@ -44,7 +44,7 @@ const ActionReply = z.object({ event: TimelineEntryView, case: CaseView });
 const errors = { 400: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem };
 const actor = (caller: Caller) => ({ username: caller.username, role: caller.role });
 
-const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal, clock }) => {
+const supervisorCommandRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, temporal, clock }) => {
   /** The case, if the caller's role and side may take this step (api/access.ts: R15, R23). */
   const load = (id: string, caller: Caller, action: UpdateName) => caseFor(db.db, caller, id, action);
   /** A street to hold or do the work of a case (api.md v1.2): unknown keeps its own code. */
@@ -263,4 +263,4 @@ const supervisionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, te
   );
 };
 
-export default supervisionRoutes;
+export default supervisorCommandRoutes;

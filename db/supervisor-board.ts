@@ -5,7 +5,7 @@ import { caseResponsibleInScope } from './cases';
 import { withinJurisdictions } from './scope';
 import { cases, engineFaults, tasks, users, type CaseRow } from './schema';
 
-// The supervisor's queries (issue "Supervision"): stalled cases, caseloads and KPIs, all in
+// The supervisor's board (issue "Supervision"): stalled cases, caseloads and KPIs, all in
 // SQL over the read model, scoped to the caller's jurisdictions.
 
 export interface StallFilter {

@@ -1,6 +1,6 @@
 // The supervisor's queries at city scale: 25,000 cases (Suzhou has about 24,000 registered
 // persons) with their tasks and timelines, then p50/p95 of the stalled, caseloads, KPI, inbox
-// and case-list endpoints, in-process. Usage: npm run bench:supervision [-- --cases 25000]
+// and case-list endpoints, in-process. Usage: npm run bench:supervisor-board [-- --cases 25000]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -63,7 +63,7 @@ async function main() {
     const dir = join(__dirname, 'results');
     mkdirSync(dir, { recursive: true });
     const report = { at: new Date().toISOString(), cases: CASES, runs: RUNS, rows: counts.rows[0], results };
-    writeFileSync(join(dir, 'supervision-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(dir, 'supervisor-board-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   } finally {
     await db.drop();
   }
