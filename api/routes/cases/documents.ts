@@ -6,7 +6,7 @@ import { timelineOfCase } from '../../../db/timeline';
 import { findUserByUsername } from '../../../db/users';
 import { DocumentParams } from '../../../schemas/files';
 import { Problem } from '../../../schemas/problem';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { rolesFor } from '../../../schemas/access';
 import { authorize } from '../../access';
 import { HttpProblem, notFound } from '../../errors';

@@ -11,7 +11,7 @@ import { EVENTS } from '../../../schemas/catalogue';
 import { EventBody, TimelineEntryView } from '../../../schemas/events';
 import { Problem } from '../../../schemas/problem';
 import { recordEventUpdate } from '../../../workflows/case-follow-up.messages';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { HttpProblem } from '../../errors';
 import { caseFor } from '../../access';
 import { sendToCase, updateIdOf } from './commands';

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { listCases } from '../../../db/cases';
 import { CaseExportQuery } from '../../../schemas/files';
 import { Problem } from '../../../schemas/problem';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { casesOf } from '../../audit';
 import { HttpProblem } from '../../errors';
 import { casesCsv, casesXlsx } from '../../files/case-export';

@@ -25,7 +25,7 @@ import {
   type CaseInput,
 } from '../../../workflows/case-follow-up.messages';
 import { CaseJurisdiction, CasePhase, CaseTier } from '../../../workflows/search-attributes';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { rolesFor } from '../../../schemas/access';
 import { authorize } from '../../access';
 import { HttpProblem, notFound } from '../../errors';

@@ -4,7 +4,7 @@ import { isWithin } from '../../../db/scope';
 import { findUserByUsername } from '../../../db/users';
 import { CaseParams, PartyBody, PartyView } from '../../../schemas/case';
 import { Problem } from '../../../schemas/problem';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { rolesFor } from '../../../schemas/access';
 import { caseFor } from '../../access';
 import { HttpProblem } from '../../errors';

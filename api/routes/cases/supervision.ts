@@ -34,7 +34,7 @@ import {
   type TimelineEntry,
 } from '../../../workflows/case-follow-up.messages';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { HttpProblem, notFound } from '../../errors';
 import { caseFor } from '../../access';
 import { sendToCase, updateIdOf } from './commands';

@@ -6,7 +6,7 @@ import { isEncrypted, payloadScope } from '../../../codec/encryption-codec';
 import { findCase, findCaseJurisdiction } from '../../../db/cases';
 import { CodecPayloads } from '../../../schemas/codec';
 import { Problem } from '../../../schemas/problem';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../deps';
 import { HttpProblem, notFound } from '../../errors';
 
 const CASE_SCOPE = /^case-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { listNotifications } from '../../../db/notifications';
 import { NotificationList, NotificationQuery } from '../../../schemas/case';
 import { Problem } from '../../../schemas/problem';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../deps';
 import { casesOf } from '../../audit';
 import { toNotificationView } from '../cases/views';
 

@@ -8,7 +8,7 @@ import {
 } from '../../../schemas/report-figures';
 import { MonthlyQuery, MonthlyReport } from '../../../schemas/reports';
 import { SERVICE_ACTIONS, SERVICE_AREAS } from '../../../schemas/services';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { scopeOf } from '../supervisor';
 import { toWorkbook } from './workbook';
 

@@ -19,7 +19,7 @@ import {
   StalledQuery,
   type StallReason,
 } from '../../../schemas/supervision';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import type { Caller } from '../../auth';
 import { HttpProblem } from '../../errors';
 import { toCaseSummary } from '../cases/views';
