@@ -13,7 +13,7 @@ import { HttpProblem, notFound } from '../../errors';
 import type { FormPrinter } from '../../files/form-printer';
 import { FontMissingError } from '../../files/forms';
 import { chinaDate, jurisdictionNames, zhLabel } from '../../files/labels';
-import { idNumberFor } from './views';
+import { idNumberFor } from '../../views';
 
 const documentRoutes: FastifyPluginAsyncZod<RouteDeps & { forms: FormPrinter }> = async (
   app,

@@ -15,7 +15,7 @@ import type { RouteDeps } from '../../deps';
 import { HttpProblem } from '../../errors';
 import { caseFor } from '../../access';
 import { sendToCase, updateIdOf } from './commands';
-import { toCaseView, toTimelineView } from './views';
+import { toCaseView, toTimelineView } from '../../views';
 
 const PRE_RELEASE: ReadonlySet<string> = new Set(['pre_release', 'awaiting_release']);
 const EVENT_ROLES = ROLES.filter((role) => Object.values(EVENTS).some((spec) => spec.roles.includes(role)));

@@ -8,7 +8,7 @@ import { casesOf } from '../../audit';
 import { HttpProblem } from '../../errors';
 import { casesCsv, casesXlsx } from '../../files/case-export';
 import { chinaTime, jurisdictionNames } from '../../files/labels';
-import { isIdNumberSearch } from './views';
+import { isIdNumberSearch } from '../../views';
 
 /** More than this many matching cases is refused: the file is built in memory (README "Exports"). */
 export const EXPORT_ROW_CAP = 10_000;

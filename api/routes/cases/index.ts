@@ -30,15 +30,8 @@ import { rolesFor } from '../../../schemas/access';
 import { authorize } from '../../access';
 import { HttpProblem, notFound } from '../../errors';
 import { updateIdOf, withDeadline } from './commands';
-import {
-  decodeCursor,
-  encodeCursor,
-  isIdNumberSearch,
-  toCaseSummary,
-  toCaseView,
-  toPartyView,
-  toServicePlan,
-} from './views';
+import { isIdNumberSearch, toCaseSummary, toCaseView, toPartyView, toServicePlan } from '../../views';
+import { decodeCursor, encodeCursor } from './cursor';
 
 /** A UUID (version 4 layout) from a SHA-256 hex digest: the same key names the same case. */
 const uuidOf = (hex: string) =>

@@ -8,7 +8,7 @@ import type { RouteDeps } from '../../deps';
 import { rolesFor } from '../../../schemas/access';
 import { caseFor } from '../../access';
 import { HttpProblem } from '../../errors';
-import { toPartyView } from './views';
+import { toPartyView } from '../../views';
 
 // R24: the four-party group (四方工作小组). Names and phones are personal data: read with the
 // case (audited), never logged, never in a URL.

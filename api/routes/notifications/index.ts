@@ -4,7 +4,7 @@ import { NotificationList, NotificationQuery } from '../../../schemas/case';
 import { Problem } from '../../../schemas/problem';
 import type { AppDeps } from '../../deps';
 import { casesOf } from '../../audit';
-import { toNotificationView } from '../cases/views';
+import { toNotificationView } from '../../views';
 
 const notificationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) => {
   app.get(
