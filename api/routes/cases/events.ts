@@ -14,7 +14,7 @@ import { recordEventUpdate } from '../../../workflows/case-follow-up.messages';
 import type { RouteDeps } from '../../deps';
 import { HttpProblem } from '../../errors';
 import { caseFor } from '../../access';
-import { sendToCase, updateIdOf } from './commands';
+import { sendToCase, updateIdOf } from '../../engine';
 import { toCaseView, toTimelineView } from '../../views';
 
 const PRE_RELEASE: ReadonlySet<string> = new Set(['pre_release', 'awaiting_release']);

@@ -29,7 +29,7 @@ import type { RouteDeps } from '../../deps';
 import { rolesFor } from '../../../schemas/access';
 import { authorize } from '../../access';
 import { HttpProblem, notFound } from '../../errors';
-import { updateIdOf, withDeadline } from './commands';
+import { updateIdOf, withDeadline } from '../../engine';
 import { isIdNumberSearch, toCaseSummary, toCaseView, toPartyView, toServicePlan } from '../../views';
 import { decodeCursor, encodeCursor } from './cursor';
 

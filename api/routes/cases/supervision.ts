@@ -37,7 +37,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { RouteDeps } from '../../deps';
 import { HttpProblem, notFound } from '../../errors';
 import { caseFor } from '../../access';
-import { sendToCase, updateIdOf } from './commands';
+import { sendToCase, updateIdOf } from '../../engine';
 import { toCaseView, toTaskView, toTimelineView } from '../../views';
 
 const ActionReply = z.object({ event: TimelineEntryView, case: CaseView });

@@ -7,9 +7,9 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
-import { caseWorkflowId, COMMAND_REFUSED } from '../../../workflows/case-follow-up.messages';
-import { REFUSAL_CODES, type RefusalCode } from '../../../schemas/refusal-codes';
-import { HttpProblem } from '../../errors';
+import { caseWorkflowId, COMMAND_REFUSED } from '../workflows/case-follow-up.messages';
+import { REFUSAL_CODES, type RefusalCode } from '../schemas/refusal-codes';
+import { HttpProblem } from './errors';
 
 // How long a user waits for the engine to confirm a command before being told to look later.
 export const COMMAND_TIMEOUT_MS = 20_000;
