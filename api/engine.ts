@@ -1,21 +1,34 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   ApplicationFailure,
+  WithStartWorkflowOperation,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
-import { caseWorkflowId, COMMAND_REFUSED } from '../workflows/case-follow-up.messages';
+import { initialPhase } from '../schemas/catalogue';
 import { REFUSAL_CODES, type RefusalCode } from '../schemas/refusal-codes';
+import {
+  CASE_WORKFLOW_TYPE,
+  caseWorkflowId,
+  COMMAND_REFUSED,
+  DUPLICATE_OPEN_CASE,
+  openCaseUpdate,
+  type CaseInput,
+} from '../workflows/case-follow-up.messages';
+import { CaseAssignee, CaseJurisdiction, CasePhase, CaseTier } from '../workflows/search-attributes';
 import { HttpProblem } from './errors';
+
+// The one door from the API to the engine: a case is opened and sent its commands here, through
+// the workflow's contract (workflows/case-follow-up.messages.ts) and nothing else of it.
 
 // How long a user waits for the engine to confirm a command before being told to look later.
 export const COMMAND_TIMEOUT_MS = 20_000;
 
 /** Runs `fn` with a deadline; past it the caller gets a 503 that says what to do. */
-export async function withDeadline<T>(temporal: Client, fn: () => Promise<T>): Promise<T> {
+async function withDeadline<T>(temporal: Client, fn: () => Promise<T>): Promise<T> {
   const deadline = AbortSignal.timeout(COMMAND_TIMEOUT_MS);
   try {
     return await temporal.withAbortSignal(deadline, fn);
@@ -26,6 +39,69 @@ export async function withDeadline<T>(temporal: Client, fn: () => Promise<T>): P
         'engine_timeout',
         'the engine did not confirm in time; it applies the change as soon as the worker catches up — check the case before repeating it',
       );
+    }
+    throw error;
+  }
+}
+
+/** A UUID (version 4 or 5 layout) from a SHA-256 hex digest: the same key names the same case. */
+const uuidOf = (hex: string, version: 4 | 5) =>
+  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${version}${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+
+/**
+ * A new case's id: random, or derived from what a retry sends again (a request's update id, an
+ * import's row), so the retry or the resumed row finds the case its first attempt opened.
+ */
+export function newCaseId(from?: { updateId: string } | { importId: string; row: number }): string {
+  if (!from) return randomUUID();
+  if ('updateId' in from) return uuidOf(from.updateId, 4);
+  return uuidOf(createHash('sha256').update(`import:${from.importId}:${from.row}`).digest('hex'), 5);
+}
+
+/**
+ * Opens a case: starts its workflow and waits for its record, so the case is readable when this
+ * returns. A person who already has an open case is not opened twice: the answer names that case.
+ */
+export async function openCase(
+  { temporal, taskQueue }: { temporal: Client; taskQueue: string },
+  input: CaseInput,
+  options: {
+    /** The update id of a keyed request: Temporal answers a retry with the first outcome. */
+    updateId?: string;
+    /** A retry (a keyed request, a resumed import row) joins the workflow its first attempt started. */
+    rejoin: boolean;
+    /** Someone waits for the answer: past COMMAND_TIMEOUT_MS a 503 (an import retries on its own). */
+    deadline: boolean;
+  },
+): Promise<{ duplicateOf: string | null }> {
+  const { imported } = input;
+  const start = () =>
+    temporal.workflow.executeUpdateWithStart(openCaseUpdate, {
+      ...(options.updateId ? { updateId: options.updateId } : {}),
+      startWorkflowOperation: new WithStartWorkflowOperation(CASE_WORKFLOW_TYPE, {
+        workflowId: caseWorkflowId(input.caseId),
+        taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: options.rejoin ? 'USE_EXISTING' : 'FAIL',
+        typedSearchAttributes: [
+          { key: CasePhase, value: initialPhase(input) },
+          { key: CaseTier, value: imported?.tier ?? 'stable' },
+          { key: CaseJurisdiction, value: input.opening.destination },
+          ...(imported?.caseworker ? [{ key: CaseAssignee, value: imported.caseworker }] : []),
+        ],
+      }),
+    });
+  try {
+    await (options.deadline ? withDeadline(temporal, start) : start());
+    return { duplicateOf: null };
+  } catch (error) {
+    // Two openings for one person racing past the caller's check: the database's guard decides.
+    if (
+      error instanceof WorkflowUpdateFailedError &&
+      error.cause instanceof ApplicationFailure &&
+      error.cause.type === DUPLICATE_OPEN_CASE
+    ) {
+      return { duplicateOf: String(error.cause.details?.[0]) };
     }
     throw error;
   }
