@@ -4,6 +4,7 @@ import type { CaseSync } from '../workflows/case-follow-up.messages';
 import { insertCase, type InsertCaseResult } from '../db/cases';
 import { applyCaseSync, countAttempt, findNotification, markDelivered } from '../db/case-sync';
 import type { Db } from '../db/client';
+import { initialPhase } from '../schemas/catalogue';
 import { deliverOnce, outbound, type NotificationChannel } from './notifier';
 import { createRoundActivities } from './daily-rounds';
 
@@ -60,13 +61,7 @@ export function createActivities({ db, channels }: ActivityDeps) {
         decidedAt: police ? new Date(police.decision.decidedAt) : null,
         decisionDocumentNo: police?.decision.documentNo ?? null,
         jurisdiction: opening.destination,
-        phase: input.imported
-          ? input.imported.reportedInAt
-            ? 'community'
-            : 'released_awaiting_report'
-          : police
-            ? 'released_awaiting_report'
-            : 'pre_release',
+        phase: initialPhase(input),
         tier: input.imported?.tier ?? 'stable',
         status: 'open',
         policyVersion: input.policy.version,

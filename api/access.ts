@@ -34,3 +34,14 @@ export async function caseFor(db: Db, caller: Caller, id: string, action: Action
   if (!decision.allowed) throw new HttpProblem(decision.status, decision.code, decision.detail);
   return row!;
 }
+
+/** The caller's scope, narrowed to `jurisdiction` when it lies within it. */
+export function scopeOf(caller: Caller, jurisdiction?: string): string[] {
+  if (!jurisdiction) return caller.jurisdictions;
+  if (!isWithin(jurisdiction, caller.jurisdictions)) {
+    throw new HttpProblem(400, 'jurisdiction_not_yours', 'the jurisdiction is not within yours', [
+      { path: 'querystring.jurisdiction', message: `outside your jurisdictions: ${jurisdiction}` },
+    ]);
+  }
+  return [jurisdiction];
+}

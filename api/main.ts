@@ -11,7 +11,7 @@ import { loadPolicy } from '../config/policy';
 import { openDatabase } from '../db/client';
 import { runMain } from '../config/run-main';
 import { buildApp, loggerOptions } from './app';
-import { COMMAND_TIMEOUT_MS } from './routes/cases/commands';
+import { COMMAND_TIMEOUT_MS } from './engine';
 
 /** Long enough for every command in flight to get its answer (or its 503) before the exit. */
 const SHUTDOWN_GRACE_MS = COMMAND_TIMEOUT_MS + 5_000;

@@ -61,7 +61,7 @@ export async function migrateDatabase(url: string, appUrl?: string): Promise<voi
     try {
       const db = drizzlePg(client, { schema });
       await migratePg(db, { migrationsFolder });
-      await ensurePartitions(db as unknown as Db);
+      await ensurePartitions(db);
       const role = appUrl ? decodeURIComponent(new URL(appUrl).username) : '';
       const [owner] = (await db.execute<{ name: string }>(sql`select current_user as name`)).rows;
       if (role && role !== owner?.name) await grantApplicationRole(db as unknown as Db, role);
@@ -109,7 +109,7 @@ export async function openDatabase(options: {
   const client = await PGlite.create(dir);
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
-  await ensurePartitions(db as unknown as Db);
+  await ensurePartitions(db);
   return {
     db: db as unknown as Db,
     kind: 'pglite',

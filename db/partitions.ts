@@ -1,8 +1,15 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from './client';
+
+/**
+ * All these functions need of a database: raw statements. Not db/client.ts's `Db`, which would
+ * make a circle (client.ts makes the partitions when it migrates); any `Db` is one.
+ */
+export interface Executor {
+  execute(query: SQL): PromiseLike<unknown>;
+}
 
 /** Rows of a raw statement: node-postgres and PGlite both answer `{ rows }`. */
-async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
+async function rowsOf<T>(db: Executor, query: SQL): Promise<T[]> {
   return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 }
 
@@ -32,7 +39,7 @@ export const PARTITION_JOB_INTERVAL_MS = 24 * 60 * 60 * 1000;
  * Returns the number of partitions created per table.
  */
 export async function ensurePartitions(
-  db: Db,
+  db: Executor,
   options: { tables?: readonly PartitionedTable[]; monthsAhead?: number } = {},
 ): Promise<Record<string, number>> {
   const created: Record<string, number> = {};
@@ -55,7 +62,7 @@ export interface PartitionInfo {
 
 /** The partitions attached to each partitioned table, oldest first, DEFAULT last. */
 export async function listPartitions(
-  db: Db,
+  db: Executor,
   tables: readonly string[] = PARTITIONED_TABLES,
 ): Promise<PartitionInfo[]> {
   const rows = await rowsOf<PartitionInfo>(
@@ -78,7 +85,7 @@ export async function listPartitions(
  * without its partition wait in DEFAULT meanwhile, so nothing is lost. Returns the stop function.
  */
 export function startPartitionJob(
-  db: Db,
+  db: Executor,
   report: (line: string) => void,
   intervalMs: number = PARTITION_JOB_INTERVAL_MS,
 ): () => void {

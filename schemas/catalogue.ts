@@ -1,4 +1,4 @@
-import { PHASES, type Phase, type Role } from './codes';
+import { PHASES, type Origin, type Phase, type Role } from './codes';
 import type { EventType } from './events';
 
 // The one catalogue of the engine's tasks and commands (issue 16 item 6). The workflow
@@ -234,6 +234,21 @@ export function toldOf(kind: TaskKind, escalationLevel: number, latest: readonly
   const top = (['police', 'supervisor', 'caseworker', 'liaison'] as const).find((r) => latest.includes(r))!;
   const spec: TaskSpec = TASKS[kind];
   return top === 'supervisor' ? (spec.stall.supervisorToldAs ?? top) : top;
+}
+
+// ── the first phase ──────────────────────────────────────────────────────────
+
+/**
+ * The phase a case starts in: a facility handover before the release; a police order's person
+ * is at home, to report in (R22); an imported case where its dates say (R25). The API's search
+ * attributes and the read model's first row read it here; the workflow keeps its own copy.
+ */
+export function initialPhase(start: {
+  opening: { origin?: Origin };
+  imported?: { reportedInAt: string | null };
+}): Phase {
+  if (start.imported) return start.imported.reportedInAt ? 'community' : 'released_awaiting_report';
+  return start.opening.origin === 'police_order' ? 'released_awaiting_report' : 'pre_release';
 }
 
 // ── commands ─────────────────────────────────────────────────────────────────

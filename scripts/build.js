@@ -19,7 +19,9 @@ async function main() {
   });
   fs.cpSync(path.join(root, 'db', 'migrations'), path.join(dist, 'db', 'migrations'), { recursive: true });
   fs.cpSync(path.join(root, 'web'), path.join(dist, 'web'), { recursive: true });
-  // The printed forms read the font's path from the installer, the one place that names it.
+  // Plain CommonJS that tsc does not compile: the fonts' paths (the printed forms read them), and
+  // the installer, where the built scripts find the pinned Temporal binaries.
+  fs.cpSync(path.join(root, 'config', 'fonts.js'), path.join(dist, 'config', 'fonts.js'));
   fs.cpSync(path.join(root, 'scripts', 'ensure.js'), path.join(dist, 'scripts', 'ensure.js'));
   const { bundleWorkflows } = require(path.join(dist, 'worker', 'worker.js'));
   fs.writeFileSync(path.join(dist, 'workflow-bundle.js'), await bundleWorkflows());

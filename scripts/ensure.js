@@ -7,6 +7,7 @@ const { execFileSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { CJK_FONT } = require('../config/fonts.js');
 
 const root = path.resolve(__dirname, '..');
 const tools = path.join(root, '.tools');
@@ -77,7 +78,6 @@ function ensureBinary(spec) {
 // browser tests drive Debian's Chromium (Playwright's own browser download cannot reach the
 // internet here), which renders Chinese with the same font, and read PDFs back with pdftotext.
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CJK_FONT = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
 const FONT_PACKAGES = { 'fonts-noto-cjk': CJK_FONT };
 const BROWSER_PACKAGES = { chromium: CHROMIUM, 'poppler-utils': '/usr/bin/pdftotext' };
 
@@ -126,7 +126,7 @@ function main() {
     ensureDebian(PROMTOOL_PACKAGES, 'for promtool, which checks the alert rules');
 }
 
-module.exports = { BINARIES, SCHEMATHESIS, binaryPath, CHROMIUM, CJK_FONT, PROMTOOL, CADDY };
+module.exports = { BINARIES, SCHEMATHESIS, binaryPath, CHROMIUM, PROMTOOL, CADDY };
 
 if (require.main === module) {
   try {

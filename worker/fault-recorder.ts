@@ -2,11 +2,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { clearFault, recordFault } from '../db/engine-faults';
 import type { Db } from '../db/client';
+import { caseIdOfWorkflowId } from '../workflows/case-follow-up.messages';
 
 /** A case's activity failing this many attempts in a row is a fault a supervisor sees (engine_failing). */
 export const FAULT_AFTER_ATTEMPTS = 3;
-
-const CASE_WORKFLOW_ID = /^case-([0-9a-f-]{36})$/;
 
 /** The error's kind, never its message: a database error can quote the data it failed on (R21). */
 function errorKind(error: unknown): string {
@@ -30,7 +29,7 @@ export function faultRecorder(db: Db): ActivityInterceptorsFactory {
     inbound: {
       async execute(input, next) {
         const { attempt, activityType, workflowExecution } = ctx.info;
-        const caseId = CASE_WORKFLOW_ID.exec(workflowExecution?.workflowId ?? '')?.[1];
+        const caseId = caseIdOfWorkflowId(workflowExecution?.workflowId ?? '');
         try {
           const result = await next(input);
           if (caseId && attempt > FAULT_AFTER_ATTEMPTS)

@@ -13,6 +13,10 @@ export const CASE_WORKFLOW_TYPE = 'caseFollowUp';
 /** Every case runs as workflow id `case-<case id>` (api.md). */
 export const caseWorkflowId = (caseId: string): string => `case-${caseId}`;
 
+/** The case id in a workflow id (`case-<case id>`); null for a workflow that is not a case's. */
+export const caseIdOfWorkflowId = (workflowId: string): string | null =>
+  /^case-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(workflowId)?.[1] ?? null;
+
 export interface CaseInput {
   caseId: string;
   opening: CreateCaseBody;

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import type { CaseRow } from '../../db/schema';
 import type { Role } from '../../schemas/common';
-import { idNumberFor } from '../routes/cases/views';
+import { idNumberFor } from '../views';
 import { chinaTime, zhLabel } from './labels';
 
 // The case list as a spreadsheet for the 禁毒办: the columns of `GET /v1/cases`, in Chinese.

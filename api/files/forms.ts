@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
+import { CJK_FONT } from '../../config/fonts';
 import type { CaseRow } from '../../db/schema';
 import type { DocumentKind } from '../../schemas/files';
 
@@ -7,9 +8,6 @@ import type { DocumentKind } from '../../schemas/files';
 // the clauses, signature lines with a date. The Chinese is real text in an embedded font
 // (a subset of Noto Sans CJK SC), so it can be searched, copied and read by a screen reader.
 
-// Debian's fonts-noto-cjk, which `node scripts/ensure.js` installs for `npm start` and the tests.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { CJK_FONT } = require('../../scripts/ensure.js') as { CJK_FONT: string };
 /** The collection holds every CJK variant: the family name picks Simplified Chinese. */
 const CJK_FAMILY = 'NotoSansCJKsc-Regular';
 

@@ -1,10 +1,4 @@
-import { createHash } from 'node:crypto';
-import {
-  ApplicationFailure,
-  WithStartWorkflowOperation,
-  WorkflowUpdateFailedError,
-  type Client,
-} from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Policy } from '../../config/policy';
 import { appendAudit } from '../../db/audit/chain';
 import { findCaseJurisdiction } from '../../db/cases';
@@ -22,14 +16,8 @@ import {
 import { isWithin } from '../../db/scope';
 import type { ImportJobRow, ImportRowRow } from '../../db/schema';
 import type { ValidImportRow } from '../../schemas/imports';
-import {
-  CASE_WORKFLOW_TYPE,
-  caseWorkflowId,
-  DUPLICATE_OPEN_CASE,
-  openCaseUpdate,
-  type CaseInput,
-} from '../../workflows/case-follow-up.messages';
-import { CaseAssignee, CaseJurisdiction, CasePhase, CaseTier } from '../../workflows/search-attributes';
+import type { CaseInput } from '../../workflows/case-follow-up.messages';
+import { newCaseId, openCase } from '../engine';
 
 export interface ImportRunnerDeps {
   db: Db;
@@ -41,13 +29,6 @@ export interface ImportRunnerDeps {
   /** Rows started at once: bounded, so a 25,000-row import leaves the engine room for live work. */
   concurrency: number;
   onError?: (error: unknown) => void;
-}
-
-/** A row's case id, derived from the import and the row: a resumed row finds the case it started. */
-export function importCaseId(importId: string, row: number): string {
-  const hex = createHash('sha256').update(`import:${importId}:${row}`).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 const RETRIES = [1_000, 4_000, 15_000];
@@ -148,7 +129,8 @@ export class ImportRunner {
   private async importRow(job: ImportJobRow, pending: ImportRowRow): Promise<void> {
     const { db, temporal, taskQueue, policy } = this.deps;
     const row = pending.data as unknown as ValidImportRow;
-    const caseId = importCaseId(job.id, pending.row);
+    // Derived from the import and the row: a resumed row finds the case it started.
+    const caseId = newCaseId({ importId: job.id, row: pending.row });
     const open = (await openCasesByIdNumber(db, [row.idNumber])).get(row.idNumber);
     if (open && open.id !== caseId) return this.skip(job, pending.row, open);
 
@@ -200,31 +182,10 @@ export class ImportRunner {
         lastContactAt: row.lastContactAt,
       },
     };
-    try {
-      await temporal.workflow.executeUpdateWithStart(openCaseUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation(CASE_WORKFLOW_TYPE, {
-          workflowId: caseWorkflowId(caseId),
-          taskQueue,
-          args: [input],
-          // A resumed row meets the workflow it started before the crash, and waits for its record.
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          typedSearchAttributes: [
-            { key: CasePhase, value: row.reportedInAt ? 'community' : 'released_awaiting_report' },
-            { key: CaseTier, value: row.tier },
-            { key: CaseJurisdiction, value: row.jurisdiction },
-            ...(row.caseworker ? [{ key: CaseAssignee, value: row.caseworker }] : []),
-          ],
-        }),
-      });
-    } catch (error) {
-      if (
-        error instanceof WorkflowUpdateFailedError &&
-        error.cause instanceof ApplicationFailure &&
-        error.cause.type === DUPLICATE_OPEN_CASE
-      ) {
-        return this.skip(job, pending.row, await findCaseJurisdiction(db, String(error.cause.details?.[0])));
-      }
-      throw error;
+    // A resumed row meets the workflow it started before the crash, and waits for its record.
+    const { duplicateOf } = await openCase({ temporal, taskQueue }, input, { rejoin: true, deadline: false });
+    if (duplicateOf !== null) {
+      return this.skip(job, pending.row, await findCaseJurisdiction(db, duplicateOf));
     }
     await appendAudit(db, this.deps.auditKey, {
       at: new Date(),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import { Problem } from '../../schemas/problem';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { HttpProblem } from '../errors';
 
 const Health = z.object({ status: z.literal('ok') });

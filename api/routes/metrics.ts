@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { RouteDeps } from '../app';
+import type { RouteDeps } from '../deps';
 
 /**
  * `GET /metrics` (Prometheus text format): HTTP requests by route pattern (never the URL, which

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { and, eq, sql } from 'drizzle-orm';
 import { buildApp } from '../../api/app';
-import { importCaseId } from '../../api/imports/runner';
+import { newCaseId } from '../../api/engine';
 import { loadConfig } from '../../config/config';
 import { loadPolicy } from '../../config/policy';
 import { auditLog, cases, importRows } from '../../db/schema';
@@ -203,7 +203,7 @@ it('R25: the import creates each case where its dates say, skips the open one, r
   // The planner's statistics were taken before the job said done (migration 0013).
   expect(await lastAnalyzed('tasks')).toBeGreaterThan(analyzedBefore);
   expect(done.invalid.map((r: { row: number }) => r.row)).toEqual([2, 3]);
-  expect(done.cases).toEqual([importCaseId(id, 4), importCaseId(id, 5)]);
+  expect(done.cases).toEqual([newCaseId({ importId: id, row: 4 }), newCaseId({ importId: id, row: 5 })]);
 
   const midTerm = (
     await system.as('supervisor.gusu', { method: 'GET', url: `/v1/cases/${done.cases[0]}` })

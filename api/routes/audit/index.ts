@@ -3,7 +3,7 @@ import { listAudit } from '../../../db/audit/list';
 import { isWithin } from '../../../db/scope';
 import { AuditList, AuditQuery } from '../../../schemas/audit';
 import { Problem } from '../../../schemas/problem';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../deps';
 
 const auditRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) => {
   app.get(

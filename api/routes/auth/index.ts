@@ -8,7 +8,7 @@ import { changePassword, findUserById, findUserByUsername, revokeToken } from '.
 import { ROLES } from '../../../schemas/common';
 import { LoginBody, LoginReply, PasswordChangeBody } from '../../../schemas/auth';
 import { Problem } from '../../../schemas/problem';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../deps';
 import { HttpProblem } from '../../errors';
 import { hashPassword, passwordWeakness, verifyPassword } from '../../passwords';
 

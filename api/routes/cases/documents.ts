@@ -6,14 +6,14 @@ import { timelineOfCase } from '../../../db/timeline';
 import { findUserByUsername } from '../../../db/users';
 import { DocumentParams } from '../../../schemas/files';
 import { Problem } from '../../../schemas/problem';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { rolesFor } from '../../../schemas/access';
 import { authorize } from '../../access';
 import { HttpProblem, notFound } from '../../errors';
 import type { FormPrinter } from '../../files/form-printer';
 import { FontMissingError } from '../../files/forms';
 import { chinaDate, jurisdictionNames, zhLabel } from '../../files/labels';
-import { idNumberFor } from './views';
+import { idNumberFor } from '../../views';
 
 const documentRoutes: FastifyPluginAsyncZod<RouteDeps & { forms: FormPrinter }> = async (
   app,

@@ -11,11 +11,11 @@ import { EVENTS } from '../../../schemas/catalogue';
 import { EventBody, TimelineEntryView } from '../../../schemas/events';
 import { Problem } from '../../../schemas/problem';
 import { recordEventUpdate } from '../../../workflows/case-follow-up.messages';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { HttpProblem } from '../../errors';
 import { caseFor } from '../../access';
-import { sendToCase, updateIdOf } from './commands';
-import { toCaseView, toTimelineView } from './views';
+import { sendToCase, updateIdOf } from '../../engine';
+import { toCaseView, toTimelineView } from '../../views';
 
 const PRE_RELEASE: ReadonlySet<string> = new Set(['pre_release', 'awaiting_release']);
 const EVENT_ROLES = ROLES.filter((role) => Object.values(EVENTS).some((spec) => spec.roles.includes(role)));

@@ -3,12 +3,12 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { listCases } from '../../../db/cases';
 import { CaseExportQuery } from '../../../schemas/files';
 import { Problem } from '../../../schemas/problem';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { casesOf } from '../../audit';
 import { HttpProblem } from '../../errors';
 import { casesCsv, casesXlsx } from '../../files/case-export';
 import { chinaTime, jurisdictionNames } from '../../files/labels';
-import { isIdNumberSearch } from './views';
+import { isIdNumberSearch } from '../../views';
 
 /** More than this many matching cases is refused: the file is built in memory (README "Exports"). */
 export const EXPORT_ROW_CAP = 10_000;

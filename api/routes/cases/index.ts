@@ -1,9 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import {
-  ApplicationFailure,
-  WithStartWorkflowOperation,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { findCase, findCaseJurisdiction, findOpenCaseByIdNumber, listCases } from '../../../db/cases';
 import { streetStatus } from '../../../db/jurisdictions';
@@ -17,32 +11,14 @@ import { ROLES, type Role } from '../../../schemas/common';
 import type { Origin } from '../../../schemas/codes';
 import { FUTURE_TOLERANCE_MS } from '../../../schemas/time-bounds';
 import { Problem } from '../../../schemas/problem';
-import {
-  CASE_WORKFLOW_TYPE,
-  caseWorkflowId,
-  DUPLICATE_OPEN_CASE,
-  openCaseUpdate,
-  type CaseInput,
-} from '../../../workflows/case-follow-up.messages';
-import { CaseJurisdiction, CasePhase, CaseTier } from '../../../workflows/search-attributes';
-import type { RouteDeps } from '../../app';
+import type { CaseInput } from '../../../workflows/case-follow-up.messages';
+import type { RouteDeps } from '../../deps';
 import { rolesFor } from '../../../schemas/access';
 import { authorize } from '../../access';
 import { HttpProblem, notFound } from '../../errors';
-import { updateIdOf, withDeadline } from './commands';
-import {
-  decodeCursor,
-  encodeCursor,
-  isIdNumberSearch,
-  toCaseSummary,
-  toCaseView,
-  toPartyView,
-  toServicePlan,
-} from './views';
-
-/** A UUID (version 4 layout) from a SHA-256 hex digest: the same key names the same case. */
-const uuidOf = (hex: string) =>
-  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+import { newCaseId, openCase, updateIdOf } from '../../engine';
+import { isIdNumberSearch, toCaseSummary, toCaseView, toPartyView, toServicePlan } from '../../views';
+import { decodeCursor, encodeCursor } from './cursor';
 
 /** The 409 names the open case only to a caller who may read it (api.md v1.2 "Existence is not an oracle"). */
 const duplicate = (caseId: string | null) =>
@@ -132,7 +108,7 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
       // retry after a process died between opening the case and storing its reply finds the case
       // it opened, rather than a "duplicate" of it.
       const keyed = updateIdOf(request);
-      const caseId = keyed ? uuidOf(keyed) : randomUUID();
+      const caseId = newCaseId(keyed ? { updateId: keyed } : undefined);
       const existing = await findOpenCaseByIdNumber(db.db, body.person.idNumber);
       const readable = async (id: string) => ((await findCase(db.db, id, caller.jurisdictions)) ? id : null);
       if (existing && existing.id !== caseId) throw duplicate(await readable(existing.id));
@@ -144,37 +120,13 @@ const caseRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         openedAt: new Date().toISOString(),
         policy,
       };
-      try {
-        // Start and wait for the record in one call: the 201 means the case is readable now.
-        await withDeadline(temporal, () =>
-          temporal.workflow.executeUpdateWithStart(openCaseUpdate, {
-            ...(keyed ? { updateId: keyed } : {}),
-            startWorkflowOperation: new WithStartWorkflowOperation(CASE_WORKFLOW_TYPE, {
-              workflowId: caseWorkflowId(caseId),
-              taskQueue,
-              args: [input],
-              // A keyed retry joins the case its first attempt started; the update id makes
-              // Temporal answer it with the first outcome instead of opening it twice.
-              workflowIdConflictPolicy: keyed ? 'USE_EXISTING' : 'FAIL',
-              typedSearchAttributes: [
-                { key: CasePhase, value: policeOrder ? 'released_awaiting_report' : 'pre_release' },
-                { key: CaseTier, value: 'stable' },
-                { key: CaseJurisdiction, value: body.destination },
-              ],
-            }),
-          }),
-        );
-      } catch (error) {
-        // Two handovers for one person racing past the check above: the database's guard decides.
-        if (
-          error instanceof WorkflowUpdateFailedError &&
-          error.cause instanceof ApplicationFailure &&
-          error.cause.type === DUPLICATE_OPEN_CASE
-        ) {
-          throw duplicate(await readable(String(error.cause.details?.[0])));
-        }
-        throw error;
-      }
+      // A keyed retry joins the case its first attempt started, answered with the first outcome.
+      const { duplicateOf } = await openCase({ temporal, taskQueue }, input, {
+        updateId: keyed,
+        rejoin: keyed !== undefined,
+        deadline: true,
+      });
+      if (duplicateOf !== null) throw duplicate(await readable(duplicateOf));
       const row = await findCase(db.db, caseId, caller.jurisdictions, caller.role);
       if (!row) throw new Error('case recorded by the workflow is missing from the read model');
       await request.audit({ action: 'case.create', cases: [row] });

@@ -4,11 +4,11 @@ import { isWithin } from '../../../db/scope';
 import { findUserByUsername } from '../../../db/users';
 import { CaseParams, PartyBody, PartyView } from '../../../schemas/case';
 import { Problem } from '../../../schemas/problem';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { rolesFor } from '../../../schemas/access';
 import { caseFor } from '../../access';
 import { HttpProblem } from '../../errors';
-import { toPartyView } from './views';
+import { toPartyView } from '../../views';
 
 // R24: the four-party group (四方工作小组). Names and phones are personal data: read with the
 // case (audited), never logged, never in a URL.

@@ -34,11 +34,11 @@ import {
   type TimelineEntry,
 } from '../../../workflows/case-follow-up.messages';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { HttpProblem, notFound } from '../../errors';
 import { caseFor } from '../../access';
-import { sendToCase, updateIdOf } from './commands';
-import { toCaseView, toTaskView, toTimelineView } from './views';
+import { sendToCase, updateIdOf } from '../../engine';
+import { toCaseView, toTaskView, toTimelineView } from '../../views';
 
 const ActionReply = z.object({ event: TimelineEntryView, case: CaseView });
 const errors = { 400: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem };

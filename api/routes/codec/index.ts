@@ -6,10 +6,9 @@ import { isEncrypted, payloadScope } from '../../../codec/encryption-codec';
 import { findCase, findCaseJurisdiction } from '../../../db/cases';
 import { CodecPayloads } from '../../../schemas/codec';
 import { Problem } from '../../../schemas/problem';
-import type { AppDeps } from '../../app';
+import { caseIdOfWorkflowId } from '../../../workflows/case-follow-up.messages';
+import type { AppDeps } from '../../deps';
 import { HttpProblem, notFound } from '../../errors';
-
-const CASE_SCOPE = /^case-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 const fromJson = ({ payloads }: CodecPayloads): Payload[] =>
   payloads.map((p) => ({
@@ -89,7 +88,7 @@ const codecRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, payloadCod
     }
     const ids = new Set<string>();
     for (const payload of payloads) {
-      const id = CASE_SCOPE.exec(payloadScope(payload) ?? '')?.[1];
+      const id = caseIdOfWorkflowId(payloadScope(payload) ?? '');
       // A payload that names no case (encrypted before scope tags) belongs to no jurisdiction.
       if (!id) throw notFound('case for these payloads');
       ids.add(id);

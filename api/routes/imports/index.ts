@@ -23,7 +23,7 @@ import {
 } from '../../../schemas/imports';
 import { Problem } from '../../../schemas/problem';
 import { casesOf } from '../../audit';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { errorHandler, HttpProblem, notFound } from '../../errors';
 import { DEFAULT_PARSE_LIMITS, parseImport } from '../../imports/parse';
 import { CSV_TYPE, XLSX_TYPE } from '../../imports/read';

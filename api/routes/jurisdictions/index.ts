@@ -3,7 +3,7 @@ import { allJurisdictions } from '../../../db/jurisdictions';
 import { isWithin } from '../../../db/scope';
 import { ROLES } from '../../../schemas/common';
 import { JurisdictionList } from '../../../schemas/jurisdiction';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 
 // The jurisdiction tree with its names, for pickers: a handover's destination lies within the
 // caller's own (`mine`), a transfer may go anywhere. Names of places, no personal data.

@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { listNotifications } from '../../../db/notifications';
 import { NotificationList, NotificationQuery } from '../../../schemas/case';
 import { Problem } from '../../../schemas/problem';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../deps';
 import { casesOf } from '../../audit';
-import { toNotificationView } from '../cases/views';
+import { toNotificationView } from '../../views';
 
 const notificationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) => {
   app.get(

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import { ROLES } from '../../../schemas/common';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../deps';
 
 const PolicyReply = z.object({
   version: z.string(),

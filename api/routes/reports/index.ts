@@ -8,8 +8,8 @@ import {
 } from '../../../schemas/report-figures';
 import { MonthlyQuery, MonthlyReport } from '../../../schemas/reports';
 import { SERVICE_ACTIONS, SERVICE_AREAS } from '../../../schemas/services';
-import type { RouteDeps } from '../../app';
-import { scopeOf } from '../supervisor';
+import { scopeOf } from '../../access';
+import type { RouteDeps } from '../../deps';
 import { toWorkbook } from './workbook';
 
 /** A month's first instant in China Standard Time (UTC+8, no daylight saving). */

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { listCaseworkerMessages } from '../../../db/caseworker-messages';
 import { Problem } from '../../../schemas/problem';
 import { SummaryList, SummaryQuery } from '../../../schemas/summaries';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 
 const summaryRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) => {
   app.get(

@@ -19,24 +19,13 @@ import {
   StalledQuery,
   type StallReason,
 } from '../../../schemas/supervisor-board';
-import type { RouteDeps } from '../../app';
-import type { Caller } from '../../auth';
+import { scopeOf } from '../../access';
+import type { RouteDeps } from '../../deps';
 import { HttpProblem } from '../../errors';
-import { toCaseSummary } from '../cases/views';
+import { toCaseSummary } from '../../views';
 import { faultStall, taskStall } from './stalls';
 
 const DAY = 86_400_000;
-
-/** The caller's scope, narrowed to `jurisdiction` when it lies within it. */
-export function scopeOf(caller: Caller, jurisdiction?: string): string[] {
-  if (!jurisdiction) return caller.jurisdictions;
-  if (!isWithin(jurisdiction, caller.jurisdictions)) {
-    throw new HttpProblem(400, 'jurisdiction_not_yours', 'the jurisdiction is not within yours', [
-      { path: 'querystring.jurisdiction', message: `outside your jurisdictions: ${jurisdiction}` },
-    ]);
-  }
-  return [jurisdiction];
-}
 
 const rate = (numerator: number, denominator: number) => ({
   value: denominator === 0 ? null : Math.round((numerator / denominator) * 10_000) / 10_000,

@@ -3,9 +3,9 @@ import { inbox } from '../../../db/tasks';
 import { InboxQuery, TaskList } from '../../../schemas/case';
 import { ROLES } from '../../../schemas/common';
 import { Problem } from '../../../schemas/problem';
-import type { RouteDeps } from '../../app';
+import type { RouteDeps } from '../../deps';
 import { casesOf } from '../../audit';
-import { toTaskView } from '../cases/views';
+import { toTaskView } from '../../views';
 
 const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, clock }) => {
   app.get(

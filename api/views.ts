@@ -1,10 +1,9 @@
-import type { CaseRow, NotificationRow, PartyRow, TaskRow, TimelineRow } from '../../../db/schema';
-import type { CaseSummary, CaseView, PartyView, ServicePlanLine, TaskView } from '../../../schemas/case';
-import { SERVICE_AREAS, type ServiceAction, type ServiceArea } from '../../../schemas/services';
-import type { Role } from '../../../schemas/common';
-import { maskIdNumber } from '../../../schemas/id-number';
-import { instantOf } from '../../../schemas/time-bounds';
-import { HttpProblem } from '../../errors';
+import type { CaseRow, NotificationRow, PartyRow, TaskRow, TimelineRow } from '../db/schema';
+import type { CaseSummary, CaseView, PartyView, ServicePlanLine, TaskView } from '../schemas/case';
+import { SERVICE_AREAS, type ServiceAction, type ServiceArea } from '../schemas/services';
+import type { Role } from '../schemas/common';
+import { maskIdNumber } from '../schemas/id-number';
+import { HttpProblem } from './errors';
 
 // Who sees a person's ID number in full: those who must identify the person (the liaison at the
 // facility, the caseworker at the gate and at home, the police). Supervisors manage the case
@@ -108,8 +107,6 @@ export function toCaseSummary(row: CaseRow, role: Role): CaseSummary {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A task past its due time reads as overdue even before the engine's escalation has run. */
 export function toTaskView(row: TaskRow, now: Date): TaskView {
   const overdue = row.status === 'overdue' || (row.status === 'open' && row.dueAt < now);
@@ -188,21 +185,4 @@ export function toServicePlan(entries: Pick<TimelineRow, 'type' | 'at' | 'data'>
     lines.set(area, line);
   }
   return SERVICE_AREAS.flatMap((area) => lines.get(area) ?? []);
-}
-
-/** An opaque cursor over (createdAt, id), the list's order. */
-export function encodeCursor(row: CaseRow): string {
-  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    // The same bounds as any client timestamp (api.md "Time bounds"): a forged year 0 is a 400.
-    const at = instantOf(createdAt);
-    if (typeof id !== 'string' || !UUID.test(id) || at === null) return null;
-    return { createdAt: new Date(at), id };
-  } catch {
-    return null;
-  }
 }
