@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client';
 import { allJurisdictions } from '../../db/jurisdictions';
+// eslint-disable-next-line no-restricted-imports -- the console's Chinese words, plain data: paper names a code as the screen does
 import { zhCN } from '../../web/src/i18n/zh-CN';
 
 // Files for people outside the system (spreadsheets, printed forms) speak Chinese: the words come
