@@ -28,7 +28,7 @@ import {
   DUPLICATE_OPEN_CASE,
   openCaseUpdate,
   type CaseInput,
-} from '../../workflows/case-follow-up.messages';
+} from '../../workflows/case/messages';
 import { CaseAssignee, CaseJurisdiction, CasePhase, CaseTier } from '../../workflows/search-attributes';
 
 export interface ImportRunnerDeps {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { hashPassword } from '../../api/passwords';
 import { upsertUser } from '../../db/users';
 import { DEMO_PASSWORD } from '../../scripts/demo-data';
-import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
+import { caseWorkflowId } from '../../workflows/case/messages';
 import { DELEGATION_ENDS_WITH_CASE } from '../../workflows/case/transfer';
 import { saveFixture } from '../helpers/activity-inputs';
 import { historiesOfRuns, historyToFixture } from '../helpers/histories';

@@ -1,6 +1,6 @@
 import { loadPolicy } from '../../config/policy';
-import type { CaseInput } from '../../workflows/case-follow-up.messages';
-import { CaseState } from '../../workflows/case-state';
+import type { CaseInput } from '../../workflows/case/messages';
+import { CaseState } from '../../workflows/case/state';
 import { handover } from '../helpers/fixtures';
 import { POLICIES } from '../helpers/system';
 

@@ -1,7 +1,7 @@
 import { loadPolicy, parsePolicy, type Policy } from '../../config/policy';
 import type { EventBody } from '../../schemas/events';
-import type { CaseInput } from '../../workflows/case-follow-up.messages';
-import { CaseState } from '../../workflows/case-state';
+import type { CaseInput } from '../../workflows/case/messages';
+import { CaseState } from '../../workflows/case/state';
 import { handover } from '../helpers/fixtures';
 import { POLICIES } from '../helpers/system';
 

@@ -14,7 +14,7 @@ import type {
   TaskKind,
   TaskState,
   TimelineEntry,
-} from '../case-follow-up.messages';
+} from './messages';
 
 // What every rule of workflows/case/ works on: the case's data, and the few verbs they share
 // (tasks, the timeline, notifications, the phase). No rule lives here.

@@ -1,6 +1,6 @@
 import { UPDATES } from '../../schemas/catalogue';
 import type { Refusal } from '../../schemas/refusal-codes';
-import type { Actor, TaskState, TimelineEntry } from '../case-follow-up.messages';
+import type { Actor, TaskState, TimelineEntry } from './messages';
 import { iso, isOpen, no, type CaseCore } from './core';
 import { within } from './deadlines';
 import { delegationEndsWithCase } from './transfer';

@@ -1,5 +1,5 @@
 import { TASKS } from '../../schemas/catalogue';
-import type { Recipient, TaskState } from '../case-follow-up.messages';
+import type { Recipient, TaskState } from './messages';
 import { isOpen, type CaseCore } from './core';
 import { changeTier } from './tier';
 

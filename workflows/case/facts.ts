@@ -1,7 +1,7 @@
 import { DEFAULT_TIME_ZONE, wallClock } from '../../schemas/due';
 import type { EventBody } from '../../schemas/events';
 import type { Refusal } from '../../schemas/refusal-codes';
-import type { TimelineEntry } from '../case-follow-up.messages';
+import type { TimelineEntry } from './messages';
 import { iso, no, type CaseCore } from './core';
 
 // R28: one fact, counted once (api.md v1.2 "The same fact once"). The counters of R12 decide

@@ -1,7 +1,7 @@
 import { UPDATES } from '../../schemas/catalogue';
 import type { Refusal } from '../../schemas/refusal-codes';
 import { instantOf } from '../../schemas/time-bounds';
-import type { Actor, TimelineEntry } from '../case-follow-up.messages';
+import type { Actor, TimelineEntry } from './messages';
 import { iso, isOpen, no, type CaseCore } from './core';
 
 // Who does the case's work and by when: the supervisor assigns a caseworker, or gives a task

@@ -1,5 +1,5 @@
 import type { Tier } from '../../schemas/common';
-import type { Actor, TimelineEntry } from '../case-follow-up.messages';
+import type { Actor, TimelineEntry } from './messages';
 import { no, type CaseCore } from './core';
 import { within } from './deadlines';
 import { testInterval } from './term';

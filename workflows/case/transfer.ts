@@ -1,6 +1,6 @@
 import { UPDATES } from '../../schemas/catalogue';
 import type { Refusal } from '../../schemas/refusal-codes';
-import type { Actor, TimelineEntry } from '../case-follow-up.messages';
+import type { Actor, TimelineEntry } from './messages';
 import { no, PHASE_WORDS, type CaseCore } from './core';
 import { within } from './deadlines';
 import { startTerm } from './term';

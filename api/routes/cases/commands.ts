@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
-import { caseWorkflowId, COMMAND_REFUSED } from '../../../workflows/case-follow-up.messages';
+import { caseWorkflowId, COMMAND_REFUSED } from '../../../workflows/case/messages';
 import { REFUSAL_CODES, type RefusalCode } from '../../../schemas/refusal-codes';
 import { HttpProblem } from '../../errors';
 

@@ -23,7 +23,7 @@ import {
   DUPLICATE_OPEN_CASE,
   openCaseUpdate,
   type CaseInput,
-} from '../../../workflows/case-follow-up.messages';
+} from '../../../workflows/case/messages';
 import { CaseJurisdiction, CasePhase, CaseTier } from '../../../workflows/search-attributes';
 import type { RouteDeps } from '../../app';
 import { rolesFor } from '../../../schemas/access';

@@ -1,7 +1,7 @@
-import { EVENTS, PRE_RELEASE } from '../schemas/catalogue';
-import type { Phase, Tier } from '../schemas/common';
-import type { EventBody } from '../schemas/events';
-import type { Refusal } from '../schemas/refusal-codes';
+import { EVENTS, PRE_RELEASE } from '../../schemas/catalogue';
+import type { Phase, Tier } from '../../schemas/common';
+import type { EventBody } from '../../schemas/events';
+import type { Refusal } from '../../schemas/refusal-codes';
 import type {
   Actor,
   CaseRunInput,
@@ -10,23 +10,23 @@ import type {
   CaseStatus,
   CaseSync,
   TimelineEntry,
-} from './case-follow-up.messages';
-import { CaseCore, isOpen, no, PHASE_WORDS } from './case/core';
-import * as end from './case/end';
-import { contactMade, escalateDue } from './case/escalation';
-import * as facts from './case/facts';
-import * as opening from './case/opening';
-import * as out from './case/outbox';
-import { pause, resume } from './case/pause';
-import { serviceRecorded } from './case/services';
-import * as tasks from './case/tasks';
-import { agreementSigned, nextUnannouncedDrawAt, schedule, startTerm } from './case/term';
-import * as tier from './case/tier';
-import { outOfBounds, tooEarly } from './case/time-bounds';
-import * as transfer from './case/transfer';
-import { absenceFound, testResult } from './case/violations';
+} from './messages';
+import { CaseCore, isOpen, no, PHASE_WORDS } from './core';
+import * as end from './end';
+import { contactMade, escalateDue } from './escalation';
+import * as facts from './facts';
+import * as opening from './opening';
+import * as out from './outbox';
+import { pause, resume } from './pause';
+import { serviceRecorded } from './services';
+import * as tasks from './tasks';
+import { agreementSigned, nextUnannouncedDrawAt, schedule, startTerm } from './term';
+import * as tier from './tier';
+import { outOfBounds, tooEarly } from './time-bounds';
+import * as transfer from './transfer';
+import { absenceFound, testResult } from './violations';
 
-export type { CaseData } from './case/core';
+export type { CaseData } from './core';
 
 // The façade the workflow uses: the case's state and, by command and by time, which rule of
 // domain.md moves it. Each rule's code sits in one file of workflows/case/ (see its README

@@ -1,5 +1,5 @@
-import type { CaseSync } from './case-follow-up.messages';
-import type { CaseState } from './case-state';
+import type { CaseSync } from './messages';
+import type { CaseState } from './state';
 
 /**
  * The case's read model as of now, whole (readModelQuery, `npm run resync`): the projection and

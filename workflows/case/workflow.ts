@@ -13,8 +13,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
-import type { CaseActivities } from '../activities';
-import type { Refusal } from '../schemas/refusal-codes';
+import type { CaseActivities } from '../../activities';
+import type { Refusal } from '../../schemas/refusal-codes';
 import {
   approveEndOfControlUpdate,
   assignUpdate,
@@ -37,11 +37,11 @@ import {
   type CaseSync,
   type ContinuedCaseInput,
   type RuleOpening,
-} from './case-follow-up.messages';
-import { newBuildIsCurrent } from './versioning';
-import { CaseState } from './case-state';
+} from './messages';
+import { newBuildIsCurrent } from '../versioning';
+import { CaseState } from './state';
 import { readModel } from './read-model';
-import { CaseAssignee, CaseJurisdiction, CaseNextDueAt, CasePhase, CaseTier } from './search-attributes';
+import { CaseAssignee, CaseJurisdiction, CaseNextDueAt, CasePhase, CaseTier } from '../search-attributes';
 
 const { recordCase, syncCase } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30 seconds',

@@ -1,12 +1,12 @@
 // The contract of the case workflow: what the API may send and ask. The API imports this
 // file, never the workflow implementation or the activities.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Policy } from '../config/policy';
-import type { CreateCaseBody } from '../schemas/case';
-import type { Phase, Role, Tier } from '../schemas/common';
-import type { NotificationReason, Recipient, TaskKind } from '../schemas/catalogue';
-import type { EventBody } from '../schemas/events';
-import type { CaseData } from './case-state';
+import type { Policy } from '../../config/policy';
+import type { CreateCaseBody } from '../../schemas/case';
+import type { Phase, Role, Tier } from '../../schemas/common';
+import type { NotificationReason, Recipient, TaskKind } from '../../schemas/catalogue';
+import type { EventBody } from '../../schemas/events';
+import type { CaseData } from './state';
 
 export const CASE_WORKFLOW_TYPE = 'caseFollowUp';
 
@@ -93,7 +93,7 @@ export interface Actor {
 }
 
 // The task kinds, recipients and reasons are the catalogue's (schemas/catalogue.ts).
-export { TASK_KINDS, type NotificationReason, type Recipient, type TaskKind } from '../schemas/catalogue';
+export { TASK_KINDS, type NotificationReason, type Recipient, type TaskKind } from '../../schemas/catalogue';
 
 export interface TaskState {
   id: string;
