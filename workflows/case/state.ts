@@ -26,8 +26,6 @@ import { outOfBounds, tooEarly } from './time-bounds';
 import * as transfer from './transfer';
 import { absenceFound, testResult } from './violations';
 
-export type { CaseData } from './core';
-
 // The façade the workflow uses: the case's state and, by command and by time, which rule of
 // domain.md moves it. Each rule's code sits in one file of workflows/case/ (see its README
 // section in workflows/README.md); plain code with the time passed in, so unit tests drive it
