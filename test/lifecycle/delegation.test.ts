@@ -3,7 +3,7 @@ import { hashPassword } from '../../api/passwords';
 import { upsertUser } from '../../db/users';
 import { DEMO_PASSWORD } from '../../scripts/demo-data';
 import { caseWorkflowId } from '../../workflows/case/messages';
-import { DELEGATION_ENDS_WITH_CASE } from '../../workflows/case/transfer';
+import { DELEGATION_ENDS_WITH_CASE } from '../../workflows/patches';
 import { saveFixture } from '../helpers/activity-inputs';
 import { historiesOfRuns, historyToFixture } from '../helpers/histories';
 import { lifecycle } from '../helpers/lifecycle';

@@ -15,20 +15,10 @@ import type {
   TaskState,
   TimelineEntry,
 } from './messages';
+import { EXTENSION_BOUNDED, FACTS_COUNTED_ONCE } from '../patches';
 
 // What every rule of workflows/case/ works on: the case's data, and the few verbs they share
 // (tasks, the timeline, notifications, the phase). No rule lives here.
-
-/**
- * Patch id (workflows/README.md): absences and refused or missed tests are remembered, and the
- * same one again is refused with 409 already_recorded (R28, workflows/case/facts.ts).
- */
-export const FACTS_COUNTED_ONCE = 'facts-counted-once';
-/**
- * Patch id: `extend` goes no further than the policy's deadlines.maxExtension after the task's
- * due time, nor past the term's end (422 extension_too_long, workflows/case/tasks.ts).
- */
-export const EXTENSION_BOUNDED = 'extension-bounded';
 
 export const no = (code: RefusalCode, detail: string, field?: string): Refusal =>
   field ? { code, detail, field } : { code, detail };

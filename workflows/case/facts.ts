@@ -7,7 +7,7 @@ import { iso, no, type CaseCore } from './core';
 // R28: one fact, counted once (api.md v1.2 "The same fact once"). The counters of R12 decide
 // when the police are told, so an absence recorded again (a second caseworker, a resend without
 // an Idempotency-Key) and a second refused or missed test on the same policy day are refused
-// with the event already recorded, before they can count (patch FACTS_COUNTED_ONCE, core.ts).
+// with the event already recorded, before they can count (patch FACTS_COUNTED_ONCE, workflows/patches.ts).
 
 const emptyFacts = (): Facts => ({ absences: [], refusedTestDays: [] });
 

@@ -42,6 +42,13 @@ import { newBuildIsCurrent } from '../versioning';
 import { CaseState } from './state';
 import { readModel } from './read-model';
 import { CaseAssignee, CaseJurisdiction, CaseNextDueAt, CasePhase, CaseTier } from '../search-attributes';
+import {
+  COMMANDS_WAIT_FOR_THE_RECORD,
+  END_OF_CONTROL_AWAITS_APPROVAL,
+  FAILED_SYNC_DOES_NOT_BLOCK,
+  REPEATED_COMMAND_ANSWERED,
+  SYNC_IN_WORKFLOW_TASK,
+} from '../patches';
 
 const { recordCase, syncCase } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30 seconds',
@@ -67,24 +74,6 @@ const { deliverNotification } = proxyActivities<CaseActivities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
-/** Patch id (workflows/README.md): commands that arrive before the case is recorded wait for it. */
-const COMMANDS_WAIT_FOR_THE_RECORD = 'commands-wait-for-the-record';
-/** Patch id: a case closed before R19 fell due stays open to its approval, instead of ending with the task open. */
-const END_OF_CONTROL_AWAITS_APPROVAL = 'end-of-control-awaits-approval';
-/** Patch id: a batch the read model can never take fails its own command only, not every later one. */
-const FAILED_SYNC_DOES_NOT_BLOCK = 'failed-sync-does-not-block';
-/**
- * Patch id: the record and every read-model batch are written by local activities in the workflow
- * task that made them, search attributes are upserted only when they change, and the run
- * continues as new on the engine's own cadence carrying a typed snapshot without the person.
- */
-const SYNC_IN_WORKFLOW_TASK = 'sync-in-workflow-task';
-
-/**
- * Patch id: a command whose update id was applied in an earlier run (a retry after a 503 with the
- * same Idempotency-Key, arriving after a continue-as-new) gets the first answer again.
- */
-const REPEATED_COMMAND_ANSWERED = 'repeated-command-answered';
 /** How many applied commands a run remembers, and for how long (the API keeps replies 24 h). */
 const APPLIED_KEPT = 32;
 const APPLIED_KEPT_MS = 24 * 3_600_000;
