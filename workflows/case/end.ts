@@ -14,6 +14,11 @@ export function finished(c: CaseCore): boolean {
   return c.d.phase === 'closed' && (c.d.abstinenceSince === null || c.d.endOfControlProposed);
 }
 
+/** R19: finished but for the proposal the supervisor has not approved yet. */
+export function awaitingApproval(c: CaseCore): boolean {
+  return finished(c) && c.open('end_of_control_proposal') !== undefined;
+}
+
 export function abstinenceEndsAt(c: CaseCore): number | null {
   return c.d.abstinenceSince === null ? null : c.d.abstinenceSince + c.policy.endOfControlAfterAbstinence;
 }

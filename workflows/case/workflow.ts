@@ -1,78 +1,42 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
   continueAsNew,
   currentUpdateInfo,
   patched,
-  proxyActivities,
-  proxyLocalActivities,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
-import type { CaseActivities } from '../../activities';
 import type { Refusal } from '../../schemas/refusal-codes';
-import {
-  approveEndOfControlUpdate,
-  assignUpdate,
-  caseStatusQuery,
-  closeUpdate,
-  COMMAND_REFUSED,
-  delegateUpdate,
-  DUPLICATE_OPEN_CASE,
-  endDelegationUpdate,
-  extendTaskUpdate,
-  openCaseUpdate,
-  readModelQuery,
-  recordEventUpdate,
-  setTierUpdate,
-  transferUpdate,
-  type CaseInput,
-  type CaseOutcome,
-  type CaseProjection,
-  type CaseRunInput,
-  type CaseSync,
-  type ContinuedCaseInput,
-  type RuleOpening,
-} from './messages';
-import { newBuildIsCurrent } from '../versioning';
-import { CaseState } from './state';
-import { readModel } from './read-model';
-import { CaseAssignee, CaseJurisdiction, CaseNextDueAt, CasePhase, CaseTier } from '../search-attributes';
 import {
   COMMANDS_WAIT_FOR_THE_RECORD,
   END_OF_CONTROL_AWAITS_APPROVAL,
-  FAILED_SYNC_DOES_NOT_BLOCK,
   REPEATED_COMMAND_ANSWERED,
   SYNC_IN_WORKFLOW_TASK,
 } from '../patches';
-
-const { recordCase, syncCase } = proxyActivities<CaseActivities>({
-  startToCloseTimeout: '30 seconds',
-  // A database outage is waited out, never dropped: retried with backoff until it returns.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-/**
- * The same two writes inside the workflow task (patch SYNC_IN_WORKFLOW_TASK): a command is
- * answered in the task that applied it. Short attempts, retried in the worker; backoffs longer
- * than `localRetryThreshold` wait on a timer. Bounded: past `scheduleToCloseTimeout` (a database
- * outage) the write goes on as the ordinary activity above, which waits the outage out.
- */
-const local = proxyLocalActivities<CaseActivities>({
-  startToCloseTimeout: '3 seconds',
-  scheduleToCloseTimeout: '15 seconds',
-  localRetryThreshold: '2 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds' },
-});
-
-const { deliverNotification } = proxyActivities<CaseActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-});
+import { newBuildIsCurrent } from '../versioning';
+import { COMMANDS, type AnyCommand } from './commands';
+import { awaitingApproval, finished } from './end';
+import { Journal } from './journal';
+import {
+  caseStatusQuery,
+  COMMAND_REFUSED,
+  DUPLICATE_OPEN_CASE,
+  openCaseUpdate,
+  readModelQuery,
+  type Actor,
+  type CaseInput,
+  type CaseOutcome,
+  type CaseRunInput,
+  type ContinuedCaseInput,
+  type RuleOpening,
+  type TimelineEntry,
+} from './messages';
+import * as opening from './opening';
+import { snapshot } from './outbox';
+import { readModel } from './read-model';
+import { CaseState } from './state';
 
 /** How many applied commands a run remembers, and for how long (the API keeps replies 24 h). */
 const APPLIED_KEPT = 32;
@@ -83,21 +47,6 @@ const APPLIED_KEPT_MS = 24 * 3_600_000;
  * at 4,096): one loop turn or command adds a few dozen at most, so a run stays well under 800.
  */
 export const HISTORY_EVENTS_BUDGET = 500;
-
-/** A local write first; if it cannot finish in its bounds (not a data error), the durable activity. */
-async function written<A extends unknown[], R>(
-  fast: (...args: A) => Promise<R>,
-  durable: (...args: A) => Promise<R>,
-  ...args: A
-): Promise<R> {
-  try {
-    return await fast(...args);
-  } catch (error) {
-    const cause = error instanceof ActivityFailure ? error.cause : undefined;
-    if (cause instanceof ApplicationFailure && cause.nonRetryable) throw error;
-    return durable(...args);
-  }
-}
 
 /** What the rules need of the opening; the person stays in the read model. */
 function ruleOpening(input: CaseRunInput): RuleOpening {
@@ -139,12 +88,12 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
   setHandler(caseStatusQuery, () => state.status());
   setHandler(readModelQuery, () => readModel(state, input.caseId, Date.now()));
   setHandler(openCaseUpdate, async () => {
-    await condition(() => state.opening !== 'pending');
-    if (state.opening === 'duplicate') {
+    await condition(() => state.d.opening !== 'pending');
+    if (state.d.opening === 'duplicate') {
       throw ApplicationFailure.create({
         type: DUPLICATE_OPEN_CASE,
         message: 'this person already has an open case',
-        details: [state.duplicateOf],
+        details: [state.d.duplicateOf],
         nonRetryable: true,
       });
     }
@@ -160,7 +109,7 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
     const earlier = appliedBefore();
     if (earlier && patched(REPEATED_COMMAND_ANSWERED)) return Promise.resolve(earlier.result as T);
     const apply = () => remember(change());
-    return state.opening === 'recorded'
+    return state.d.opening === 'recorded'
       ? journal.write(apply)
       : afterRecord(check).then(() => journal.write(apply));
   };
@@ -181,8 +130,8 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
   const unlessRepeated = (refusal: Refusal | null) => (appliedBefore() ? null : refusal);
   async function afterRecord(check: () => Refusal | null): Promise<void> {
     if (!patched(COMMANDS_WAIT_FOR_THE_RECORD)) return;
-    await condition(() => state.opening !== 'pending');
-    if (state.opening === 'duplicate')
+    await condition(() => state.d.opening !== 'pending');
+    if (state.d.opening === 'duplicate')
       refuse({
         code: 'duplicate_open_case',
         detail: 'this handover was not opened: the person already has an open case',
@@ -190,113 +139,33 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
     refuse(check());
   }
 
-  setHandler(
-    recordEventUpdate,
-    (event, actor) =>
-      command(
-        () => state.refusal(event, Date.now()),
-        () => state.record(event, actor, Date.now()),
-      ),
-    {
-      validator: (event, _actor) => refuse(unlessRepeated(state.refusal(event, Date.now()))),
-    },
-  );
-  setHandler(
-    transferUpdate,
-    (c, actor) =>
-      command(
-        () => state.refusalToTransfer(c.to),
-        () => state.transfer(c.to, c.reason, actor, Date.now()),
-      ),
-    {
-      validator: (c, _actor) => refuse(unlessRepeated(state.refusalToTransfer(c.to))),
-    },
-  );
-  setHandler(
-    delegateUpdate,
-    (c, actor) =>
-      command(
-        () => state.refusalToDelegate(c.to),
-        () => state.delegate(c.to, c.reason, actor, Date.now()),
-      ),
-    { validator: (c, _actor) => refuse(unlessRepeated(state.refusalToDelegate(c.to))) },
-  );
-  setHandler(
-    endDelegationUpdate,
-    (c, actor) =>
-      command(
-        () => state.refusalToEndDelegation(),
-        () => state.endDelegation(c.reason, actor, Date.now()),
-      ),
-    { validator: (_c, _actor) => refuse(unlessRepeated(state.refusalToEndDelegation())) },
-  );
-  setHandler(
-    closeUpdate,
-    (c, actor) =>
-      command(
-        () => state.refusalToClose(),
-        () => state.closeBySupervisor(c.reason, actor, Date.now()),
-      ),
-    {
-      validator: (_c, _actor) => refuse(unlessRepeated(state.refusalToClose())),
-    },
-  );
-  setHandler(
-    setTierUpdate,
-    (c, actor) =>
-      command(
-        () => state.refusalToSetTier(),
-        () => state.setTier(c.tier, c.reason, actor, Date.now()),
-      ),
-    {
-      validator: (_c, _actor) => refuse(unlessRepeated(state.refusalToSetTier())),
-    },
-  );
-  setHandler(
-    assignUpdate,
-    (c, actor) =>
-      command(
-        () => state.refusalToAssign(),
-        () => state.assign(c.caseworker, actor, Date.now()),
-      ),
-    {
-      validator: (_c, _actor) => refuse(unlessRepeated(state.refusalToAssign())),
-    },
-  );
-  setHandler(
-    extendTaskUpdate,
-    (c, actor) =>
-      command(
-        () => state.refusalToExtend(c.taskId, c.until, Date.now()),
-        () => state.extendTask(c.taskId, Date.parse(c.until), c.reason, actor, Date.now()),
-      ),
-    {
-      validator: (c, _actor) => refuse(unlessRepeated(state.refusalToExtend(c.taskId, c.until, Date.now()))),
-    },
-  );
-  setHandler(
-    approveEndOfControlUpdate,
-    (c, actor) =>
-      command(
-        () => state.refusalToApproveEndOfControl(),
-        () => state.approveEndOfControl(c.note, actor, Date.now()),
-      ),
-    { validator: (_c, _actor) => refuse(unlessRepeated(state.refusalToApproveEndOfControl())) },
-  );
+  /** Every command of the case (commands.ts), each answered as above. */
+  function handle(row: AnyCommand): void {
+    setHandler<TimelineEntry, [never, Actor], AnyCommand['update']>(
+      row.update,
+      (args, actor) =>
+        command(
+          () => row.refusal(state, args, Date.now()),
+          () => row.apply(state, args, actor, Date.now()),
+        ),
+      { validator: (args, _actor) => refuse(unlessRepeated(row.refusal(state, args, Date.now()))) },
+    );
+  }
+  for (const row of COMMANDS) handle(row);
 
   if (isFirstRun(input)) {
-    const recorded = await (fast ? written(local.recordCase, recordCase, input) : recordCase(input));
+    const recorded = await journal.record(input);
     if (recorded.status === 'duplicate') {
-      state.rejectAsDuplicate(recorded.existingCaseId);
+      opening.rejectAsDuplicate(state, recorded.existingCaseId);
       await condition(allHandlersFinished);
       return { outcome: 'rejected_duplicate', existingCaseId: recorded.existingCaseId };
     }
-    if (input.imported) state.importedStart(Date.now());
-    else state.recorded(Date.now());
+    if (input.imported) opening.importedStart(state, Date.now());
+    else opening.recorded(state, Date.now());
     await journal.flush();
   }
 
-  const done = () => state.finished && !(state.awaitingApproval && patched(END_OF_CONTROL_AWAITS_APPROVAL));
+  const done = () => finished(state) && !(awaitingApproval(state) && patched(END_OF_CONTROL_AWAITS_APPROVAL));
   let turns = 0;
   while (!done()) {
     const seen = state.version;
@@ -328,7 +197,7 @@ export async function caseFollowUp(input: CaseRunInput): Promise<CaseOutcome> {
     } else if (workflowInfo().continueAsNewSuggested || knob) {
       await condition(allHandlersFinished);
       await journal.settled();
-      return continueAsNew<typeof caseFollowUp>({ ...(input as CaseInput), snapshot: state.snapshot() });
+      return continueAsNew<typeof caseFollowUp>({ ...(input as CaseInput), snapshot: snapshot(state) });
     }
   }
   await condition(allHandlersFinished);
@@ -344,120 +213,9 @@ function continued(input: CaseRunInput, state: CaseState): ContinuedCaseInput {
     openedBy: input.openedBy,
     openedAt: input.openedAt,
     policy: input.policy,
-    snapshot: { v: 1, data: state.snapshot() as unknown as ContinuedCaseInput['snapshot']['data'] },
+    snapshot: { v: 1, data: snapshot(state) as unknown as ContinuedCaseInput['snapshot']['data'] },
   };
   if (input.imported) next.imported = input.imported;
   if (input.continueAsNewAfter !== undefined) next.continueAsNewAfter = input.continueAsNewAfter;
   return next;
-}
-
-/** The search attributes a projection shows (never personal data, R21). */
-function shown(p: CaseProjection): SearchAttributePair[] {
-  return [
-    { key: CasePhase, value: p.phase },
-    { key: CaseTier, value: p.tier },
-    { key: CaseJurisdiction, value: p.jurisdiction },
-    { key: CaseAssignee, value: p.assignee },
-    { key: CaseNextDueAt, value: p.nextDueAt === null ? null : new Date(p.nextDueAt) },
-  ] as SearchAttributePair[];
-}
-
-/** A search attribute's value as a comparable string; null when unset. */
-function comparable(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return value instanceof Date ? value.toISOString() : String(value);
-}
-
-/**
- * Keeps the read model in step: every change goes out in order as one idempotent batch
- * (syncCase), then its notifications are delivered in the background. A command's reply waits
- * for its batch, so a read right after it sees the change. Once patched (SYNC_IN_WORKFLOW_TASK),
- * the batch is a local activity in the same workflow task, and only changed search attributes
- * are upserted.
- */
-class Journal {
-  private chain: Promise<void> = Promise.resolve();
-  /** Batches and deliveries started and not yet finished. */
-  private inFlight = 0;
-  /** The search attributes as last upserted (or carried into this run), by name. */
-  private readonly upserted = new Map<string, string | null>();
-
-  constructor(
-    private readonly state: CaseState,
-    private readonly fast: boolean,
-  ) {
-    if (!fast) return;
-    const carried: TypedSearchAttributes = workflowInfo().typedSearchAttributes;
-    for (const { key } of shown(state.projection()))
-      this.upserted.set(key.name, comparable(carried.get(key)));
-  }
-
-  async write<T>(change: () => T): Promise<T> {
-    const result = change();
-    await (this.send() ?? this.chain);
-    return result;
-  }
-
-  /** Everything so far on its way; resolves once written (never rejects once patched). */
-  flush(): Promise<void> {
-    void this.send();
-    return this.chain;
-  }
-
-  /** Nothing being written or delivered. */
-  idle(): boolean {
-    return this.inFlight === 0;
-  }
-
-  /**
-   * Sends the pending batch, if any; the promise is that batch's own outcome. Once patched, a
-   * batch that fails for good (syncCase's DataException, recorded as engine_failing) fails only
-   * the command that made it: later batches and their notifications go on (issue 13).
-   */
-  private send(): Promise<void> | null {
-    const batch = this.state.drain(Date.now());
-    if (!batch) return null;
-    const synced = this.chain.then(() => this.sync(batch));
-    const isolated = this.fast || patched(FAILED_SYNC_DOES_NOT_BLOCK);
-    this.chain = isolated ? synced.catch(() => undefined) : synced;
-    this.track(synced);
-    this.showSearchAttributes(batch.projection);
-    for (const notification of batch.notifications) {
-      const after = isolated ? synced : this.chain;
-      this.track(after.then(() => deliverNotification(notification.id)));
-    }
-    return synced;
-  }
-
-  private sync(batch: CaseSync): Promise<void> {
-    return this.fast ? written(local.syncCase, syncCase, batch) : syncCase(batch);
-  }
-
-  /**
-   * Counts a write or delivery until it settles. Every such promise is handled here: a delivery
-   * that fails for good (its notification missing) must not be an unhandled rejection, which
-   * fails the workflow task on every retry and stalls the case for good.
-   */
-  private track(work: Promise<void>): void {
-    this.inFlight += 1;
-    void work.then(
-      () => void (this.inFlight -= 1),
-      () => void (this.inFlight -= 1),
-    );
-  }
-
-  private showSearchAttributes(p: CaseProjection): void {
-    const pairs = shown(p);
-    if (!this.fast) return upsertSearchAttributes(pairs);
-    const changed = pairs.filter(({ key, value }) => this.upserted.get(key.name) !== comparable(value));
-    if (!changed.length) return;
-    for (const { key, value } of changed) this.upserted.set(key.name, comparable(value));
-    upsertSearchAttributes(changed);
-  }
-
-  /** Everything written and delivered: before continue-as-new or the end. */
-  async settled(): Promise<void> {
-    await this.chain;
-    await condition(() => this.inFlight === 0);
-  }
 }
