@@ -39,7 +39,7 @@ describe('workflows/patches.ts', () => {
       .filter((file) => !file.endsWith('patches.ts'))
       .flatMap((file) => [...readFileSync(join(root, file), 'utf8').matchAll(/\bpatched\(([^)]*)\)/g)])
       .map((m) => m[1]!.trim())
-      .filter((arg) => arg !== 'id' && arg !== '');
+      .filter((arg) => arg !== '' && !/^id\b/.test(arg)); // CaseCore.patched(id) passes one on
     expect(calls.length).toBeGreaterThanOrEqual(12);
     expect(calls.filter((arg) => !names.has(arg))).toEqual([]);
     expect([...names].filter((name) => !calls.includes(name))).toEqual([]);
