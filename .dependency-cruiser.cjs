@@ -126,8 +126,6 @@ module.exports = {
         path: inRooms('workflows'),
         pathNot: [
           '^workflows/case/messages\\.ts$',
-          // The contract's name before issue 26 moved the case workflow into workflows/case/.
-          '^workflows/case-follow-up\\.messages\\.ts$',
           '^workflows/(daily-rounds\\.messages|search-attributes|trace-propagation)\\.ts$',
         ],
       },

@@ -98,7 +98,6 @@ const requiresOfScriptsOrWeb = (depth) => {
 const WORKFLOW_CONTRACTS = [
   'workflows/case/messages',
   // The contract's name before issue 26 moved the case workflow into workflows/case/.
-  'workflows/case-follow-up.messages',
   'workflows/daily-rounds.messages',
   'workflows/search-attributes',
   'workflows/trace-propagation',

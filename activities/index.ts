@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { CaseInput } from '../workflows/case-follow-up.messages';
-import type { CaseSync } from '../workflows/case-follow-up.messages';
+import type { CaseInput } from '../workflows/case/messages';
+import type { CaseSync } from '../workflows/case/messages';
 import { insertCase, type InsertCaseResult } from '../db/cases';
 import { applyCaseSync, countAttempt, findNotification, markDelivered } from '../db/case-sync';
 import type { Db } from '../db/client';

@@ -17,12 +17,12 @@ import {
   DUPLICATE_OPEN_CASE,
   openCaseUpdate,
   type CaseInput,
-} from '../workflows/case-follow-up.messages';
+} from '../workflows/case/messages';
 import { CaseAssignee, CaseJurisdiction, CasePhase, CaseTier } from '../workflows/search-attributes';
 import { HttpProblem } from './errors';
 
 // The one door from the API to the engine: a case is opened and sent its commands here, through
-// the workflow's contract (workflows/case-follow-up.messages.ts) and nothing else of it.
+// the workflow's contract (workflows/case/messages.ts) and nothing else of it.
 
 // How long a user waits for the engine to confirm a command before being told to look later.
 export const COMMAND_TIMEOUT_MS = 20_000;

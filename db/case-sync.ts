@@ -1,7 +1,7 @@
 import { and, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { cases, notifications, tasks, timeline } from './schema';
-import type { CaseSync } from '../workflows/case-follow-up.messages';
+import type { CaseSync } from '../workflows/case/messages';
 
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 

@@ -28,7 +28,7 @@ const outOfRange = (message: string) => ({ message, params: { code: 'occurred_at
  * ISO-8601 timestamp with an offset, as the API contract requires, naming a real instant within
  * api.md "Time bounds" (schemas/time-bounds.ts); outside them the refusal's code is
  * `occurred_at_out_of_range` (422 in a body, 400 in a query). Whether a time lies in the future
- * is the workflow's to say, by the engine's clock (case-state.ts).
+ * is the workflow's to say, by the engine's clock (workflows/case/time-bounds.ts).
  */
 export const Timestamp = z
   .string()

@@ -5,7 +5,7 @@ import { appendAudit } from '../db/audit/chain';
 import { applyCaseSync } from '../db/case-sync';
 import type { Db } from '../db/client';
 import { cases } from '../db/schema';
-import { caseWorkflowId, readModelQuery } from '../workflows/case-follow-up.messages';
+import { caseWorkflowId, readModelQuery } from '../workflows/case/messages';
 
 // `npm run resync`: rebuilds cases' read model from their workflows, for recovery (a restored
 // database behind the engine, rows damaged or lost) and after a bug fix in what the read model

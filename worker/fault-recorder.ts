@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { clearFault, recordFault } from '../db/engine-faults';
 import type { Db } from '../db/client';
-import { caseIdOfWorkflowId } from '../workflows/case-follow-up.messages';
+import { caseIdOfWorkflowId } from '../workflows/case/messages';
 
 /** A case's activity failing this many attempts in a row is a fault a supervisor sees (engine_failing). */
 export const FAULT_AFTER_ATTEMPTS = 3;

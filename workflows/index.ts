@@ -1,3 +1,3 @@
 // The workflows the worker bundles. Only workflow code here: no Node built-ins, no zod, no db.
-export { caseFollowUp } from './case-follow-up';
+export { caseFollowUp } from './case/workflow';
 export { dailyRounds } from './daily-rounds';

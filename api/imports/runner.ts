@@ -16,7 +16,7 @@ import {
 import { isWithin } from '../../db/scope';
 import type { ImportJobRow, ImportRowRow } from '../../db/schema';
 import type { ValidImportRow } from '../../schemas/imports';
-import type { CaseInput } from '../../workflows/case-follow-up.messages';
+import type { CaseInput } from '../../workflows/case/messages';
 import { newCaseId, openCase } from '../engine';
 
 export interface ImportRunnerDeps {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { historiesOfRuns } from '../../test/helpers/histories';
 import { days, lifecycle } from '../../test/helpers/lifecycle';
-import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
+import { caseWorkflowId } from '../../workflows/case/messages';
 import { startTestSystem } from '../../test/helpers/system';
 import { bundleWorkflows } from '../../worker/worker';
 import { row } from '../lib/report';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { createActivities } from '../../activities';
 import { loadPolicy } from '../../config/policy';
-import type { CaseSync } from '../../workflows/case-follow-up.messages';
+import type { CaseSync } from '../../workflows/case/messages';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { handover, projection } from '../helpers/fixtures';
 import { POLICIES } from '../helpers/system';

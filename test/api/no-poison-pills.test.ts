@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { caseWorkflowId, recordEventUpdate } from '../../workflows/case-follow-up.messages';
+import { caseWorkflowId, recordEventUpdate } from '../../workflows/case/messages';
 import { saveFixture } from '../helpers/activity-inputs';
 import { lifecycle } from '../helpers/lifecycle';
 import { startTestSystem, type TestSystem } from '../helpers/system';

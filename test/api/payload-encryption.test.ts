@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { EncryptionCodec, isEncrypted, parsePayloadKeys } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
 import { auditLog } from '../../db/schema';
-import { CASE_WORKFLOW_TYPE, caseWorkflowId, type CaseInput } from '../../workflows/case-follow-up.messages';
+import { CASE_WORKFLOW_TYPE, caseWorkflowId, type CaseInput } from '../../workflows/case/messages';
 import { handover } from '../helpers/fixtures';
 import { POLICIES, startTestSystem, type TestSystem } from '../helpers/system';
 

@@ -1,5 +1,5 @@
 import { freePort } from '../helpers/net';
-import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
+import { caseWorkflowId } from '../../workflows/case/messages';
 import { checkSideEffects, driveCase, newStats, notesRecorded, openCase, WHOLE_CASE } from './cases';
 import {
   eventually,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
+import { caseWorkflowId } from '../../workflows/case/messages';
 import { handover } from '../helpers/fixtures';
 import { encryptedDataConverter } from '../../codec/data-converter';
 import { saveFixture } from '../helpers/activity-inputs';

@@ -1,6 +1,6 @@
 import type { FacilityOpening, PoliceOrderOpening } from '../../schemas/case';
 import { checkCharacter } from '../../schemas/id-number';
-import type { CaseProjection } from '../../workflows/case-follow-up.messages';
+import type { CaseProjection } from '../../workflows/case/messages';
 
 /** A valid PRC ID number for a person born on `birthDate` (YYYY-MM-DD), unique by `serial`. */
 export function makeIdNumber(serial: number, birthDate = '1988-03-15'): string {

@@ -1,6 +1,6 @@
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { caseStatusQuery, caseWorkflowId } from '../../workflows/case-follow-up.messages';
+import { caseStatusQuery, caseWorkflowId } from '../../workflows/case/messages';
 import { handover } from './fixtures';
 import type { TestSystem } from './system';
 

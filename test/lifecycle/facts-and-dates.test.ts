@@ -6,7 +6,7 @@ import { hashPassword } from '../../api/passwords';
 import { loadPolicy } from '../../config/policy';
 import { users } from '../../db/schema';
 import { upsertUser } from '../../db/users';
-import { caseWorkflowId, openCaseUpdate, type CaseInput } from '../../workflows/case-follow-up.messages';
+import { caseWorkflowId, openCaseUpdate, type CaseInput } from '../../workflows/case/messages';
 import { saveFixture } from '../helpers/activity-inputs';
 import { policeOrder } from '../helpers/fixtures';
 import { days, hours, lifecycle } from '../helpers/lifecycle';

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
+import { caseWorkflowId } from '../../workflows/case/messages';
 import { policeOrder } from '../helpers/fixtures';
 import { saveFixture } from '../helpers/activity-inputs';
 import { days, eventually, hours, lifecycle } from '../helpers/lifecycle';

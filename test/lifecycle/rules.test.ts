@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { caseWorkflowId } from '../../workflows/case-follow-up.messages';
+import { caseWorkflowId } from '../../workflows/case/messages';
 import { saveFixture } from '../helpers/activity-inputs';
 import { days, eventually, hours, lifecycle } from '../helpers/lifecycle';
 import { startTestSystem, type TestSystem } from '../helpers/system';

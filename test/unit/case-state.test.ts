@@ -1,6 +1,9 @@
 import { loadPolicy } from '../../config/policy';
-import type { CaseInput } from '../../workflows/case-follow-up.messages';
-import { CaseState } from '../../workflows/case-state';
+import type { CaseInput } from '../../workflows/case/messages';
+import { CaseState } from '../../workflows/case/state';
+import { recorded } from '../../workflows/case/opening';
+import { drain, projection, snapshot } from '../../workflows/case/outbox';
+import { extendTask, refusalToExtend } from '../../workflows/case/tasks';
 import { handover } from '../helpers/fixtures';
 import { POLICIES } from '../helpers/system';
 
@@ -21,7 +24,7 @@ function started(): CaseState {
     policy,
   };
   const state = new CaseState(input, () => 0.5);
-  state.recorded(T0);
+  recorded(state, T0);
   return state;
 }
 
@@ -33,7 +36,7 @@ function inCommunity(): CaseState {
   state.record({ type: 'home_visit', reached: true }, caseworker, T0);
   state.record({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, caseworker, T0);
   state.record({ type: 'agreement_signed', kind: 'community' }, caseworker, T0);
-  state.drain(T0);
+  drain(state, T0);
   return state;
 }
 
@@ -48,7 +51,7 @@ it('R16: every open deadline moves on by exactly the time spent detained', () =>
   state.record({ type: 'freed' }, caseworker, T0 + 11 * DAY);
   const after = state.status().openTasks.map((t) => Date.parse(t.dueAt));
   expect(after.map((t, i) => t - before[i]!)).toEqual(before.map(() => 10 * DAY));
-  expect(state.projection().termPausedDays).toBe(10);
+  expect(projection(state).termPausedDays).toBe(10);
 });
 
 it('R11: the ladder fires at due, due + 2 days and due + 5 days, and not again', () => {
@@ -56,7 +59,7 @@ it('R11: the ladder fires at due, due + 2 days and due + 5 days, and not again',
   const contactDue = T0 + policy.contacts.stable + policy.contacts.dueWithin;
   const reasons = (at: number) => {
     state.advance(at);
-    return (state.drain(at)?.notifications ?? [])
+    return (drain(state, at)?.notifications ?? [])
       .filter((n) => n.reason === 'lost_contact')
       .map((n) => n.recipient);
   };
@@ -72,7 +75,7 @@ it('R8: the unannounced draw is reproducible from the workflow’s seeded random
     const state = started();
     state.record({ type: 'released' }, liaison, T0);
     state.record({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, caseworker, T0);
-    return state.drain(T0)!.timeline.find((e) => e.type === 'unannounced_tests_drawn')!.data.at;
+    return drain(state, T0)!.timeline.find((e) => e.type === 'unannounced_tests_drawn')!.data.at;
   };
   expect(draw()).toEqual(draw());
   expect(draw()).toHaveLength(policy.tests.unannouncedPerYear);
@@ -105,7 +108,7 @@ it('survives continue-as-new: a restored snapshot behaves as the original', () =
     {
       ...({ caseId: '11111111-1111-4111-8111-111111111111', policy } as CaseInput),
       opening: handover(),
-      snapshot: state.snapshot(),
+      snapshot: snapshot(state),
     },
     () => 0.5,
   );
@@ -122,7 +125,7 @@ describe('a supervisor gives an overdue task more time', () => {
     const visit = state.status().openTasks.find((t) => t.kind === 'first_home_visit')!;
     const told = (at: number) => {
       state.advance(at);
-      return (state.drain(at)?.notifications ?? [])
+      return (drain(state, at)?.notifications ?? [])
         .filter((n) => n.taskId === visit.id)
         .map((n) => n.recipient);
     };
@@ -133,8 +136,8 @@ describe('a supervisor gives an overdue task more time', () => {
     const { state, visit, due, told } = overdueVisit();
     expect(told(due + 5 * DAY)).toEqual(['caseworker', 'supervisor', 'police']);
     const until = due + 20 * DAY;
-    expect(state.refusalToExtend(visit.id, new Date(until).toISOString(), due + 6 * DAY)).toBeNull();
-    state.extendTask(visit.id, until, '住院，出院后走访', supervisor, due + 6 * DAY);
+    expect(refusalToExtend(state, visit.id, new Date(until).toISOString(), due + 6 * DAY)).toBeNull();
+    extendTask(state, visit.id, until, '住院，出院后走访', supervisor, due + 6 * DAY);
     expect(state.status().openTasks.find((t) => t.id === visit.id)).toMatchObject({ status: 'open' });
 
     expect(told(until - 1)).toEqual([]);
@@ -148,7 +151,7 @@ describe('a supervisor gives an overdue task more time', () => {
     const { state, visit, due, told } = overdueVisit();
     expect(told(due)).toEqual(['caseworker']);
     const until = due + 10 * DAY;
-    state.extendTask(visit.id, until, '家属告知本周外出', supervisor, due + DAY);
+    extendTask(state, visit.id, until, '家属告知本周外出', supervisor, due + DAY);
     expect(told(until + 5 * DAY)).toEqual(['caseworker', 'supervisor', 'police']);
   });
 
@@ -161,17 +164,18 @@ describe('a supervisor gives an overdue task more time', () => {
     expect(state.status().tier).toBe('abnormal');
     const contact = state.status().openTasks.find((t) => t.kind === 'contact')!;
     expect(contact.status).toBe('overdue');
-    state.extendTask(
+    extendTask(
+      state,
       contact.id,
       contactDue + 10 * DAY,
       '家属告知外出务工，月底返回',
       supervisor,
       contactDue + DAY,
     );
-    state.drain(contactDue + DAY);
+    drain(state, contactDue + DAY);
 
     state.record({ type: 'contact', channel: 'visit', reached: true }, caseworker, contactDue + 3 * DAY);
-    const entries = state.drain(contactDue + 3 * DAY)!.timeline.map((e) => e.type);
+    const entries = drain(state, contactDue + 3 * DAY)!.timeline.map((e) => e.type);
     expect(entries).toContain('contact_regained');
     expect(state.status().tier).toBe('stable');
     expect(state.status().openTasks.map((t) => t.kind)).not.toContain('contact');
@@ -180,7 +184,7 @@ describe('a supervisor gives an overdue task more time', () => {
     expect(state.status().tier).toBe('abnormal');
     state.record({ type: 'contact', channel: 'phone', reached: true }, caseworker, contactDue + 40 * DAY);
     expect(
-      state.drain(contactDue + 40 * DAY)!.timeline.filter((e) => e.type === 'contact_regained'),
+      drain(state, contactDue + 40 * DAY)!.timeline.filter((e) => e.type === 'contact_regained'),
     ).toHaveLength(1);
     expect(state.status().tier).toBe('stable');
   });

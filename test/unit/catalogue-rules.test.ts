@@ -2,8 +2,10 @@ import { loadPolicy, parsePolicy, type Policy } from '../../config/policy';
 import { TASK_KINDS, TASKS } from '../../schemas/catalogue';
 import { en } from '../../web/src/i18n/en';
 import { zhCN } from '../../web/src/i18n/zh-CN';
-import type { CaseInput } from '../../workflows/case-follow-up.messages';
-import { CaseState } from '../../workflows/case-state';
+import type { CaseInput } from '../../workflows/case/messages';
+import { CaseState } from '../../workflows/case/state';
+import { recorded } from '../../workflows/case/opening';
+import { drain, projection } from '../../workflows/case/outbox';
 import { windowOf } from '../../workflows/case/deadlines';
 import { handover } from '../helpers/fixtures';
 import { POLICIES } from '../helpers/system';
@@ -27,7 +29,7 @@ function inCommunity(underPolicy: Policy = policy): CaseState {
     policy: underPolicy,
   };
   const state = new CaseState(input, () => 0.5);
-  state.recorded(T0);
+  recorded(state, T0);
   state.record({ type: 'released' }, liaison, T0);
   state.record({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, caseworker, T0);
   return state;
@@ -91,22 +93,22 @@ describe('R12, R14: only an absence long enough to need notice counts as leaving
     expect(policy.leaveNoticeRequiredFrom).toBe(3 * DAY);
     const state = inCommunity();
     for (const start of [1, 5, 9]) absence(state, T0 + start * DAY, T0 + (start + 2) * DAY);
-    expect(state.projection()).toMatchObject({ leavesWithoutNotice: 0, daysAwayWithoutNotice: 0 });
-    expect(state.drain(T0 + 20 * DAY)!.notifications).toEqual([]);
+    expect(projection(state)).toMatchObject({ leavesWithoutNotice: 0, daysAwayWithoutNotice: 0 });
+    expect(drain(state, T0 + 20 * DAY)!.notifications).toEqual([]);
   });
 
   it('three absences of three days or more are a serious violation reported to the police', () => {
     const state = inCommunity();
     for (const start of [1, 5, 9]) absence(state, T0 + start * DAY, T0 + (start + 3) * DAY);
-    expect(state.projection()).toMatchObject({ leavesWithoutNotice: 3, daysAwayWithoutNotice: 9 });
+    expect(projection(state)).toMatchObject({ leavesWithoutNotice: 3, daysAwayWithoutNotice: 9 });
     expect(
-      state.drain(T0 + 20 * DAY)!.notifications.map((n) => `${n.recipient}:${n.reason}:${n.rule}`),
+      drain(state, T0 + 20 * DAY)!.notifications.map((n) => `${n.recipient}:${n.reason}:${n.rule}`),
     ).toEqual(['police:serious_violation:R12']);
   });
 
   it('an absence still going on when found counts: its length is not known yet', () => {
     const state = inCommunity();
     absence(state, T0 + 19 * DAY);
-    expect(state.projection()).toMatchObject({ leavesWithoutNotice: 1, daysAwayWithoutNotice: 1 });
+    expect(projection(state)).toMatchObject({ leavesWithoutNotice: 1, daysAwayWithoutNotice: 1 });
   });
 });

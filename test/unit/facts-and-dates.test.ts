@@ -1,7 +1,10 @@
 import { loadPolicy, parsePolicy, type Policy } from '../../config/policy';
 import type { EventBody } from '../../schemas/events';
-import type { CaseInput } from '../../workflows/case-follow-up.messages';
-import { CaseState } from '../../workflows/case-state';
+import type { CaseInput } from '../../workflows/case/messages';
+import { CaseState } from '../../workflows/case/state';
+import { recorded } from '../../workflows/case/opening';
+import { drain, projection } from '../../workflows/case/outbox';
+import { refusalToExtend } from '../../workflows/case/tasks';
 import { handover } from '../helpers/fixtures';
 import { POLICIES } from '../helpers/system';
 
@@ -25,7 +28,7 @@ function inCommunity(underPolicy: Policy = policy): CaseState {
     policy: underPolicy,
   };
   const state = new CaseState(input, () => 0.5);
-  state.recorded(T0);
+  recorded(state, T0);
   state.record({ type: 'released' }, liaison, T0);
   state.record({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, caseworker, T0);
   return state;
@@ -61,7 +64,7 @@ describe('R8, R28: a refused or missed test counts once a policy day, in Beijing
     const now = dayStart + DAY;
     expect(send(state, refused(dayStart + 10 * 60_000), now)).toBe('recorded');
     expect(send(state, refused(dayStart + DAY - 10 * 60_000), now)).toBe('already_recorded');
-    expect(state.projection().testsRefused).toBe(1);
+    expect(projection(state).testsRefused).toBe(1);
   });
 
   it('refusals at 23:50 and 00:10 the next morning Beijing time (one UTC day) are two days: both count', () => {
@@ -69,7 +72,7 @@ describe('R8, R28: a refused or missed test counts once a policy day, in Beijing
     const now = dayStart + 2 * DAY;
     expect(send(state, refused(dayStart + DAY - 10 * 60_000), now)).toBe('recorded');
     expect(send(state, refused(dayStart + DAY + 10 * 60_000), now)).toBe('recorded');
-    expect(state.projection().testsRefused).toBe(2);
+    expect(projection(state).testsRefused).toBe(2);
   });
 
   it('the refusal names the timeline event already recorded', () => {
@@ -110,7 +113,7 @@ describe('R12, R14, R28: an absence is one period', () => {
     ])
       expect(send(state, absence(from!, until), now)).toBe('already_recorded');
     expect(send(state, absence(T0 + 16 * DAY, T0 + 20 * DAY), now)).toBe('recorded');
-    expect(state.projection()).toMatchObject({ leavesWithoutNotice: 2, daysAwayWithoutNotice: 9 });
+    expect(projection(state)).toMatchObject({ leavesWithoutNotice: 2, daysAwayWithoutNotice: 9 });
   });
 
   it('an absence still going on when found runs to when it was found: a later one is another absence', () => {
@@ -122,10 +125,10 @@ describe('R12, R14, R28: an absence is one period', () => {
 
   it('three recordings of one absence never reach R12: no serious violation, no police notice', () => {
     const state = inCommunity();
-    state.drain(T0);
+    drain(state, T0);
     for (let i = 0; i < 3; i++) send(state, absence(T0 + 10 * DAY, T0 + 14 * DAY), now);
-    expect(state.projection()).toMatchObject({ leavesWithoutNotice: 1 });
-    expect(state.drain(now)!.notifications).toEqual([]);
+    expect(projection(state)).toMatchObject({ leavesWithoutNotice: 1 });
+    expect(drain(state, now)!.notifications).toEqual([]);
   });
 });
 
@@ -137,12 +140,12 @@ describe('dates that make sense: extend', () => {
     const task = visitOf(state);
     const due = Date.parse(task.dueAt);
     const at = (ms: number) => new Date(ms).toISOString();
-    expect(state.refusalToExtend(task.id, at(due + 90 * DAY), T0)).toBeNull();
-    expect(state.refusalToExtend(task.id, at(due + 90 * DAY + 1), T0)).toMatchObject({
+    expect(refusalToExtend(state, task.id, at(due + 90 * DAY), T0)).toBeNull();
+    expect(refusalToExtend(state, task.id, at(due + 90 * DAY + 1), T0)).toMatchObject({
       code: 'extension_too_long',
       field: 'until',
     });
-    expect(state.refusalToExtend(task.id, '2099-12-31T00:00:00+08:00', T0)).toMatchObject({
+    expect(refusalToExtend(state, task.id, '2099-12-31T00:00:00+08:00', T0)).toMatchObject({
       code: 'extension_too_long',
     });
   });
@@ -151,8 +154,8 @@ describe('dates that make sense: extend', () => {
     const state = inCommunity();
     const task = visitOf(state);
     const now = Date.parse(task.dueAt) + 200 * DAY;
-    expect(state.refusalToExtend(task.id, new Date(now + 30 * DAY).toISOString(), now)).toBeNull();
-    expect(state.refusalToExtend(task.id, new Date(now + 91 * DAY).toISOString(), now)).toMatchObject({
+    expect(refusalToExtend(state, task.id, new Date(now + 30 * DAY).toISOString(), now)).toBeNull();
+    expect(refusalToExtend(state, task.id, new Date(now + 91 * DAY).toISOString(), now)).toMatchObject({
       code: 'extension_too_long',
     });
   });
@@ -163,7 +166,7 @@ describe('dates that make sense: extend', () => {
     state.advance(termEndsAt - 20 * DAY);
     const task = state.status().openTasks.find((t) => Date.parse(t.dueAt) < termEndsAt)!;
     const past = new Date(termEndsAt + DAY).toISOString();
-    expect(state.refusalToExtend(task.id, past, termEndsAt - 20 * DAY)).toMatchObject({
+    expect(refusalToExtend(state, task.id, past, termEndsAt - 20 * DAY)).toMatchObject({
       code: 'extension_too_long',
     });
   });
@@ -175,8 +178,8 @@ describe('dates that make sense: extend', () => {
     const state = inCommunity(old);
     const task = visitOf(state);
     const due = Date.parse(task.dueAt);
-    expect(state.refusalToExtend(task.id, new Date(due + 90 * DAY).toISOString(), T0)).toBeNull();
-    expect(state.refusalToExtend(task.id, new Date(due + 91 * DAY).toISOString(), T0)).toMatchObject({
+    expect(refusalToExtend(state, task.id, new Date(due + 90 * DAY).toISOString(), T0)).toBeNull();
+    expect(refusalToExtend(state, task.id, new Date(due + 91 * DAY).toISOString(), T0)).toMatchObject({
       code: 'extension_too_long',
     });
   });

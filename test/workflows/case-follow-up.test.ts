@@ -16,7 +16,7 @@ import {
   openCaseUpdate,
   recordEventUpdate,
   type CaseInput,
-} from '../../workflows/case-follow-up.messages';
+} from '../../workflows/case/messages';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { handover } from '../helpers/fixtures';
 import { eventually } from '../helpers/lifecycle';

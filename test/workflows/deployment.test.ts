@@ -13,7 +13,7 @@ import {
   openCaseUpdate,
   recordEventUpdate,
   type CaseInput,
-} from '../../workflows/case-follow-up.messages';
+} from '../../workflows/case/messages';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { handover } from '../helpers/fixtures';
 import { POLICIES, TEST_PAYLOAD_CODEC } from '../helpers/system';

@@ -1,10 +1,10 @@
 import { inWorkflowContext, patched } from '@temporalio/workflow';
 import type { Policy } from '../../config/policy';
 import { TASKS } from '../../schemas/catalogue';
-import type { Phase, Tier } from '../../schemas/common';
+import type { Phase } from '../../schemas/common';
 import type { Refusal, RefusalCode } from '../../schemas/refusal-codes';
-import type { Facts } from './facts';
 import type {
+  CaseData,
   CaseRunInput,
   CaseSnapshot,
   CaseSnapshotV1,
@@ -14,21 +14,11 @@ import type {
   TaskKind,
   TaskState,
   TimelineEntry,
-} from '../case-follow-up.messages';
+} from './messages';
+import { EXTENSION_BOUNDED, FACTS_COUNTED_ONCE } from '../patches';
 
 // What every rule of workflows/case/ works on: the case's data, and the few verbs they share
 // (tasks, the timeline, notifications, the phase). No rule lives here.
-
-/**
- * Patch id (workflows/README.md): absences and refused or missed tests are remembered, and the
- * same one again is refused with 409 already_recorded (R28, workflows/case/facts.ts).
- */
-export const FACTS_COUNTED_ONCE = 'facts-counted-once';
-/**
- * Patch id: `extend` goes no further than the policy's deadlines.maxExtension after the task's
- * due time, nor past the term's end (422 extension_too_long, workflows/case/tasks.ts).
- */
-export const EXTENSION_BOUNDED = 'extension-bounded';
 
 export const no = (code: RefusalCode, detail: string, field?: string): Refusal =>
   field ? { code, detail, field } : { code, detail };
@@ -46,61 +36,6 @@ export const PHASE_WORDS: Record<Phase, string> = {
   in_transfer: 'the case is being transferred',
   closed: 'the case is closed',
 };
-
-export interface CaseData {
-  phase: Phase;
-  phaseBeforePause: Phase | null;
-  tier: Tier;
-  tierBeforeLostContact: Tier | null;
-  /**
-   * R11: when contact was lost, until it is regained; it outlives an extension of the overdue
-   * contact task. Absent from snapshots taken before it existed.
-   */
-  contactLostAt?: number | null;
-  status: 'open' | 'closed';
-  jurisdiction: string;
-  transferTo: string | null;
-  /** R23; absent from snapshots taken before delegation existed. */
-  delegatedTo?: string | null;
-  assignee: string | null;
-  opening: 'pending' | 'recorded' | 'duplicate';
-  duplicateOf: string | null;
-  /** Null for a police order (R22): the person is not inside a facility. */
-  expectedReleaseAt: number | null;
-  releaseAt: number | null;
-  releasedAt: number | null;
-  /** For the KPIs: the first home visit and the first positive test after release. */
-  firstHomeVisitAt: number | null;
-  firstPositiveAt: number | null;
-  pickedUp: boolean;
-  termStartsAt: number | null;
-  termEndsAt: number | null;
-  pausedAt: number | null;
-  pausedMs: number;
-  abstinenceSince: number | null;
-  endOfControlProposed: boolean;
-  testsRefused: number;
-  leavesWithoutNotice: number;
-  awayMs: number;
-  reportedViolations: { tests: boolean; absences: boolean };
-  nextTestAt: number | null;
-  nextContactAt: number | null;
-  nextTierReviewAt: number | null;
-  unannouncedAt: number[];
-  unannouncedYears: number;
-  tasks: TaskState[];
-  seq: { task: number; timeline: number; notification: number };
-  revision: number;
-  /**
-   * The last commands applied, by update id, with what each answered (workflows/README.md,
-   * "Exactly once"): carried into the next run, so a command resent after a 503 with the same
-   * Idempotency-Key is answered, not applied again, after a continue-as-new too. Runs before it
-   * have none.
-   */
-  applied?: { id: string; at: number; result: unknown }[];
-  /** R28: the facts recorded that must count once. Absent from runs before FACTS_COUNTED_ONCE. */
-  facts?: Facts;
-}
 
 /** The state a run continues from: a typed snapshot's data, or the bare state of older runs. */
 function carriedData(snapshot: CaseSnapshot | undefined): CaseData | undefined {

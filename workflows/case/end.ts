@@ -1,6 +1,6 @@
 import { UPDATES } from '../../schemas/catalogue';
 import type { Refusal } from '../../schemas/refusal-codes';
-import type { Actor, TaskState, TimelineEntry } from '../case-follow-up.messages';
+import type { Actor, TaskState, TimelineEntry } from './messages';
 import { iso, isOpen, no, type CaseCore } from './core';
 import { within } from './deadlines';
 import { delegationEndsWithCase } from './transfer';
@@ -12,6 +12,11 @@ import { delegationEndsWithCase } from './transfer';
 /** Closed, and no clock left to watch (R19 may outlive the term). */
 export function finished(c: CaseCore): boolean {
   return c.d.phase === 'closed' && (c.d.abstinenceSince === null || c.d.endOfControlProposed);
+}
+
+/** R19: finished but for the proposal the supervisor has not approved yet. */
+export function awaitingApproval(c: CaseCore): boolean {
+  return finished(c) && c.open('end_of_control_proposal') !== undefined;
 }
 
 export function abstinenceEndsAt(c: CaseCore): number | null {

@@ -1,14 +1,8 @@
 import { TASKS } from '../../schemas/catalogue';
-import type { Recipient, TaskState } from '../case-follow-up.messages';
+import type { Recipient, TaskState } from './messages';
 import { isOpen, type CaseCore } from './core';
 import { changeTier } from './tier';
-
-/**
- * Patch id (workflows/README.md): contact made after the supervisor gave the overdue contact task
- * more time still regains contact (the tier returns). Before it, the extended task was no longer
- * overdue, so contact made then left the case abnormal.
- */
-export const EXTENDED_CONTACT_REGAINED = 'extended-contact-regained';
+import { EXTENDED_CONTACT_REGAINED } from '../patches';
 
 // R11 and the per-task rules of the catalogue: a task past due climbs the policy's ladder, or
 // tells its named recipients at once. Lost contact, and contact regained, close the ladder's loop.

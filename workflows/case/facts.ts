@@ -1,26 +1,13 @@
 import { DEFAULT_TIME_ZONE, wallClock } from '../../schemas/due';
 import type { EventBody } from '../../schemas/events';
 import type { Refusal } from '../../schemas/refusal-codes';
-import type { TimelineEntry } from '../case-follow-up.messages';
+import type { Facts, TimelineEntry } from './messages';
 import { iso, no, type CaseCore } from './core';
 
 // R28: one fact, counted once (api.md v1.2 "The same fact once"). The counters of R12 decide
 // when the police are told, so an absence recorded again (a second caseworker, a resend without
 // an Idempotency-Key) and a second refused or missed test on the same policy day are refused
-// with the event already recorded, before they can count (patch FACTS_COUNTED_ONCE, core.ts).
-
-/** A recorded fact: its timeline entry's seq and time, so a refusal can name it. */
-interface Recorded {
-  seq: number;
-  at: number;
-}
-
-export interface Facts {
-  /** R12, R14: each absence without notice recorded, as the period it covers (`until`: found at, if still going on). */
-  absences: (Recorded & { from: number; until: number })[];
-  /** R8, R12: each policy day that has a refused or missed test. */
-  refusedTestDays: (Recorded & { day: number })[];
-}
+// with the event already recorded, before they can count (patch FACTS_COUNTED_ONCE, workflows/patches.ts).
 
 const emptyFacts = (): Facts => ({ absences: [], refusedTestDays: [] });
 

@@ -1,6 +1,7 @@
 import { iso, type CaseCore } from './core';
 import { within } from './deadlines';
 import { drawUnannounced, startTermAt, testInterval, yearMs } from './term';
+import { OLD_DECISION_COUNTS_FROM_OPENING } from '../patches';
 
 // From the handover to report-in: the release notice (R1), the pickup at the gate (R2), the
 // report-in clock (R3, R4), a police order's start (R22) and a case brought in mid-way (R25).
@@ -22,12 +23,6 @@ export function recorded(c: CaseCore, now: number): void {
   const due = Math.max(now, c.d.expectedReleaseAt! - within(c.policy, 'confirm_release_date'));
   c.addTask('confirm_release_date', now, due);
 }
-
-/**
- * Patch id (workflows/README.md): a police order whose decision is older than the policy allows
- * (deadlines.maxCaseAge) runs its clocks from the opening, flagged, rather than from the decision.
- */
-export const OLD_DECISION_COUNTS_FROM_OPENING = 'old-decision-counts-from-opening';
 
 /** The standard policy's maxCaseAge (P1461D), for policies before 2026.4 (api.md v1.2). */
 const MAX_CASE_AGE_DAYS = 1461;

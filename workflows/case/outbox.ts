@@ -1,4 +1,4 @@
-import type { CaseProjection, CaseSnapshot, CaseStatus, CaseSync } from '../case-follow-up.messages';
+import type { CaseProjection, CaseSnapshot, CaseStatus, CaseSync } from './messages';
 import { emptyOutbox, iso, isOpen, type CaseCore } from './core';
 
 // What leaves the case: the batch of changes for the read model (drained by the workflow's

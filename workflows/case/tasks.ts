@@ -1,14 +1,12 @@
 import { UPDATES } from '../../schemas/catalogue';
 import type { Refusal } from '../../schemas/refusal-codes';
 import { instantOf } from '../../schemas/time-bounds';
-import type { Actor, TimelineEntry } from '../case-follow-up.messages';
+import type { Actor, TimelineEntry } from './messages';
 import { iso, isOpen, no, type CaseCore } from './core';
+import { EXTENSION_RESTARTS_LADDER } from '../patches';
 
 // Who does the case's work and by when: the supervisor assigns a caseworker, or gives a task
 // more time (its ladder starts again from the new time).
-
-/** Patch id (workflows/README.md): an extended task climbs its escalation ladder again from the first step. */
-export const EXTENSION_RESTARTS_LADDER = 'extension-restarts-ladder';
 
 export function refusalToAssign(c: CaseCore): Refusal | null {
   return UPDATES.assign.phases.includes(c.d.phase) ? null : no('case_closed', 'the case is closed');

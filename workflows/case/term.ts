@@ -1,9 +1,8 @@
 import { iso, type CaseCore } from './core';
 import { within } from './deadlines';
-import { tierReviewsDue } from './tier';
 
 // The community term (R7) and what it schedules: the agreement (R5), tests by tier and period
-// and unannounced tests (R8), contacts by tier (R9).
+// and unannounced tests (R8), contacts by tier (R9), the tier's periodic reviews (R10).
 
 /** R7: the term runs from report-in for the measure's length. */
 export function startTermAt(c: CaseCore, at: number): void {
@@ -52,6 +51,15 @@ export function schedule(c: CaseCore, now: number): void {
     c.addTask('unannounced_test', at, at + within(c.policy, 'unannounced_test'));
   }
   d.unannouncedAt = d.unannouncedAt.filter((t) => t > now);
+}
+
+/** R10: the periodic tier reviews that fell due by `now`, one open at a time. */
+export function tierReviewsDue(c: CaseCore, now: number): void {
+  while (c.d.nextTierReviewAt !== null && c.d.nextTierReviewAt <= now) {
+    const at = c.d.nextTierReviewAt;
+    if (!c.open('tier_review')) c.addTask('tier_review', at, at + within(c.policy, 'tier_review'));
+    c.d.nextTierReviewAt = at + c.policy.deadlines.tierReviewEvery;
+  }
 }
 
 export function yearMs(c: CaseCore): number {

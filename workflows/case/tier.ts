@@ -1,12 +1,12 @@
 import type { Tier } from '../../schemas/common';
-import type { Actor, TimelineEntry } from '../case-follow-up.messages';
+import type { Actor, TimelineEntry } from './messages';
 import { no, type CaseCore } from './core';
-import { within } from './deadlines';
 import { testInterval } from './term';
 import type { Refusal } from '../../schemas/refusal-codes';
 import { UPDATES } from '../../schemas/catalogue';
 
-// R10: the risk tier — stable, key, abnormal — changed by events and reviewed periodically.
+// R10: the risk tier — stable, key, abnormal — changed by events and by the supervisor's review
+// (the periodic reviews are scheduled with the term, term.ts).
 
 export function changeTier(c: CaseCore, tier: Tier, at: number, why: string): void {
   if (tier === c.d.tier) return;
@@ -15,15 +15,6 @@ export function changeTier(c: CaseCore, tier: Tier, at: number, why: string): vo
   c.engine(at, 'tier_changed', { rule: 'R10', from, tier, why });
   // A stricter tier tests sooner; the schedule never waits longer than the new tier allows.
   if (c.d.nextTestAt !== null) c.d.nextTestAt = Math.min(c.d.nextTestAt, at + testInterval(c, at));
-}
-
-/** The periodic reviews that fell due by `now`, one open at a time. */
-export function tierReviewsDue(c: CaseCore, now: number): void {
-  while (c.d.nextTierReviewAt !== null && c.d.nextTierReviewAt <= now) {
-    const at = c.d.nextTierReviewAt;
-    if (!c.open('tier_review')) c.addTask('tier_review', at, at + within(c.policy, 'tier_review'));
-    c.d.nextTierReviewAt = at + c.policy.deadlines.tierReviewEvery;
-  }
 }
 
 export function refusalToSetTier(c: CaseCore): Refusal | null {

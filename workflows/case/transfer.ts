@@ -1,15 +1,13 @@
 import { UPDATES } from '../../schemas/catalogue';
 import type { Refusal } from '../../schemas/refusal-codes';
-import type { Actor, TimelineEntry } from '../case-follow-up.messages';
+import type { Actor, TimelineEntry } from './messages';
 import { no, PHASE_WORDS, type CaseCore } from './core';
 import { within } from './deadlines';
 import { startTerm } from './term';
+import { DELEGATION_ENDS_WITH_CASE } from '../patches';
 
 // Moving a case (R15: transfer, the term continues) and lending its daily work to another
 // street (R23: delegation, responsibility stays).
-
-/** R23 (api.md v1.2): a delegation ends by itself when the case closes or arrives at another street. */
-export const DELEGATION_ENDS_WITH_CASE = 'delegation-ends-with-case';
 
 export function refusalToTransfer(c: CaseCore, to: string): Refusal | null {
   if (!UPDATES.transfer.phases.includes(c.d.phase))

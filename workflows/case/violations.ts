@@ -1,6 +1,7 @@
 import type { CaseCore } from './core';
 import { contactMade } from './escalation';
 import { changeTier } from './tier';
+import { SHORT_ABSENCE_NEEDS_NO_NOTICE } from '../patches';
 
 // Serious violations and drug use: tests refused or evaded (R12), leaving without notice (R12,
 // R14), a positive test (R13) that also resets the abstinence clock (R20).
@@ -30,9 +31,6 @@ export function testResult(
     contactMade(c, at); // the person was there
   }
 }
-
-/** Patch id: an absence that ended sooner than the policy's notice threshold is not counted (R14). */
-export const SHORT_ABSENCE_NEEDS_NO_NOTICE = 'short-absence-needs-no-notice';
 
 /**
  * R12: an absence without notice counts, by times and by days in total. R14: notice is owed only

@@ -10,7 +10,7 @@ import { ROLES } from '../../../schemas/common';
 import { EVENTS } from '../../../schemas/catalogue';
 import { EventBody, TimelineEntryView } from '../../../schemas/events';
 import { Problem } from '../../../schemas/problem';
-import { recordEventUpdate } from '../../../workflows/case-follow-up.messages';
+import { recordEventUpdate } from '../../../workflows/case/messages';
 import type { RouteDeps } from '../../deps';
 import { HttpProblem } from '../../errors';
 import { caseFor } from '../../access';

@@ -11,7 +11,7 @@ import { ROLES, type Role } from '../../../schemas/common';
 import type { Origin } from '../../../schemas/codes';
 import { FUTURE_TOLERANCE_MS } from '../../../schemas/time-bounds';
 import { Problem } from '../../../schemas/problem';
-import type { CaseInput } from '../../../workflows/case-follow-up.messages';
+import type { CaseInput } from '../../../workflows/case/messages';
 import type { RouteDeps } from '../../deps';
 import { rolesFor } from '../../../schemas/access';
 import { authorize } from '../../access';

@@ -32,7 +32,7 @@ import {
   transferUpdate,
   type Actor,
   type TimelineEntry,
-} from '../../../workflows/case-follow-up.messages';
+} from '../../../workflows/case/messages';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { RouteDeps } from '../../deps';
 import { HttpProblem, notFound } from '../../errors';

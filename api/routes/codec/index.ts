@@ -6,7 +6,7 @@ import { isEncrypted, payloadScope } from '../../../codec/encryption-codec';
 import { findCase, findCaseJurisdiction } from '../../../db/cases';
 import { CodecPayloads } from '../../../schemas/codec';
 import { Problem } from '../../../schemas/problem';
-import { caseIdOfWorkflowId } from '../../../workflows/case-follow-up.messages';
+import { caseIdOfWorkflowId } from '../../../workflows/case/messages';
 import type { AppDeps } from '../../deps';
 import { HttpProblem, notFound } from '../../errors';
 

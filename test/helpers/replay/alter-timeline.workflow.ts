@@ -1,5 +1,5 @@
 import type { WorkflowInterceptorsFactory } from '@temporalio/workflow';
-import type { CaseSync } from '../../../workflows/case-follow-up.messages';
+import type { CaseSync } from '../../../workflows/case/messages';
 
 // Workflow code for the replay gate's own test: a deliberately wrong build that writes one
 // timeline row differently (its type) and changes nothing else: same commands, same activity

@@ -1,12 +1,11 @@
 // The contract of the case workflow: what the API may send and ask. The API imports this
 // file, never the workflow implementation or the activities.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Policy } from '../config/policy';
-import type { CreateCaseBody } from '../schemas/case';
-import type { Phase, Role, Tier } from '../schemas/common';
-import type { NotificationReason, Recipient, TaskKind } from '../schemas/catalogue';
-import type { EventBody } from '../schemas/events';
-import type { CaseData } from './case-state';
+import type { Policy } from '../../config/policy';
+import type { CreateCaseBody } from '../../schemas/case';
+import type { Phase, Role, Tier } from '../../schemas/common';
+import type { NotificationReason, Recipient, TaskKind } from '../../schemas/catalogue';
+import type { EventBody } from '../../schemas/events';
 
 export const CASE_WORKFLOW_TYPE = 'caseFollowUp';
 
@@ -97,7 +96,7 @@ export interface Actor {
 }
 
 // The task kinds, recipients and reasons are the catalogue's (schemas/catalogue.ts).
-export { TASK_KINDS, type NotificationReason, type Recipient, type TaskKind } from '../schemas/catalogue';
+export { TASK_KINDS, type NotificationReason, type Recipient, type TaskKind } from '../../schemas/catalogue';
 
 export interface TaskState {
   id: string;
@@ -162,6 +161,78 @@ export interface CaseSync {
   tasks: (TaskState & { assignee: string | null })[];
   timeline: TimelineEntry[];
   notifications: NotificationDraft[];
+}
+
+// ── the snapshot: what a run carries into the next, the contract between builds ──
+
+/** The case's data: what every rule of workflows/case/ reads and writes (core.ts), carried whole by a snapshot. */
+export interface CaseData {
+  phase: Phase;
+  phaseBeforePause: Phase | null;
+  tier: Tier;
+  tierBeforeLostContact: Tier | null;
+  /**
+   * R11: when contact was lost, until it is regained; it outlives an extension of the overdue
+   * contact task. Absent from snapshots taken before it existed.
+   */
+  contactLostAt?: number | null;
+  status: 'open' | 'closed';
+  jurisdiction: string;
+  transferTo: string | null;
+  /** R23; absent from snapshots taken before delegation existed. */
+  delegatedTo?: string | null;
+  assignee: string | null;
+  opening: 'pending' | 'recorded' | 'duplicate';
+  duplicateOf: string | null;
+  /** Null for a police order (R22): the person is not inside a facility. */
+  expectedReleaseAt: number | null;
+  releaseAt: number | null;
+  releasedAt: number | null;
+  /** For the KPIs: the first home visit and the first positive test after release. */
+  firstHomeVisitAt: number | null;
+  firstPositiveAt: number | null;
+  pickedUp: boolean;
+  termStartsAt: number | null;
+  termEndsAt: number | null;
+  pausedAt: number | null;
+  pausedMs: number;
+  abstinenceSince: number | null;
+  endOfControlProposed: boolean;
+  testsRefused: number;
+  leavesWithoutNotice: number;
+  awayMs: number;
+  reportedViolations: { tests: boolean; absences: boolean };
+  nextTestAt: number | null;
+  nextContactAt: number | null;
+  nextTierReviewAt: number | null;
+  unannouncedAt: number[];
+  unannouncedYears: number;
+  tasks: TaskState[];
+  seq: { task: number; timeline: number; notification: number };
+  revision: number;
+  /**
+   * The last commands applied, by update id, with what each answered (workflows/README.md,
+   * "Exactly once"): carried into the next run, so a command resent after a 503 with the same
+   * Idempotency-Key is answered, not applied again, after a continue-as-new too. Runs before it
+   * have none.
+   */
+  applied?: { id: string; at: number; result: unknown }[];
+  /** R28: the facts recorded that must count once. Absent from runs before FACTS_COUNTED_ONCE. */
+  facts?: Facts;
+}
+
+/** A recorded fact: its timeline entry's seq and time, so a refusal can name it. */
+interface Recorded {
+  seq: number;
+  at: number;
+}
+
+/** R28 (facts.ts): the facts recorded that must count once. */
+export interface Facts {
+  /** R12, R14: each absence without notice recorded, as the period it covers (`until`: found at, if still going on). */
+  absences: (Recorded & { from: number; until: number })[];
+  /** R8, R12: each policy day that has a refused or missed test. */
+  refusedTestDays: (Recorded & { day: number })[];
 }
 
 /** The whole mutable state of a case, carried across continue-as-new, versioned by `v`. */

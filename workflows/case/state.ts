@@ -1,75 +1,27 @@
-import { EVENTS, PRE_RELEASE } from '../schemas/catalogue';
-import type { Phase, Tier } from '../schemas/common';
-import type { EventBody } from '../schemas/events';
-import type { Refusal } from '../schemas/refusal-codes';
-import type {
-  Actor,
-  CaseRunInput,
-  CaseProjection,
-  CaseSnapshot,
-  CaseStatus,
-  CaseSync,
-  TimelineEntry,
-} from './case-follow-up.messages';
-import { CaseCore, isOpen, no, PHASE_WORDS } from './case/core';
-import * as end from './case/end';
-import { contactMade, escalateDue } from './case/escalation';
-import * as facts from './case/facts';
-import * as opening from './case/opening';
-import * as out from './case/outbox';
-import { pause, resume } from './case/pause';
-import { serviceRecorded } from './case/services';
-import * as tasks from './case/tasks';
-import { agreementSigned, nextUnannouncedDrawAt, schedule, startTerm } from './case/term';
-import * as tier from './case/tier';
-import { outOfBounds, tooEarly } from './case/time-bounds';
-import * as transfer from './case/transfer';
-import { absenceFound, testResult } from './case/violations';
+import { EVENTS, PRE_RELEASE } from '../../schemas/catalogue';
+import type { Phase } from '../../schemas/common';
+import type { EventBody } from '../../schemas/events';
+import type { Refusal } from '../../schemas/refusal-codes';
+import type { Actor, CaseStatus, TimelineEntry } from './messages';
+import { CaseCore, isOpen, no, PHASE_WORDS } from './core';
+import * as end from './end';
+import { contactMade, escalateDue } from './escalation';
+import * as facts from './facts';
+import * as opening from './opening';
+import * as out from './outbox';
+import { pause, resume } from './pause';
+import { serviceRecorded } from './services';
+import { agreementSigned, nextUnannouncedDrawAt, schedule, startTerm } from './term';
+import { outOfBounds, tooEarly } from './time-bounds';
+import * as transfer from './transfer';
+import { absenceFound, testResult } from './violations';
 
-export type { CaseData } from './case/core';
-
-// The façade the workflow uses: the case's state and, by command and by time, which rule of
-// domain.md moves it. Each rule's code sits in one file of workflows/case/ (see its README
-// section in workflows/README.md); plain code with the time passed in, so unit tests drive it
-// without a server and the workflow stays a table of contents.
+// The case's state, and which rule of domain.md a recorded event or the passing of time moves it
+// by (the supervisor commands go to their rules straight from their rows, commands.ts). Each
+// rule's code sits in one file of workflows/case/; plain code with the time passed in, so unit
+// tests drive it without a server and the workflow stays a table of contents.
 
 export class CaseState extends CaseCore {
-  constructor(input: CaseRunInput, random: () => number = Math.random) {
-    super(input, random);
-  }
-
-  // ── opening (R1–R4, R22, R25) ──────────────────────────────────────────────
-
-  recorded(now: number): void {
-    opening.recorded(this, now);
-  }
-
-  importedStart(now: number): void {
-    opening.importedStart(this, now);
-  }
-
-  rejectAsDuplicate(existingCaseId: string): void {
-    opening.rejectAsDuplicate(this, existingCaseId);
-  }
-
-  get opening() {
-    return this.d.opening;
-  }
-
-  get duplicateOf() {
-    return this.d.duplicateOf;
-  }
-
-  /** Closed, and no clock left to watch (R19 may outlive the term). */
-  get finished(): boolean {
-    return end.finished(this);
-  }
-
-  /** R19: finished but for the proposal the supervisor has not approved yet. */
-  get awaitingApproval(): boolean {
-    return this.finished && this.open('end_of_control_proposal') !== undefined;
-  }
-
   // ── events ─────────────────────────────────────────────────────────────────
 
   /** Why `event` cannot be recorded now, as a code and plain words; null when it can. */
@@ -196,72 +148,6 @@ export class CaseState extends CaseCore {
     return entry;
   }
 
-  // ── supervision ────────────────────────────────────────────────────────────
-
-  refusalToTransfer(to: string): Refusal | null {
-    return transfer.refusalToTransfer(this, to);
-  }
-
-  transfer(to: string, reason: string, actor: Actor, now: number): TimelineEntry {
-    return transfer.transfer(this, to, reason, actor, now);
-  }
-
-  refusalToDelegate(to: string): Refusal | null {
-    return transfer.refusalToDelegate(this, to);
-  }
-
-  delegate(to: string, reason: string, actor: Actor, now: number): TimelineEntry {
-    return transfer.delegate(this, to, reason, actor, now);
-  }
-
-  refusalToEndDelegation(): Refusal | null {
-    return transfer.refusalToEndDelegation(this);
-  }
-
-  endDelegation(reason: string, actor: Actor, now: number): TimelineEntry {
-    return transfer.endDelegation(this, reason, actor, now);
-  }
-
-  refusalToClose(): Refusal | null {
-    return end.refusalToClose(this);
-  }
-
-  closeBySupervisor(reason: string, actor: Actor, now: number): TimelineEntry {
-    return end.closeBySupervisor(this, reason, actor, now);
-  }
-
-  refusalToSetTier(): Refusal | null {
-    return tier.refusalToSetTier(this);
-  }
-
-  setTier(to: Tier, reason: string, actor: Actor, now: number): TimelineEntry {
-    return tier.setTier(this, to, reason, actor, now);
-  }
-
-  refusalToAssign(): Refusal | null {
-    return tasks.refusalToAssign(this);
-  }
-
-  assign(caseworker: string, actor: Actor, now: number): TimelineEntry {
-    return tasks.assign(this, caseworker, actor, now);
-  }
-
-  refusalToExtend(taskId: string, untilText: string, now: number): Refusal | null {
-    return tasks.refusalToExtend(this, taskId, untilText, now);
-  }
-
-  extendTask(taskId: string, until: number, reason: string, actor: Actor, now: number): TimelineEntry {
-    return tasks.extendTask(this, taskId, until, reason, actor, now);
-  }
-
-  refusalToApproveEndOfControl(): Refusal | null {
-    return end.refusalToApproveEndOfControl(this);
-  }
-
-  approveEndOfControl(note: string | undefined, actor: Actor, now: number): TimelineEntry {
-    return end.approveEndOfControl(this, note, actor, now);
-  }
-
   // ── time ───────────────────────────────────────────────────────────────────
 
   /** The earliest moment something is due, or null when nothing can happen without a person. */
@@ -290,22 +176,8 @@ export class CaseState extends CaseCore {
       end.proposeEndOfControl(this, abstinenceEnds); // R19
   }
 
-  // ── read model ─────────────────────────────────────────────────────────────
-
-  /** The changes since the last call, for the read model; null when there are none. */
-  drain(now: number): CaseSync | null {
-    return out.drain(this, now);
-  }
-
-  projection(): CaseProjection {
-    return out.projection(this);
-  }
-
+  /** What the status query answers. */
   status(): CaseStatus {
     return out.status(this, this.nextWakeAt());
-  }
-
-  snapshot(): CaseSnapshot {
-    return out.snapshot(this);
   }
 }
