@@ -72,6 +72,9 @@ beforeAll(async () => {
   await seedDemoData(db.database.db);
   await generateCaseload(db.database.db, CASES);
   pool = new Pool({ connectionString: db.url, max: 4 });
+  // As the application's own pool (db/client.ts): an idle connection the server ends is replaced,
+  // not an unhandled 'error' that fails whichever test runs then; a query that fails still fails.
+  pool.on('error', () => undefined);
   const logged = drizzle(pool, {
     schema,
     logger: { logQuery: (query, params) => void captured.push({ query, params }) },
