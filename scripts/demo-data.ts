@@ -4,7 +4,8 @@ import { upsertUser } from '../db/users';
 import { hashPassword } from '../api/passwords';
 import type { Role } from '../schemas/common';
 
-// The demo data of api.md: a slice of Suzhou's jurisdiction tree and one user per role.
+// The demo data of api.md: a slice of Suzhou's jurisdiction tree, one user per role, and (v1.2)
+// a second district's supervisor and police and a street's second caseworker.
 // Loaded by `npm start` on the embedded default and by `npm run seed`; never in production.
 
 export const DEMO_PASSWORD = 'demo-password';
@@ -45,6 +46,25 @@ export const DEMO_USERS: { username: string; displayName: string; role: Role; ju
     jurisdictions: ['suzhou'],
   },
   { username: 'police.gusu', displayName: '姑苏区社区民警', role: 'police', jurisdictions: ['suzhou.gusu'] },
+  // v1.2: the other side of every rule: a district that is not Gusu, and a street with two caseworkers.
+  {
+    username: 'supervisor.wuzhong',
+    displayName: '吴中区禁毒办督导',
+    role: 'supervisor',
+    jurisdictions: ['suzhou.wuzhong'],
+  },
+  {
+    username: 'police.wuzhong',
+    displayName: '吴中区社区民警',
+    role: 'police',
+    jurisdictions: ['suzhou.wuzhong'],
+  },
+  {
+    username: 'worker2.canglang',
+    displayName: '沧浪街道第二禁毒社工',
+    role: 'caseworker',
+    jurisdictions: ['suzhou.gusu.canglang'],
+  },
 ];
 
 /** Idempotent: a second run leaves the same rows. */
