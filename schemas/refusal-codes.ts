@@ -28,7 +28,8 @@ export const REFUSAL_CODES = {
   idempotency_key_reused: 'this Idempotency-Key was already used with a different request body',
   idempotency_in_progress: 'a request with this Idempotency-Key is still in progress',
   codec_failed: 'the payloads could not be encoded or decoded (wrong key or damaged data)',
-  codec_not_encrypted: 'the codec endpoint decodes only encrypted payloads',
+  codec_not_encrypted:
+    "no longer sent (v1.2: a payload that is not the codec's own comes back unchanged); kept so older clients still have words for it",
   // Who may ask
   unauthenticated: 'no valid bearer token; log in at POST /v1/auth/login',
   wrong_credentials: 'wrong username or password',

@@ -1,10 +1,14 @@
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import type { Payload } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { EncryptionCodec, isEncrypted, parsePayloadKeys } from '../../codec/encryption-codec';
 import { loadPolicy } from '../../config/policy';
 import { auditLog } from '../../db/schema';
 import { CASE_WORKFLOW_TYPE, caseWorkflowId, type CaseInput } from '../../workflows/case/messages';
+import { temporalBinaries } from '../../scripts/temporal-dev-server';
 import { handover } from '../helpers/fixtures';
 import { POLICIES, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -190,17 +194,42 @@ describe('the codec endpoint for the Temporal Web UI (POST /codec/decode, /codec
     expect(reply.body).not.toContain(theirs.body.person.idNumber);
   });
 
-  it('refuses unencrypted input and payloads that name no case', async () => {
+  it('returns a payload that is not its own unchanged, as Temporal’s codec protocol expects, and refuses payloads that name no case', async () => {
     const plain = { payloads: [{ metadata: { encoding: b64('json/plain') }, data: b64('"苏州市姑苏区"') }] };
     const unencrypted = await codec('decode', 'supervisor.city', plain);
-    expect(unencrypted.statusCode).toBe(422);
-    expect(unencrypted.json().detail).toBe('only encrypted payloads are decoded here');
+    expect(unencrypted.statusCode).toBe(200);
+    expect(unencrypted.json()).toEqual(plain);
     const encoded = await codec('encode', 'supervisor.gusu', plain, { 'x-namespace': 'default' });
     expect(encoded.statusCode).toBe(200);
     const [ciphertext] = encoded.json().payloads;
     expect(Buffer.from(ciphertext.metadata.encoding, 'base64').toString()).toBe('binary/encrypted');
     expect(Buffer.from(ciphertext.data, 'base64').toString()).not.toContain('苏州市姑苏区');
     expect((await codec('decode', 'supervisor.city', encoded.json())).statusCode).toBe(404);
+  });
+
+  it('decodes a case’s own payloads beside the SDK’s plain marker payloads, with the query parameters the Temporal UI sends', async () => {
+    const { body, payloads } = await payloadsOfNewCase();
+    const marker = { metadata: { encoding: b64('binary/null') }, data: '' };
+    const reply = await system.as('supervisor.gusu', {
+      method: 'POST',
+      url: '/codec/decode?preserveStorageRefs=true',
+      payload: { payloads: [marker, ...toJson(payloads).payloads] },
+    });
+    expect(reply.statusCode).toBe(200);
+    const [first, ...rest] = reply.json().payloads as { data: string }[];
+    expect(first).toEqual(marker);
+    expect(rest.map((p) => Buffer.from(p.data, 'base64').toString()).join('\n')).toContain(
+      body.person.idNumber,
+    );
+    // Its own payloads are still decoded only within the caller's jurisdictions.
+    const elsewhere = await payloadsOfNewCase('suzhou.wuzhong.changqiao');
+    const refused = await system.as('supervisor.gusu', {
+      method: 'POST',
+      url: '/codec/decode?preserveStorageRefs=true',
+      payload: { payloads: [marker, ...toJson(elsewhere.payloads).payloads] },
+    });
+    expect(refused.statusCode).toBe(404);
+    expect(refused.body).not.toContain(elsewhere.body.person.idNumber);
   });
 
   it('takes `{}` as no payloads, as the Temporal CLI sends an empty list in protobuf JSON', async () => {
@@ -250,5 +279,63 @@ describe('the codec endpoint for the Temporal Web UI (POST /codec/decode, /codec
     expect(String(ui.headers['access-control-allow-headers'])).toContain('authorization');
     const other = await preflight('https://evil.example');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('the Temporal CLI reads a case’s history through the codec, as the README shows', () => {
+  let codecEndpoint: string;
+  beforeAll(async () => {
+    await system.app.listen({ host: '127.0.0.1', port: 0 });
+    codecEndpoint = `http://127.0.0.1:${(system.app.server.address() as AddressInfo).port}/codec`;
+  });
+
+  /** `temporal workflow show` of a case with the codec and these flags (a token, the output); its output or its failure. */
+  async function show(id: string, flags: string[]): Promise<string> {
+    try {
+      const { stdout } = await promisify(execFile)(
+        temporalBinaries().cli,
+        [
+          'workflow',
+          'show',
+          '--workflow-id',
+          `case-${id}`,
+          '--address',
+          process.env.TEST_TEMPORAL_ADDRESS!,
+          '--namespace',
+          system.env.namespace ?? 'default',
+          '--codec-endpoint',
+          codecEndpoint,
+          ...flags,
+        ],
+        { timeout: 30_000 },
+      );
+      // Protobuf JSON prints a payload's bytes in base64: read them as text.
+      const data = [...stdout.matchAll(/"data": "([A-Za-z0-9+/=]*)"/g)].map((m) =>
+        Buffer.from(m[1]!, 'base64').toString(),
+      );
+      return [stdout, ...data].join('\n');
+    } catch (error) {
+      const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+      return `failed: ${stdout}${stderr}`;
+    }
+  }
+
+  it('a supervisor’s `temporal workflow show --codec-auth` prints the case’s input decoded; without the token it does not', async () => {
+    const body = handover({ destination: 'suzhou.gusu.canglang' });
+    const created = await system.as('liaison', { method: 'POST', url: '/v1/cases', payload: body });
+    expect(created.statusCode).toBe(201);
+    const id: string = created.json().id;
+    const token = await system.tokenFor('supervisor.gusu');
+
+    const decoded = await show(id, ['--codec-auth', `Bearer ${token}`, '--output', 'json']);
+    expect(decoded).not.toMatch(/^failed/);
+    expect(decoded).toContain(body.person.idNumber);
+    // The README's command, as written: `--detailed`, the payloads printed as their JSON.
+    const detailed = await show(id, ['--detailed', '--codec-auth', `Bearer ${token}`]);
+    expect(detailed).not.toMatch(/^failed/);
+    expect(detailed).toContain(body.person.idNumber);
+
+    const withoutToken = await show(id, ['--output', 'json']);
+    expect(withoutToken).not.toContain(body.person.idNumber);
   });
 });

@@ -35,6 +35,8 @@ const toJson = (payloads: Payload[]): CodecPayloads => ({
  * operator's Temporal Web UI or CLI can show the plaintext of encrypted payloads. Supervisors
  * only; a decode names its cases (each payload's scope tag, bound to its ciphertext), answers 404
  * unless every one is within the caller's jurisdictions, and is audited as a read of each (R21).
+ * A payload that is not this codec's comes back unchanged, as the protocol expects; query
+ * parameters the Temporal UI and CLI add (`?preserveStorageRefs=true` …) are accepted and unused.
  */
 const codecRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, payloadCodec, codecCorsOrigins }) => {
   await app.register(fastifyCors, {
@@ -83,11 +85,10 @@ const codecRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, payloadCod
     request: FastifyRequest,
     payloads: Payload[],
   ): Promise<{ id: string; jurisdiction: string }[]> {
-    if (!payloads.every(isEncrypted)) {
-      throw new HttpProblem(422, 'codec_not_encrypted', 'only encrypted payloads are decoded here');
-    }
     const ids = new Set<string>();
-    for (const payload of payloads) {
+    // Temporal's codec protocol returns a payload that is not this codec's unchanged (the SDK's
+    // marker payloads, search attributes …): only this codec's own payloads name a case.
+    for (const payload of payloads.filter(isEncrypted)) {
       const id = caseIdOfWorkflowId(payloadScope(payload) ?? '');
       // A payload that names no case (encrypted before scope tags) belongs to no jurisdiction.
       if (!id) throw notFound('case for these payloads');
