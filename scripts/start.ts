@@ -46,6 +46,9 @@ class PartFailed extends Error {
   }
 }
 
+/** Ctrl-C came while starting: the parts not yet started are not started. */
+class StoppedWhileStarting extends Error {}
+
 const inUse = (error: unknown) => (error as { code?: unknown } | null)?.code === 'EADDRINUSE';
 
 runMain(async () => {
@@ -65,9 +68,10 @@ runMain(async () => {
     }
   };
 
-  // Ctrl-C in a terminal sends SIGINT to every process of the group, and npm and tsx each pass
-  // it on again: one Ctrl-C arrives here two or three times. The handlers stay for the whole run,
-  // so a repeat never finds none (tsx's own handler exits at once when no other is left).
+  // Ctrl-C in a terminal sends SIGINT to every process of the group, and npm passes it on again:
+  // one Ctrl-C arrives here twice. The handlers stay for the whole run, so a repeat never finds
+  // none. (`npm start` runs this file with tsx as a loader, not under the tsx command, which kills
+  // its child when it does not answer a signal within 60 ms, as when bundling or closing.)
   let signalled: (signal: string) => void = () => undefined;
   const signal = new Promise<string>((resolve) => (signalled = resolve));
   let stopping = false;
@@ -76,7 +80,7 @@ runMain(async () => {
     if (stopping) return;
     stopping = true;
     // While starting, the part starting now finishes, then everything stops in the same order.
-    if (!ready) say(`${name}: stopping as soon as the part now starting is up…`);
+    if (!ready) say(`stopping (${name}) once the part now starting is up…`);
     signalled(name);
   };
   process.on('SIGINT', onSignal);
@@ -86,6 +90,7 @@ runMain(async () => {
     hint: (error: unknown) => string,
     start: () => Promise<T>,
   ): Promise<T> {
+    if (stopping) throw new StoppedWhileStarting();
     try {
       return await start();
     } catch (error) {
@@ -96,6 +101,11 @@ runMain(async () => {
   try {
     await run();
   } catch (error) {
+    if (error instanceof StoppedWhileStarting) {
+      await stopStarted(true);
+      say('stopped.');
+      return;
+    }
     await stopStarted();
     if (!(error instanceof PartFailed)) throw error;
     process.stderr.write(

@@ -34,7 +34,8 @@ describe('Ctrl-C in the terminal running npm start', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('Ctrl-C stops the API, drains the worker, closes the database and stops the Temporal server, in that order, prints "stopped." and leaves nothing running', async () => {
+  /** `npm start` leading a process group of its own, as a shell runs a foreground job. */
+  async function npmStart() {
     const env = {
       ...process.env,
       DATA_DIR: dataDir,
@@ -46,7 +47,6 @@ describe('Ctrl-C in the terminal running npm start', () => {
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
     };
-    // `npm start` leading a process group of its own, as a shell runs a foreground job.
     const child = spawn('npm', ['start'], {
       cwd: root,
       env,
@@ -58,17 +58,25 @@ describe('Ctrl-C in the terminal running npm start', () => {
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const waitFor = async (text: string) => {
+      const deadline = Date.now() + 60_000;
+      while (!output.includes(text)) {
+        if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+        if (Date.now() > deadline) throw new Error(`npm start did not print "${text}" in 60 s:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    return { group, exit, output: () => output, waitFor };
+  }
 
-    const deadline = Date.now() + 60_000;
-    while (!output.includes('Ctrl-C stops everything.')) {
-      if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`npm start was not ready in 60 s:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+  it('Ctrl-C stops the API, drains the worker, closes the database and stops the Temporal server, in that order, prints "stopped." and leaves nothing running', async () => {
+    const run = await npmStart();
+    await run.waitFor('Ctrl-C stops everything.');
 
-    process.kill(-group, 'SIGINT');
-    expect(await exit).toBe(0);
+    process.kill(-run.group, 'SIGINT');
+    expect(await run.exit).toBe(0);
 
+    const output = run.output();
     const shutdown = output.slice(output.indexOf('stopping (SIGINT)…'));
     expect(shutdown.trimEnd().endsWith('stopped.')).toBe(true);
     const order = ['the API', 'the worker', 'the database', 'the Temporal server'].map((part) =>
@@ -81,7 +89,26 @@ describe('Ctrl-C in the terminal running npm start', () => {
     expect(output.indexOf("state: 'DRAINING'")).toBeGreaterThan(output.indexOf('  the API: stopped\n'));
 
     // No process of the group is left, nor the Temporal server (its own group, on this data).
-    expect(processes(group, dataDir)).toEqual([]);
+    expect(processes(run.group, dataDir)).toEqual([]);
+    expect(existsSync(join(dataDir, 'temporal.pid'))).toBe(false);
+  }, 90_000);
+
+  it('Ctrl-C while npm start is still starting stops what has started, starts nothing more and prints "stopped."', async () => {
+    const run = await npmStart();
+    await run.waitFor('starting the worker');
+
+    process.kill(-run.group, 'SIGINT');
+    const code = await run.exit;
+    const output = run.output();
+    if (code !== 0) console.log(output);
+    expect(code).toBe(0);
+    expect(output).toContain('stopping (SIGINT) once the part now starting is up…');
+    expect(output.trimEnd().endsWith('stopped.')).toBe(true);
+    expect(output).toContain('  the database: stopped\n');
+    expect(output).toContain('  the Temporal server: stopped\n');
+    expect(output).not.toContain('Ctrl-C stops everything.');
+    expect(output).not.toContain('the API: stopped');
+    expect(processes(run.group, dataDir)).toEqual([]);
     expect(existsSync(join(dataDir, 'temporal.pid'))).toBe(false);
   }, 90_000);
 });
