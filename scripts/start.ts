@@ -46,6 +46,9 @@ class PartFailed extends Error {
   }
 }
 
+/** Ctrl-C came while starting: the parts not yet started are not started. */
+class StoppedWhileStarting extends Error {}
+
 const inUse = (error: unknown) => (error as { code?: unknown } | null)?.code === 'EADDRINUSE';
 
 runMain(async () => {
@@ -56,16 +59,38 @@ runMain(async () => {
   // Never half a system: each part that has started is stopped again, last first, if a later
   // part cannot start.
   const started: { name: string; stop: () => Promise<unknown> }[] = [];
-  const stopStarted = async () => {
+  const stopStarted = async (tell = false) => {
     for (const part of started.splice(0).reverse()) {
-      await part.stop().catch((error: unknown) => say(`  (stopping ${part.name}: ${String(error)})`));
+      await part.stop().then(
+        () => tell && say(`  ${part.name}: stopped`),
+        (error: unknown) => say(`  (stopping ${part.name}: ${String(error)})`),
+      );
     }
   };
+
+  // Ctrl-C in a terminal sends SIGINT to every process of the group, and npm passes it on again:
+  // one Ctrl-C arrives here twice. The handlers stay for the whole run, so a repeat never finds
+  // none. (`npm start` runs this file with tsx as a loader, not under the tsx command, which kills
+  // its child when it does not answer a signal within 60 ms, as when bundling or closing.)
+  let signalled: (signal: string) => void = () => undefined;
+  const signal = new Promise<string>((resolve) => (signalled = resolve));
+  let stopping = false;
+  let ready = false;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    // While starting, the part starting now finishes, then everything stops in the same order.
+    if (!ready) say(`stopping (${name}) once the part now starting is up…`);
+    signalled(name);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   async function startPart<T>(
     name: string,
     hint: (error: unknown) => string,
     start: () => Promise<T>,
   ): Promise<T> {
+    if (stopping) throw new StoppedWhileStarting();
     try {
       return await start();
     } catch (error) {
@@ -76,6 +101,11 @@ runMain(async () => {
   try {
     await run();
   } catch (error) {
+    if (error instanceof StoppedWhileStarting) {
+      await stopStarted(true);
+      say('stopped.');
+      return;
+    }
     await stopStarted();
     if (!(error instanceof PartFailed)) throw error;
     process.stderr.write(
@@ -113,6 +143,8 @@ runMain(async () => {
               // The Web UI asks the API to decode payloads (an authorised supervisor's token is needed).
               codecEndpoint: `http://${config.host}:${config.port}/codec`,
               pidFile,
+              // Ctrl-C reaches the whole foreground group: the server must wait for the worker.
+              ownGroup: true,
             });
           },
         );
@@ -143,7 +175,8 @@ runMain(async () => {
       'the worker',
       () => `Check that the Temporal server answers at ${address}; the message above says what failed.`,
       async () => {
-        installRuntime(config.temporalMetricsAddress);
+        // Not the SDK's own signal handling: on Ctrl-C the worker drains after the API has stopped.
+        installRuntime(config.temporalMetricsAddress, { shutdownSignals: [] });
         const workerConnection = await NativeConnection.connect({ address });
         started.push({ name: 'the worker connection', stop: () => workerConnection.close() });
         const worker = await createWorker({
@@ -220,11 +253,8 @@ runMain(async () => {
       say(`  demo users   liaison, worker.canglang, supervisor.gusu … (password ${DEMO_PASSWORD})`);
     say('  Ctrl-C stops everything.');
     say('');
+    ready = true;
 
-    const signal = new Promise<string>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
     const reason = await Promise.race([
       signal,
       workerRun.then(
@@ -233,9 +263,10 @@ runMain(async () => {
       ),
       ...(server ? [server.exited.then((code) => `the Temporal server exited (code ${code})`)] : []),
     ]);
+    stopping = true;
     say(`stopping (${reason})…`);
     // Last started, first stopped: the API, then the worker drains, the database, the server.
-    await stopStarted();
+    await stopStarted(true);
     say('stopped.');
     process.exitCode = reason.startsWith('SIG') ? 0 : 1;
   }

@@ -148,6 +148,11 @@ export async function startDevServer(options: {
   sqlitePragmas?: string[];
   /** Where the server's pid is kept while it runs (`npm start`: `data/temporal.pid`), see stopLeftBehind. */
   pidFile?: string;
+  /**
+   * Runs the server in a process group of its own, so that Ctrl-C in a terminal (SIGINT to the
+   * whole foreground group) does not reach it: only stop() does, after the worker has drained.
+   */
+  ownGroup?: boolean;
 }): Promise<DevServer> {
   const address = `127.0.0.1:${options.port}`;
   const args = [
@@ -170,7 +175,10 @@ export async function startDevServer(options: {
     ...searchAttributeArgs(),
   ];
   const log = createWriteStream(options.logFile, { flags: 'a' });
-  const child = spawn(temporalBinaries().cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(temporalBinaries().cli, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownGroup ?? false,
+  });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const exited = new Promise<number | null>((resolve) => {

@@ -64,13 +64,23 @@ export interface WorkerDeps {
  * The SDK's process-wide runtime, installed before the first connection: its own Prometheus
  * exporter serves the `temporal_…` metrics (task slots, schedule-to-start latency, failures) at
  * `metricsAddress`, in seconds (docs/operations.md lists the alerts built on them).
+ * `shutdownSignals`: the signals on which the SDK shuts the worker down by itself (its default:
+ * SIGINT, SIGTERM, SIGQUIT, SIGUSR2); `npm start` passes none, as it stops the worker in its turn.
  */
-export function installRuntime(metricsAddress: string | undefined): void {
-  if (!metricsAddress) return;
+export function installRuntime(
+  metricsAddress: string | undefined,
+  options: { shutdownSignals?: NodeJS.Signals[] } = {},
+): void {
+  if (!metricsAddress && !options.shutdownSignals) return;
   Runtime.install({
-    telemetryOptions: {
-      metrics: { prometheus: { bindAddress: metricsAddress, useSecondsForDurations: true } },
-    },
+    ...(options.shutdownSignals ? { shutdownSignals: options.shutdownSignals } : {}),
+    ...(metricsAddress
+      ? {
+          telemetryOptions: {
+            metrics: { prometheus: { bindAddress: metricsAddress, useSecondsForDurations: true } },
+          },
+        }
+      : {}),
   });
 }
 
