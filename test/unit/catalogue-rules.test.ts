@@ -2,12 +2,10 @@ import { loadPolicy, parsePolicy, type Policy } from '../../config/policy';
 import { TASK_KINDS, TASKS } from '../../schemas/catalogue';
 import { en } from '../../web/src/i18n/en';
 import { zhCN } from '../../web/src/i18n/zh-CN';
-import type { CaseInput } from '../../workflows/case/messages';
 import { CaseState } from '../../workflows/case/state';
-import { recorded } from '../../workflows/case/opening';
 import { drain, projection } from '../../workflows/case/outbox';
 import { windowOf } from '../../workflows/case/deadlines';
-import { handover } from '../helpers/fixtures';
+import { inCommunity as inCommunityAt } from '../helpers/case-state';
 import { POLICIES } from '../helpers/system';
 
 // The rules the catalogue (schemas/catalogue.ts) names, without a server: CaseState is plain code
@@ -17,23 +15,9 @@ const { policy, document } = loadPolicy(POLICIES.standard);
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-12-01T01:00:00Z');
 const caseworker = { username: 'worker.canglang', role: 'caseworker' as const };
-const liaison = { username: 'liaison', role: 'liaison' as const };
 
-/** A case under `underPolicy`, reported in at T0: its term has begun. */
-function inCommunity(underPolicy: Policy = policy): CaseState {
-  const input: CaseInput = {
-    caseId: '11111111-1111-4111-8111-111111111111',
-    opening: handover({ expectedReleaseAt: new Date(T0 + 30 * DAY).toISOString() }),
-    openedBy: 'liaison',
-    openedAt: new Date(T0).toISOString(),
-    policy: underPolicy,
-  };
-  const state = new CaseState(input, () => 0.5);
-  recorded(state, T0);
-  state.record({ type: 'released' }, liaison, T0);
-  state.record({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, caseworker, T0);
-  return state;
-}
+/** A case reported in at T0 under `underPolicy`: its term has begun. */
+const inCommunity = (underPolicy: Policy = policy) => inCommunityAt(underPolicy, T0);
 
 /** The standard policy as a file that predates `deadlines.tierReviewWithin` (standard-2026.2). */
 function policyWithoutTierReviewWindow(): Policy {

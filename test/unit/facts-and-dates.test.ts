@@ -1,11 +1,9 @@
 import { loadPolicy, parsePolicy, type Policy } from '../../config/policy';
 import type { EventBody } from '../../schemas/events';
-import type { CaseInput } from '../../workflows/case/messages';
 import { CaseState } from '../../workflows/case/state';
-import { recorded } from '../../workflows/case/opening';
 import { drain, projection } from '../../workflows/case/outbox';
 import { refusalToExtend } from '../../workflows/case/tasks';
-import { handover } from '../helpers/fixtures';
+import { inCommunity as inCommunityAt } from '../helpers/case-state';
 import { POLICIES } from '../helpers/system';
 
 // The edges of api.md v1.2 "The same fact once" (R28) and "Dates that make sense", on CaseState
@@ -17,22 +15,9 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-12-01T01:00:00Z');
 const caseworker = { username: 'worker.canglang', role: 'caseworker' as const };
-const liaison = { username: 'liaison', role: 'liaison' as const };
 
-function inCommunity(underPolicy: Policy = policy): CaseState {
-  const input: CaseInput = {
-    caseId: '22222222-2222-4222-8222-222222222222',
-    opening: handover({ expectedReleaseAt: new Date(T0 + 30 * DAY).toISOString() }),
-    openedBy: 'liaison',
-    openedAt: new Date(T0).toISOString(),
-    policy: underPolicy,
-  };
-  const state = new CaseState(input, () => 0.5);
-  recorded(state, T0);
-  state.record({ type: 'released' }, liaison, T0);
-  state.record({ type: 'reported_in', jurisdiction: 'suzhou.gusu.canglang' }, caseworker, T0);
-  return state;
-}
+/** A case reported in at T0 under `underPolicy`: its term has begun. */
+const inCommunity = (underPolicy: Policy = policy) => inCommunityAt(underPolicy, T0);
 
 /** Records `event` as the workflow does: refused by the validator, or applied. */
 function send(state: CaseState, event: EventBody, now: number): string {
